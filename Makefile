@@ -1,0 +1,73 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PIP_INSTALL := $(PIP) install --quiet --disable-pip-version-check --build-constraint build-constraints.txt
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test lint format migrate demo messages compilemessages ci clean
+
+# A stamp per requirements file: pip runs again only when a requirements file changed.
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check --upgrade "pip>=25.3"
+	@touch $@
+
+$(VENV)/.installed-runtime: requirements.txt build-constraints.txt $(VENV)/.python-ok
+	$(PIP_INSTALL) -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt build-constraints.txt $(VENV)/.python-ok
+	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+run: $(VENV)/.installed-runtime
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	@$(PY) manage.py shell -c 'from reports.models import AnnualReport; import sys; sys.exit(0 if AnnualReport.objects.exists() else 1)' \
+		|| $(PY) manage.py load_demo
+	@echo ""
+	@echo "  Demo logins (username / password):"
+	@echo "    admin / admin-demo-2020        reviewer / reviewer-demo-2020    leader / leader-demo-2020"
+	@echo "    staff1 / staff1-demo-2020 (县司法局)    staff2 / staff2-demo-2020 (县市场监督管理局)"
+	@echo ""
+	@echo "  Open http://$(HOST):$(PORT)/   (stop with Ctrl+C)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(VENV)/.installed-runtime
+	$(PY) manage.py migrate
+
+demo: $(VENV)/.installed-runtime
+	$(PY) manage.py load_demo
+
+# Needs GNU gettext (xgettext, msgfmt) on the developer's machine; the compiled .mo files
+# are committed so that nothing needs gettext at run time.
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py makemessages --locale zh_Hans --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

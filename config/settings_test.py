@@ -1,0 +1,22 @@
+"""Settings for the test suite: development mode, fast hashing, strict templates."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from config.settings import *  # noqa: F403
+from config.settings import TEMPLATES
+
+
+class InvalidTemplateVariable(str):
+    """Fails a test on a misspelled template variable instead of rendering nothing."""
+
+    def __mod__(self, other):
+        raise AssertionError(f"Invalid template variable: {other!r}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="ledger-test-media-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

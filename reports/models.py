@@ -1,0 +1,106 @@
+"""Annual reports and their outline."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tracker.choices import Framework
+
+from .choices import ReportState, SectionKind
+
+# Up to the 2020 report the 2015-2020 outline applies; from 2021 the 2021-2025 one.
+FIRST_YEAR_OF_2021_FRAMEWORK = 2021
+
+
+def framework_for_year(year: int) -> str:
+    """The national framework whose areas a report of ``year`` uses."""
+    return Framework.OUTLINE_2015 if year < FIRST_YEAR_OF_2021_FRAMEWORK else Framework.OUTLINE_2021
+
+
+class AnnualReport(models.Model):
+    """One year's rule-of-law government report: the record the year's items belong to."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    issuer = models.CharField(_("issuer"), max_length=100, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_text = models.TextField(_("source text"), blank=True, help_text=_("The full text as imported."))
+    source_sha256 = models.CharField(
+        _("SHA-256 of the source text"), max_length=64, blank=True, db_index=True
+    )
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("previous year"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=ReportState, default=ReportState.DRAFT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+        ordering = ["-year", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1990) & Q(year__lte=2100), name="report_year_in_range"
+            ),
+            models.CheckConstraint(condition=Q(state__in=ReportState.values), name="report_state_valid"),
+        ]
+
+    def __str__(self):
+        return self.title or str(self.year)
+
+    @property
+    def framework(self) -> str:
+        return framework_for_year(self.year)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == ReportState.CLOSED
+
+
+class Section(models.Model):
+    """A node of a report's outline: 一、 / (二) / 三是, with its heading and body."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name=_("annual report"), on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent section"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    number = models.CharField(_("number as printed"), max_length=20, blank=True)
+    heading = models.CharField(_("heading"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=SectionKind, default=SectionKind.WORK)
+    area = models.ForeignKey(
+        "tracker.Area",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sections",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["report", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "order"], name="section_unique_order_per_report"),
+            models.CheckConstraint(condition=Q(kind__in=SectionKind.values), name="section_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}{self.heading}"

@@ -1,0 +1,132 @@
+"""factory-boy factories shared by every test."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from reports.models import AnnualReport, Section
+from tracker import roles
+from tracker.choices import ItemKind, ItemStatus, UnitKind
+from tracker.models import Area, Item, Membership, Metric, ProgressUpdate, Review, Unit, UnitRating
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"县测试局{n}")
+    short_name = factory.Sequence(lambda n: f"测试局{n}")
+    kind = UnitKind.DEPARTMENT
+
+
+def _join_group(user, create, group_name):
+    if create and group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+
+
+def _role(default_group):
+    """A post-generation hook that puts the user in ``default_group`` unless told otherwise."""
+    return factory.PostGeneration(
+        lambda user, create, extracted, **kw: _join_group(user, create, extracted or default_group)
+    )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+    role = factory.PostGeneration(lambda user, create, extracted, **kw: _join_group(user, create, extracted))
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        if create and extracted:
+            for unit in extracted:
+                Membership.objects.create(user=self, unit=unit)
+
+
+class StaffFactory(UserFactory):
+    role = _role(roles.STAFF)
+
+
+class ReviewerFactory(UserFactory):
+    role = _role(roles.REVIEWER)
+
+
+class LeaderFactory(UserFactory):
+    role = _role(roles.LEADER)
+
+
+class AnnualReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnualReport
+        django_get_or_create = ("year",)
+
+    year = factory.Sequence(lambda n: 2000 + n)
+    title = factory.LazyAttribute(lambda o: f"测试县{o.year}年度法治政府建设工作报告")
+    issuer = "测试县人民政府"
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    report = factory.SubFactory(AnnualReportFactory)
+    number = "一、"
+    heading = factory.Sequence(lambda n: f"章节{n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    report = factory.SubFactory(AnnualReportFactory)
+    kind = ItemKind.TASK
+    title = factory.Sequence(lambda n: f"工作任务{n}")
+    text = factory.LazyAttribute(lambda o: f"{o.title}。全面推进依法行政。")
+    lead_unit = factory.SubFactory(UnitFactory)
+    status = ItemStatus.NOT_STARTED
+    order = factory.Sequence(lambda n: n)
+    area = factory.LazyFunction(lambda: Area.objects.get(code="2015-functions"))
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Metric
+
+    item = factory.SubFactory(ItemFactory)
+    label = "政务服务事项"
+    value = 1202
+    unit = "项"
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    item = factory.SubFactory(ItemFactory)
+    author = factory.SubFactory(StaffFactory)
+    note = "已完成初稿。"
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    item = factory.SubFactory(ItemFactory)
+    reviewer = factory.SubFactory(ReviewerFactory)
+    decision = "approve"
+
+
+class UnitRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitRating
+
+    report = factory.SubFactory(AnnualReportFactory)
+    unit = factory.SubFactory(UnitFactory)
+    grade = "excellent"

@@ -1,0 +1,81 @@
+"""load_demo: a realistic directory, one user per role, the 2020 report; idempotent."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from reports.models import AnnualReport
+from tracker import permissions
+from tracker.models import Membership, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        Unit.objects.count(),
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+        AnnualReport.objects.count(),
+    )
+
+
+def test_load_demo_twice_gives_the_same_counts(capsys):
+    call_command("load_demo")
+    first = counts()
+    call_command("load_demo")
+    assert counts() == first
+    units, users, memberships, reports = first
+    assert 28 <= units <= 40
+    assert users == 5
+    assert memberships == 3
+    assert reports == 1
+
+
+def test_load_demo_prints_working_logins(client, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    for username in ("admin", "reviewer", "leader", "staff1", "staff2"):
+        assert f"{username}-demo-2020" in out
+    assert client.login(username="staff1", password="staff1-demo-2020")
+
+
+def test_demo_users_have_their_roles_and_units():
+    call_command("load_demo")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert users["admin"].is_superuser
+    assert permissions.role_of(users["reviewer"]) == "reviewer"
+    assert permissions.role_of(users["leader"]) == "leader"
+    assert permissions.role_of(users["staff1"]) == "staff"
+    assert [u.name for u in users["staff1"].units.all()] == ["县司法局"]
+    assert [u.name for u in users["staff2"].units.all()] == ["县市场监督管理局"]
+
+
+def test_demo_directory_has_the_short_names_and_aliases_reports_use():
+    call_command("load_demo")
+    short_names = set(Unit.objects.values_list("short_name", flat=True))
+    assert {"政府办", "司法局", "卫健委", "市场监管局", "发改委", "编办", "宣传部"} <= short_names
+    assert {"生态环境分局", "大数据局", "审计局", "督查局"} <= short_names
+    assert Unit.objects.filter(kind="township").count() == 7
+    assert "县卫健委" in Unit.objects.get(short_name="卫健委").alias_list
+
+
+def test_demo_holds_the_2020_report_text():
+    call_command("load_demo")
+    report = AnnualReport.objects.get(year=2020)
+    assert report.title == "新乡县2020年度法治政府建设工作报告"
+    assert report.issuer == "新乡县人民政府"
+    assert str(report.published_on) == "2021-05-10"
+    assert "针对以上问题,提出如下建议" in report.source_text
+    assert len(report.source_sha256) == 64
+
+
+@pytest.mark.parametrize("username", ["admin", "reviewer", "leader", "staff1", "staff2"])
+def test_each_demo_user_can_log_in_and_reach_home(client, username):
+    call_command("load_demo")
+    response = client.post(reverse("login"), {"username": username, "password": f"{username}-demo-2020"})
+    assert response.status_code == 302
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert "新乡县2020年度法治政府建设工作报告" in home.content.decode()

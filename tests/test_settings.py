@@ -1,0 +1,52 @@
+"""Production mode: safe by default, refuses to start without a secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_passes_silently_in_production_mode(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_SECRET_KEY": "k3Jx9!vQ2#mZp8@Lw5^Rt7&Yb1*Nc4(Hd6)Fg0-Sa+Ue=Oi_Ty~Pl",
+            "DJANGO_ALLOWED_HOSTS": "fazhi.example.gov.cn",
+            "DJANGO_VAR_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_mode_without_secret_key_refuses_to_start(tmp_path):
+    result = run_manage("check", env_overrides={"DJANGO_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_load_demo_refuses_production_mode_unless_forced(tmp_path):
+    env = {
+        "DJANGO_SECRET_KEY": "k3Jx9!vQ2#mZp8@Lw5^Rt7&Yb1*Nc4(Hd6)Fg0-Sa+Ue=Oi_Ty~Pl",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "DJANGO_VAR_DIR": str(tmp_path),
+    }
+    result = run_manage("load_demo", env_overrides=env)
+    assert result.returncode != 0
+    assert "--force" in result.stderr

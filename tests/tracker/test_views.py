@@ -1,0 +1,147 @@
+"""Pages every user meets: health, login requirement, home page, language."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+from tests.factories import AnnualReportFactory, ItemFactory, UnitFactory
+from tests.urlwalk import project_routes
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"login", "set_language", "tracker:healthz"}
+# Routes with parameters, and an example path for each. A new route with parameters must
+# be added here, so that no page escapes the login check.
+EXAMPLE_PATHS: dict[str, str] = {}
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(client):
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_every_non_public_url_redirects_an_anonymous_user_to_login(client):
+    checked = []
+    for name, route in project_routes():
+        if name in PUBLIC:
+            continue
+        if "<" in route:
+            assert name in EXAMPLE_PATHS, f"add an example path for {name} ({route})"
+            path = EXAMPLE_PATHS[name]
+        else:
+            path = "/" + route
+        response = client.get(path)
+        assert response.status_code == 302, f"{path} answered {response.status_code}"
+        assert response.url.startswith(reverse("login")), f"{path} redirected to {response.url}"
+        checked.append(path)
+    assert "/" in checked and "/accounts/password_change/" in checked
+
+
+def test_public_pages_answer_anonymous_users(client):
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_login_page_is_in_chinese_by_default(client):
+    response = client.get(reverse("login"))
+    content = response.content.decode()
+    assert '<html lang="zh-hans">' in content
+    assert "登录" in content
+    assert "法治政府建设台账" in content
+
+
+def test_login_page_is_in_english_when_chosen(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    content = client.get(reverse("login")).content.decode()
+    assert '<html lang="en">' in content
+    assert "Log in" in content
+    assert "Rule-of-law government ledger" in content
+    assert "登录" not in content
+
+
+def test_login_with_right_password_lands_on_home(client, lead_unit):
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="zhang", units=[lead_unit])
+    response = client.post(reverse("login"), {"username": "zhang", "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert "县司法局" in client.get(reverse("home")).content.decode()
+
+
+def test_login_with_wrong_password_says_so_in_chinese(client, lead_unit):
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="zhang", units=[lead_unit])
+    response = client.post(reverse("login"), {"username": "zhang", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+def _count_cells(content: str, year: int) -> list[int]:
+    """The numbers in the home page's row for ``year``."""
+    import re
+
+    row = re.search(rf"<th scope=\"row\">{year}</th>(.*?)</tr>", content, re.S).group(1)
+    return [int(n) for n in re.findall(r'class="text-end num[^"]*">(\d+)</td>', row)]
+
+
+def test_home_shows_reviewer_every_item_by_status(reviewer_client, lead_unit, other_unit):
+    report = AnnualReportFactory(year=2020)
+    ItemFactory.create_batch(2, report=report, lead_unit=lead_unit, status="in_progress")
+    ItemFactory(report=report, lead_unit=other_unit, status="done")
+    content = reviewer_client.get(reverse("home")).content.decode()
+    # not started, in progress, submitted, returned, done, total
+    assert _count_cells(content, 2020) == [0, 2, 0, 0, 1, 3]
+
+
+def test_home_shows_staff_only_their_units_items(staff_client, lead_unit, other_unit):
+    report = AnnualReportFactory(year=2020)
+    ItemFactory.create_batch(2, report=report, lead_unit=lead_unit, status="in_progress")
+    helped = ItemFactory(report=report, lead_unit=other_unit, status="submitted")
+    helped.cooperating_units.add(lead_unit, UnitFactory())
+    ItemFactory(report=report, lead_unit=other_unit, status="done")
+    content = staff_client.get(reverse("home")).content.decode()
+    assert _count_cells(content, 2020) == [0, 2, 1, 0, 0, 3]
+
+
+def test_home_shows_leader_every_item(leader_client, lead_unit, other_unit):
+    report = AnnualReportFactory(year=2021)
+    ItemFactory(report=report, lead_unit=lead_unit)
+    ItemFactory(report=report, lead_unit=other_unit)
+    assert _count_cells(leader_client.get(reverse("home")).content.decode(), 2021)[-1] == 2
+
+
+def test_home_query_count_does_not_grow_with_items_or_years(
+    reviewer_client, staff_client, lead_unit, django_assert_max_num_queries
+):
+    def fill(years, items_per_year):
+        for year in years:
+            report = AnnualReportFactory(year=year)
+            ItemFactory.create_batch(items_per_year, report=report, lead_unit=lead_unit)
+
+    fill([2020], 3)
+    for client in (reviewer_client, staff_client):
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("home")).status_code == 200
+    fill([2021, 2022, 2023], 30)
+    for client in (reviewer_client, staff_client):
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("home")).status_code == 200
+
+
+def test_password_change_page_renders_for_a_logged_in_user(staff_client):
+    response = staff_client.get(reverse("password_change"))
+    assert response.status_code == 200
+    assert "修改密码" in response.content.decode()

@@ -1,0 +1,41 @@
+"""Closed sets of values used by the tracker's models."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("County department")
+    TOWNSHIP = "township", _("Township")
+    OFFICE = "office", _("Office")
+
+
+class Framework(models.TextChoices):
+    OUTLINE_2015 = "2015-2020", _("Implementation Outline 2015-2020")
+    OUTLINE_2021 = "2021-2025", _("Implementation Outline 2021-2025")
+    CROSS_CUTTING = "cross", _("Cross-cutting")
+
+
+class ItemKind(models.TextChoices):
+    TASK = "task", _("Task")
+    SHORTFALL = "shortfall", _("Shortfall")
+    MEASURE = "measure", _("Measure")
+
+
+class ItemStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted for review")
+    RETURNED = "returned", _("Returned")
+    DONE = "done", _("Done")
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    RETURN = "return", _("Return")
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")

@@ -1,0 +1,332 @@
+"""Units, areas, ledger items and their history.
+
+Items point at annual reports and sections with string references
+(``"reports.AnnualReport"``): the tracker never imports the reports app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Framework, Grade, ItemKind, ItemStatus, ReviewDecision, UnitKind
+
+
+class Unit(models.Model):
+    """A department, township or office that leads or cooperates on items."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_("Other names the reports use, one per line."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind, default=UnitKind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        verbose_name=_("members"),
+        related_name="units",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["kind", "order", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class Membership(models.Model):
+    """A user's belonging to a unit; a user may belong to several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        ordering = ["unit", "user", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.unit}"
+
+
+class Area(models.Model):
+    """A standard area of rule-of-law government work, within a national framework."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    framework = models.CharField(_("framework"), max_length=20, choices=Framework)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["framework", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "name"], name="area_unique_name_per_framework"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Item(models.Model):
+    """A trackable ledger item: a task, a shortfall or a measure of one year's report."""
+
+    report = models.ForeignKey(
+        "reports.AnnualReport",
+        verbose_name=_("annual report"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    section = models.ForeignKey(
+        "reports.Section",
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ItemKind, default=ItemKind.TASK)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("source text"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_items",
+    )
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_items"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_items",
+    )
+    due_on = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ItemStatus, default=ItemStatus.NOT_STARTED)
+    addresses = models.ManyToManyField(
+        "self",
+        verbose_name=_("shortfalls addressed"),
+        symmetrical=False,
+        blank=True,
+        related_name="measures",
+        help_text=_("For a measure: the shortfalls it answers."),
+    )
+    carried_from = models.OneToOneField(
+        "self",
+        verbose_name=_("carried from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_to",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ledger item")
+        verbose_name_plural = _("ledger items")
+        ordering = ["report", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="item_status_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="item_title_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["report", "status"], name="item_report_status_idx"),
+            models.Index(fields=["lead_unit", "status"], name="item_lead_status_idx"),
+            models.Index(fields=["status", "due_on"], name="item_status_due_idx"),
+            models.Index(fields=["due_on"], name="item_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("admin:tracker_item_change", args=[self.pk])
+
+
+class Metric(models.Model):
+    """A quantity a report states, tied to the item or section whose text holds it."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.CASCADE, related_name="metrics"
+    )
+    section = models.ForeignKey(
+        "reports.Section",
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="metrics",
+    )
+    label = models.CharField(_("label"), max_length=300)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit of measure"), max_length=10, blank=True)
+    approximate = models.BooleanField(_("approximate"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(item__isnull=False) | Q(section__isnull=False), name="metric_has_item_or_section"
+            ),
+        ]
+
+    def __str__(self):
+        prefix = "~" if self.approximate else ""
+        return f"{self.label}: {prefix}{self.value.normalize():f}{self.unit}"
+
+
+class ProgressUpdate(models.Model):
+    """One entry of an item's history. Append-only: rows are never edited."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    status_from = models.CharField(_("status before"), max_length=20, choices=ItemStatus, blank=True)
+    status_to = models.CharField(_("status after"), max_length=20, choices=ItemStatus, blank=True)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["item", "-created_at"], name="update_item_created_idx")]
+
+    def __str__(self):
+        return f"{self.item} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Evidence(models.Model):
+    """A file attached to a progress update, stored under a random name."""
+
+    update = models.ForeignKey(
+        ProgressUpdate, verbose_name=_("progress update"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Review(models.Model):
+    """A reviewer's decision on a submitted item."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=ReviewDecision)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values), name="review_decision_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=ReviewDecision.RETURN) | ~Q(comment=""),
+                name="review_return_needs_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item} · {self.get_decision_display()}"
+
+
+class UnitRating(models.Model):
+    """The grade a unit earned in one year's assessment (优 / 良 / 中)."""
+
+    report = models.ForeignKey(
+        "reports.AnnualReport",
+        verbose_name=_("annual report"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="ratings")
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("unit rating")
+        verbose_name_plural = _("unit ratings")
+        ordering = ["report", "unit", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "unit"], name="rating_unique_unit_per_year"),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="rating_grade_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_grade_display()}"

@@ -1,0 +1,103 @@
+"""Who may do what: the one place views, templates and selectors ask.
+
+Roles come from group membership (see ``tracker.roles``); a superuser counts as a reviewer.
+The rules follow the permission table of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import roles
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from .models import Item
+
+ROLE_REVIEWER = "reviewer"
+ROLE_LEADER = "leader"
+ROLE_STAFF = "staff"
+
+
+def _group_names(user) -> frozenset[str]:
+    cached = getattr(user, "_ledger_group_names", None)
+    if cached is None:
+        cached = (
+            frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
+        )
+        user._ledger_group_names = cached
+    return cached
+
+
+def unit_ids(user) -> frozenset[int]:
+    """Ids of the units the user belongs to (cached on the user object for the request)."""
+    cached = getattr(user, "_ledger_unit_ids", None)
+    if cached is None:
+        cached = (
+            frozenset(user.memberships.values_list("unit_id", flat=True))
+            if user.is_authenticated
+            else frozenset()
+        )
+        user._ledger_unit_ids = cached
+    return cached
+
+
+def role_of(user: AbstractBaseUser) -> str | None:
+    """The user's role in the ledger: reviewer, leader, staff, or None."""
+    if not user.is_authenticated:
+        return None
+    names = _group_names(user)
+    if user.is_superuser or roles.REVIEWER in names:
+        return ROLE_REVIEWER
+    if roles.LEADER in names:
+        return ROLE_LEADER
+    if roles.STAFF in names or unit_ids(user):
+        return ROLE_STAFF
+    return None
+
+
+def is_reviewer(user) -> bool:
+    return role_of(user) == ROLE_REVIEWER
+
+
+def sees_all_items(user) -> bool:
+    """Reviewers and leaders see every item; staff only their units'."""
+    return role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)
+
+
+def _cooperating_unit_ids(item: Item) -> set[int]:
+    return {unit.pk for unit in item.cooperating_units.all()}
+
+
+def is_lead_staff(user, item: Item) -> bool:
+    return role_of(user) == ROLE_STAFF and item.lead_unit_id in unit_ids(user)
+
+
+def is_cooperating_staff(user, item: Item) -> bool:
+    return role_of(user) == ROLE_STAFF and bool(_cooperating_unit_ids(item) & unit_ids(user))
+
+
+def can_view_item(user, item: Item) -> bool:
+    return sees_all_items(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+
+
+def can_add_progress(user, item: Item) -> bool:
+    return is_reviewer(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+
+
+def can_change_status(user, item: Item) -> bool:
+    return is_reviewer(user) or is_lead_staff(user, item)
+
+
+def can_review(user, item: Item) -> bool:
+    """Reviewers decide on submissions, but never on one they made themselves."""
+    if not is_reviewer(user):
+        return False
+    last_submitter = getattr(item, "last_submitter_id", None)
+    return last_submitter is None or last_submitter != user.pk
+
+
+def can_manage_years(user) -> bool:
+    """Import, assign, roll over, rate and close a year."""
+    return is_reviewer(user)
