@@ -29,12 +29,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt build-constraints.
 run: $(VENV)/.installed-runtime
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	@$(PY) manage.py shell -c 'from reports.models import AnnualReport; import sys; sys.exit(0 if AnnualReport.objects.exists() else 1)' \
-		|| $(PY) manage.py load_demo
-	@echo ""
-	@echo "  Demo logins (username / password):"
-	@echo "    admin / admin-demo-2020        reviewer / reviewer-demo-2020    leader / leader-demo-2020"
-	@echo "    staff1 / staff1-demo-2020 (县司法局)    staff2 / staff2-demo-2020 (县市场监督管理局)"
+	$(PY) manage.py load_demo --if-empty
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/   (stop with Ctrl+C)"
 	@echo ""

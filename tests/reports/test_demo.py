@@ -79,3 +79,13 @@ def test_each_demo_user_can_log_in_and_reach_home(client, username):
     home = client.get(reverse("home"))
     assert home.status_code == 200
     assert "新乡县2020年度法治政府建设工作报告" in home.content.decode()
+
+
+def test_load_demo_if_empty_leaves_existing_data_alone(capsys):
+    from tests.factories import AnnualReportFactory
+
+    AnnualReportFactory(year=2019)
+    call_command("load_demo", "--if-empty")
+    assert not AnnualReport.objects.filter(year=2020).exists()
+    assert Unit.objects.count() == 0
+    assert "staff1-demo-2020" in capsys.readouterr().out

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo import DEMO_USERS, load_demo
+from reports.demo import DEMO_USERS, demo_password, load_demo
+from reports.models import AnnualReport
 
 
 class Command(BaseCommand):
@@ -13,16 +14,28 @@ class Command(BaseCommand):
             action="store_true",
             help="Run in production mode too (users then get random passwords).",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load nothing when a report exists already; just print the demo logins.",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, if_empty=False, **options):
         production = settings.PRODUCTION
         if production and not force:
             raise CommandError(
                 "load_demo creates users with known passwords and is meant for development "
                 "(DJANGO_DEBUG=1). Use --force to load it in production mode with random passwords."
             )
-        passwords = load_demo(random_passwords=production)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in with:"))
+        if if_empty and AnnualReport.objects.exists():
+            if production:
+                self.stdout.write("Data present; nothing loaded.")
+                return
+            passwords = {spec.username: demo_password(spec.username, random=False) for spec in DEMO_USERS}
+            self.stdout.write("Data present; nothing loaded. Demo logins:")
+        else:
+            passwords = load_demo(random_passwords=production)
+            self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in with:"))
         for spec in DEMO_USERS:
             role = "superuser" if spec.superuser else spec.group
             unit = f", {spec.unit}" if spec.unit else ""
