@@ -17,3 +17,4 @@ class SectionKind(models.TextChoices):
     PLANS = "plans", _("Plans")
     SHORTFALLS_AND_PLANS = "shortfalls_and_plans", _("Shortfalls and plans")
     OTHER = "other", _("Other")
+    CONTEXT = "context", _("Context")

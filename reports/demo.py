@@ -6,10 +6,8 @@ what exists and creates what is missing, so counts stay the same.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -21,8 +19,7 @@ from tracker.choices import UnitKind
 from tracker.models import Unit
 from tracker.services import user_set_units
 
-from .choices import ReportState
-from .models import AnnualReport
+from .services import report_import
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SEED_REPORT = SAMPLES_DIR / "xinxiang-2020.txt"
@@ -121,16 +118,6 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
         user.groups.set([Group.objects.get(name=spec.group)] if spec.group else [])
         user_set_units(user=user, units=[units[spec.unit]] if spec.unit else [])
 
-    text = SEED_REPORT.read_text(encoding="utf-8")
-    AnnualReport.objects.update_or_create(
-        year=2020,
-        defaults={
-            "title": "新乡县2020年度法治政府建设工作报告",
-            "issuer": "新乡县人民政府",
-            "published_on": date(2021, 5, 10),
-            "source_text": text,
-            "source_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            "state": ReportState.ACTIVE,
-        },
-    )
+    # The same text imported again is recognised and creates nothing.
+    report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
     return passwords

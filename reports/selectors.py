@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
 from tracker import permissions
 from tracker.choices import ItemStatus
-from tracker.models import Unit
-from tracker.selectors import status_counts_by_report
+from tracker.models import Area, Metric, Unit
+from tracker.selectors import items_visible_to, status_counts_by_report
 
-from .models import AnnualReport
+from .importing import ParsedReport
+from .importing.summary import parse_counts
+from .models import AnnualReport, Section
+from .services import report_parse, text_sha256
 
 
 def reports_with_status_counts(user) -> list[AnnualReport]:
@@ -28,3 +36,119 @@ def reports_with_status_counts(user) -> list[AnnualReport]:
 def units_of(user) -> list[Unit]:
     """The units ``user`` belongs to, for the home page header."""
     return list(Unit.objects.filter(pk__in=permissions.unit_ids(user)).order_by("name"))
+
+
+def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
+    """The report's sections in outline order, each with ``.item_list`` (those ``user`` may see,
+    with ``.metric_list``) and ``.metric_list`` (quantities in the section's own text).
+
+    A fixed number of queries whatever the size of the report.
+    """
+    sections = list(report.sections.select_related("area").order_by("order", "pk"))
+    items = (
+        items_visible_to(user)
+        .filter(report=report)
+        .select_related("lead_unit", "area")
+        .prefetch_related("cooperating_units", Prefetch("metrics", to_attr="metric_list"))
+        .order_by("order", "pk")
+    )
+    by_section: dict[int | None, list] = defaultdict(list)
+    for item in items:
+        by_section[item.section_id].append(item)
+    section_metrics: dict[int, list[Metric]] = defaultdict(list)
+    for metric in Metric.objects.filter(section__report=report).order_by("order", "pk"):
+        section_metrics[metric.section_id].append(metric)
+    for section in sections:
+        section.item_list = by_section.get(section.pk, [])
+        section.metric_list = section_metrics.get(section.pk, [])
+    orphans = by_section.get(None)
+    if orphans:
+        # Items without a section (kept on replace, or carried over) are listed at the end.
+        sections.append(Section(report=report, level=1, heading="", kind="other", order=len(sections)))
+        sections[-1].item_list = orphans
+        sections[-1].metric_list = []
+    return sections
+
+
+@dataclass
+class PreviewRow:
+    level: int
+    number: str
+    heading: str
+    kind: str  # task / shortfall / measure / context
+    section_kind: str
+    area: str
+    text: str
+    index: int | None = None  # the item's index, for the unit choice
+    suggested_unit: int | None = None
+    suggested_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPreview:
+    parsed: ParsedReport
+    rows: list[PreviewRow]
+    counts: dict
+    existing: AnnualReport | None
+    duplicate: bool
+    replace: bool
+    units_matched: list[str]
+
+
+def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPreview:
+    """What an import of ``text`` would write, for the reviewer to check before confirming."""
+    parsed, names = report_parse(text=text, year=year)
+    areas = dict(Area.objects.values_list("code", "name"))
+    item_index = {id(item.node): n for n, item in enumerate(parsed.items)}
+    body = parsed.cleaned_text
+    rows = []
+    if parsed.preamble:
+        rows.append(PreviewRow(0, "", "", "context", "context", "", parsed.preamble))
+    for node in parsed.root.walk():
+        if node.rank == 0:
+            continue
+        index = item_index.get(id(node))
+        if index is None:
+            rows.append(
+                PreviewRow(
+                    level=node.level,
+                    number=node.number,
+                    heading=node.heading,
+                    kind="context",
+                    section_kind=node.kind,
+                    area=areas.get(node.area, ""),
+                    text="\n".join(body[a:b] for a, b in node.segments),
+                )
+            )
+            continue
+        item = parsed.items[index]
+        rows.append(
+            PreviewRow(
+                level=node.level,
+                number=node.number,
+                heading=item.title,
+                kind=item.kind,
+                section_kind=node.kind,
+                area=areas.get(item.area, ""),
+                text=item.text,
+                index=index,
+                suggested_unit=item.unit_keys[0] if item.unit_keys else None,
+                suggested_names=[names[key] for key in item.unit_keys if key in names],
+            )
+        )
+    existing = AnnualReport.objects.filter(year=parsed.year).first()
+    duplicate = bool(existing and existing.source_sha256 == text_sha256(text) and existing.sections.exists())
+    units_matched: list[str] = []
+    for item in parsed.items:
+        for key in item.unit_keys:
+            if names.get(key) and names[key] not in units_matched:
+                units_matched.append(names[key])
+    return ImportPreview(
+        parsed=parsed,
+        rows=rows,
+        counts=parse_counts(parsed),
+        existing=existing,
+        duplicate=duplicate,
+        replace=replace,
+        units_matched=units_matched,
+    )

@@ -1,3 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reports"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("import/", views.report_import_start, name="import"),
+    path("import/preview/", views.report_import_preview, name="import_preview"),
+    path("import/confirm/", views.report_import_confirm, name="import_confirm"),
+    path("import/cancel/", views.report_import_cancel, name="import_cancel"),
+    path("<int:year>/", views.report_detail, name="detail"),
+]

@@ -1,9 +1,23 @@
-from django.shortcuts import render
+import secrets
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tracker import permissions
 from tracker.choices import ItemStatus
+from tracker.decorators import reviewer_required
+from tracker.models import Unit
 
 from . import selectors
+from .forms import ReportImportForm
+from .models import AnnualReport
+from .services import ImportRefused, report_import, report_import_target, report_parse, text_sha256
+
+IMPORT_SESSION_KEY = "report_import_draft"
 
 
 def home(request):
@@ -19,3 +33,129 @@ def home(request):
             "sees_all": permissions.sees_all_items(user),
         },
     )
+
+
+def report_list(request):
+    """Every year's report, newest first."""
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "reports": selectors.reports_with_status_counts(request.user),
+            "statuses": ItemStatus.choices,
+            "can_import": permissions.can_manage_years(request.user),
+        },
+    )
+
+
+def report_detail(request, year: int):
+    """The report's outline with its items, kinds, units and metrics, to check an import."""
+    report = get_object_or_404(AnnualReport, year=year)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {"report": report, "rows": selectors.report_outline_rows(report=report, user=request.user)},
+    )
+
+
+@reviewer_required
+def report_import_start(request):
+    """Step 1: upload or paste. A valid text goes to the preview; nothing is written yet."""
+    is_post = request.method == "POST"
+    form = ReportImportForm(request.POST if is_post else None, request.FILES if is_post else None)
+    if is_post and form.is_valid():
+        text = form.cleaned_data["report_text"]
+        try:
+            parsed, _names = report_parse(text=text, year=form.cleaned_data["year"])
+            report_import_target(
+                year=parsed.year, sha=text_sha256(text), replace=form.cleaned_data["replace"]
+            )
+        except ImportRefused as error:
+            form.add_error(None, str(error))
+        else:
+            request.session[IMPORT_SESSION_KEY] = {
+                "token": secrets.token_urlsafe(16),
+                "text": text,
+                "year": form.cleaned_data["year"],
+                "replace": form.cleaned_data["replace"],
+            }
+            return redirect("reports:import_preview")
+    return render(request, "reports/import_start.html", {"form": form})
+
+
+def _draft(request) -> dict:
+    draft = request.session.get(IMPORT_SESSION_KEY)
+    if not draft:
+        raise Http404(_("There is no import waiting for confirmation."))
+    return draft
+
+
+@reviewer_required
+def report_import_preview(request):
+    """Step 2: the outline, kinds, metrics and suggested units; confirm or cancel."""
+    draft = request.session.get(IMPORT_SESSION_KEY)
+    if not draft:
+        messages.info(request, _("There is no import waiting for confirmation; start a new one."))
+        return redirect("reports:import")
+    try:
+        preview = selectors.import_preview(text=draft["text"], year=draft["year"], replace=draft["replace"])
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return redirect("reports:import")
+    return render(
+        request,
+        "reports/import_preview.html",
+        {
+            "preview": preview,
+            "token": draft["token"],
+            "units": Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk"),
+        },
+    )
+
+
+@require_POST
+@reviewer_required
+def report_import_confirm(request):
+    """Step 3: write it all in one transaction, with the units chosen on the preview."""
+    draft = _draft(request)
+    if request.POST.get("token") != draft["token"]:
+        messages.error(request, _("This preview is out of date; please check it again before confirming."))
+        return redirect("reports:import_preview")
+    valid_units = set(Unit.objects.filter(active=True).values_list("pk", flat=True))
+    lead_units: dict[int, int | None] = {}
+    for key, value in request.POST.items():
+        if key.startswith("lead_") and key[5:].isdigit():
+            unit = int(value) if value.isdigit() and int(value) in valid_units else None
+            lead_units[int(key[5:])] = unit
+    try:
+        result = report_import(
+            text=draft["text"],
+            year=draft["year"],
+            replace=draft["replace"],
+            user=request.user,
+            lead_units=lead_units,
+        )
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect("reports:import")
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    if result.duplicate:
+        messages.info(request, _("This text was imported before; nothing new was created."))
+    else:
+        messages.success(
+            request,
+            _("Imported %(title)s: %(count)s items.")
+            % {"title": result.report.title, "count": len(result.parsed.items)},
+        )
+    for item in result.kept_items:
+        messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})
+    return redirect(reverse("reports:detail", args=[result.report.year]))
+
+
+@require_POST
+@reviewer_required
+def report_import_cancel(request):
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    messages.info(request, _("Import cancelled; nothing was written."))
+    return redirect("reports:import")

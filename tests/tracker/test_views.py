@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"login", "set_language", "tracker:healthz"}
 # Routes with parameters, and an example path for each. A new route with parameters must
 # be added here, so that no page escapes the login check.
-EXAMPLE_PATHS: dict[str, str] = {}
+EXAMPLE_PATHS: dict[str, str] = {"reports:detail": "/reports/2020/"}
 
 
 def test_healthz_answers_200_when_the_database_answers(client):

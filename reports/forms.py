@@ -1,0 +1,57 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .importing import MAX_BYTES, ReportReadError, read_report_bytes
+
+
+class ReportImportForm(forms.Form):
+    """Upload a file or paste the text; the parsed result is shown before anything is written."""
+
+    file = forms.FileField(
+        label=_("Report file"),
+        required=False,
+        help_text=_("Text (.txt, UTF-8 or GBK), Word (.docx) or a web page saved from the portal (.html)."),
+    )
+    text = forms.CharField(
+        label=_("Or paste the report's text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text=_("Leave empty to take the year from the report's title."),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace the report already imported for this year (items with progress are kept)"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("file", "text", "year"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.fields["file"].widget.attrs["accept"] = ".txt,.docx,.html,.htm,text/plain"
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), (cleaned.get("text") or "").strip()
+        if upload and text:
+            raise ValidationError(_("Upload a file or paste the text, not both."))
+        if not upload and not text:
+            raise ValidationError(_("Upload the report file or paste its text."))
+        if upload:
+            if upload.size > MAX_BYTES:
+                raise ValidationError(
+                    _("The file is too large (%(size)s MB); a report should be under %(limit)s MB.")
+                    % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
+                )
+            try:
+                text = read_report_bytes(upload.read(), filename=upload.name)
+            except ReportReadError as error:
+                raise ValidationError(str(error)) from error
+        cleaned["report_text"] = text
+        return cleaned

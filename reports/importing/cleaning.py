@@ -1,0 +1,110 @@
+"""Cleaning: portal chrome dropped, line breaks restored, title and publication data found.
+
+The cleaned body keeps the report's own characters (full-width or half-width, spaces inside
+sentences): item texts are cut from it verbatim. Only whole lines are dropped, surrounding
+white space trimmed, and line breaks inserted before numbering that lost its own line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# Numbering that starts a block (see outline.py); used here to restore lost line breaks.
+CN_NUM = "一二三四五六七八九十"
+_BREAK_BEFORE = re.compile(
+    # 一、 after a sentence end (never inside words like 统一、).
+    rf"(?<=[。；;！!？?：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}[、])"
+    # (二) anywhere but after 第…条 / 款 / 项 (legal citations).
+    rf"|(?<=[^\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
+    # 1. / 1、 / (1) after a sentence end.
+    r"|(?<=[。；;！!？?])[ \t\u3000]*(?=(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]))"
+    # Portal fields glued to the text.
+    r"|(?<=\S)[ \t\u3000]*(?=(?:来源|发布时间|发布日期|浏览量|浏览次数|分享)[:：])"
+)
+# When a whole report came as one or two lines, 1. and (1) lost their breaks after headings
+# too ("加强组织领导1.健全工作机制。"): split before them after any character but a digit.
+_BREAK_BEFORE_RUN_ON = re.compile(
+    r"(?<=[^\d\n.．、])[ \t\u3000]*(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])[^\d\s])"
+)
+RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
+
+_FIELD = r"(?:来源|信息来源|时间|发布时间|发布日期|日期|发布机构|浏览量|浏览次数|访问量|点击量|点击数|阅读量|字体|字号|索引号|文号|主题分类|作者|责任编辑|分享|分享到)"
+_CHROME_LINE = re.compile(
+    rf"^(?:{_FIELD}\s*[:：]"
+    r"|(?:[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭本页|关闭|返回顶部|返回|收藏|分享到?|字体|大|中|小|默认|扫一扫.*|"
+    r"在手机上打开|微信扫一扫|下载附件|相关链接|上一篇.*|下一篇.*)\s*[】\]]?[\s|｜:：/]*)+$"
+    r"|(?:当前位置|您现在的位置|您当前的位置|您的位置)\s*[:：]?)"
+)
+_BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
+_SOURCE = re.compile(r"(?:信息来源|来源|发布机构)\s*[:：]\s*([^\s:：|｜]{2,40})")
+_DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
+_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*{_DATE}")
+_DATE_LINE = re.compile(rf"^{_DATE}\s*日?$")
+_SIGNATURE = re.compile(r"^[^。，,；;：:]{2,25}(?:人民政府|委员会|办公室|办事处|政府|局|镇|乡|街道)$")
+
+
+@dataclass
+class Cleaned:
+    title: str
+    body: str  # the report without title, chrome and signature; lines joined with "\n"
+    source: str  # the 来源 field, if any
+    published_on: date | None
+
+
+def _to_date(match: re.Match | None) -> date | None:
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def clean(raw: str) -> Cleaned:
+    """Clean a decoded report (see the module docstring)."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.replace("\f", "\n").replace("\v", "\n").replace("\x00", "")
+    run_on = len(text) > RUN_ON_LINE and len(text) / (text.count("\n") + 1) > RUN_ON_LINE
+    text = _BREAK_BEFORE.sub("\n", text)
+    if run_on:
+        text = _BREAK_BEFORE_RUN_ON.sub("\n", text)
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+
+    source, published = "", None
+    kept: list[str] = []
+    for line in lines:
+        if _CHROME_LINE.match(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
+            source = source or _first_group(_SOURCE.search(line))
+            published = published or _to_date(_PUBLISHED.search(line))
+            continue
+        kept.append(line)
+
+    title = ""
+    if kept and not _starts_with_numbering(kept[0]):
+        title = kept.pop(0)
+        if len(title) > 80 and "报告" in title[:80]:
+            # A report pasted as one line: the title ends at its first 报告.
+            cut = title.index("报告") + 2
+            title, rest = title[:cut], title[cut:].strip()
+            kept.insert(0, rest)
+        kept = [line for line in kept if line != title]
+
+    # The signature block closing the report: issuer name and date lines.
+    for _ in range(3):
+        if len(kept) > 1 and (_DATE_LINE.match(kept[-1]) or _SIGNATURE.match(kept[-1])):
+            kept.pop()
+    return Cleaned(title=title, body="\n".join(kept), source=source, published_on=published)
+
+
+def _first_group(match: re.Match | None) -> str:
+    return match.group(1) if match else ""
+
+
+_NUMBERING_START = re.compile(rf"^(?:[{CN_NUM}]{{1,3}}、|[（(][{CN_NUM}]{{1,3}}[）)])")
+
+
+def _starts_with_numbering(line: str) -> bool:
+    return bool(_NUMBERING_START.match(line))

@@ -1,0 +1,69 @@
+"""Metrics: every quantity with its unit of measure, as Decimal, approximate when 余/近/约/以上.
+
+Dates (2020年, 10 月 28 日), document numbers (〔2020〕12号), ordinals (第3次) and anything
+inside a title in 《》 are not metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .model import Metric
+
+UNITS = [
+    "万人次", "万人", "万元", "亿元", "万件", "万份", "万户", "万册", "万亩", "平方米", "公里", "千米",
+    "人次", "场次", "件次", "户次", "小时", "分钟", "个", "项", "件", "次", "名", "起", "份", "条", "家",
+    "人", "元", "场", "期", "批", "篇", "部", "所", "户", "处", "台", "套", "座", "宗", "位", "种", "类",
+    "轮", "天", "亩", "吨", "本", "册", "%", "％",
+]  # fmt: skip
+_UNIT_ALT = "|".join(re.escape(unit) for unit in sorted(UNITS, key=len, reverse=True))
+QUANTITY = re.compile(
+    r"(?P<pre>近|约|逾|超过|多于)?"
+    r"(?<![\d.．A-Za-z第])"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.．]\d+)?)"
+    r"[ \u3000]?(?P<suf>余|多)?[ \u3000]?"
+    rf"(?P<unit>{_UNIT_ALT})"
+    r"(?P<post>以上|左右|余|多)?"
+)
+_PROTECTED = re.compile(r"《[^》\n]{0,100}》|〔[^〕\n]{0,20}〕|\[\d{4}\]|［\d{4}］")
+_CLAUSE_BREAK = re.compile(r"[。；;，,：:！!？?\n]")
+APPROXIMATE_PREFIXES = {"近", "约", "逾", "超过", "多于"}
+
+
+def extract_metrics(text: str) -> list[Metric]:
+    """All metrics in ``text``, in order, with offsets relative to ``text``."""
+    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    metrics = []
+    for match in QUANTITY.finditer(text):
+        start = match.start("num")
+        if any(a <= start < b for a, b in protected):
+            continue
+        try:
+            value = Decimal(match.group("num").replace(",", "").replace("．", "."))
+        except InvalidOperation:  # pragma: no cover - the pattern only admits numbers
+            continue
+        unit = "%" if match.group("unit") == "％" else match.group("unit")
+        approximate = bool(match.group("pre") or match.group("suf") or match.group("post"))
+        metrics.append(
+            Metric(
+                label=_clause(text, match.start(), match.end()),
+                value=value,
+                unit=unit,
+                approximate=approximate,
+                start=match.start(),
+                end=match.end(),
+            )
+        )
+    return metrics
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause (between punctuation marks) holding text[start:end]."""
+    before = text.rfind("\n", 0, start)
+    left = before + 1
+    for match in _CLAUSE_BREAK.finditer(text, left, start):
+        left = match.end()
+    found = _CLAUSE_BREAK.search(text, end)
+    right = found.start() if found else len(text)
+    return text[left:right].strip()[:300]

@@ -1,0 +1,112 @@
+"""Plain data the parser produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# Section kinds (level 1), as in DESIGN.md's stable interface.
+WORK = "work"
+LEADERS_DUTY = "leaders_duty"
+SHORTFALLS = "shortfalls"
+PLANS = "plans"
+SHORTFALLS_AND_PLANS = "shortfalls_and_plans"
+OTHER = "other"
+CONTEXT = "context"  # text with no numbering at all, or the preamble
+
+# Item kinds.
+TASK = "task"
+SHORTFALL = "shortfall"
+MEASURE = "measure"
+
+
+@dataclass
+class Metric:
+    """A quantity stated in the text: ``1200余人次`` is value 1200, unit 人次, approximate."""
+
+    label: str  # the clause it stands in
+    value: Decimal
+    unit: str
+    approximate: bool
+    start: int  # offsets of the quantity inside the text it was found in
+    end: int
+
+
+@dataclass
+class Node:
+    """One node of the outline: a numbered section (一、 (二) 3. (4)) or an inline item (五是)."""
+
+    rank: int  # 0 root, 1 一、, 2 (一), 3 1., 4 (1), 5 一是
+    number: str = ""
+    heading: str = ""
+    start: int = 0  # span of the node's whole text (itself and its descendants) in the cleaned text
+    end: int = 0
+    segments: list[tuple[int, int]] = field(default_factory=list)  # its own text, outside children
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = field(default=None, repr=False)
+    level: int = 0  # depth in the tree: 1 for top-level sections
+    kind: str = WORK  # section kind; children inherit it (or shortfalls / plans after a split)
+    area: str | None = None  # area code, or None
+    item_kind: str | None = None  # for a leaf that became an item
+    inline: bool = False
+
+    def walk(self):
+        """This node and its descendants, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def path(self) -> list[Node]:
+        nodes, node = [], self
+        while node is not None and node.rank > 0:
+            nodes.append(node)
+            node = node.parent
+        return list(reversed(nodes))
+
+
+@dataclass
+class ParsedItem:
+    kind: str  # task / shortfall / measure
+    title: str
+    text: str  # verbatim, a substring of the cleaned text
+    node: Node = field(repr=False)
+    area: str | None = None
+    metrics: list[Metric] = field(default_factory=list)
+    unit_keys: list = field(default_factory=list)  # matched directory keys, in order of appearance
+
+
+@dataclass
+class UnitName:
+    """A unit of the directory the importer matches names against."""
+
+    key: object  # whatever the caller uses to find the unit again (a primary key)
+    names: list[str]  # full name, short name, aliases
+
+
+@dataclass
+class ParsedReport:
+    title: str
+    year: int | None
+    issuer: str
+    published_on: date | None
+    framework: str
+    cleaned_text: str
+    root: Node
+    preamble: str
+    items: list[ParsedItem]
+    section_metrics: list[tuple[Node, Metric]]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def sections(self) -> list[Node]:
+        """Top-level sections, in order."""
+        return self.root.children
+
+    def count(self, kind: str) -> int:
+        return sum(1 for item in self.items if item.kind == kind)
+
+    @property
+    def metric_count(self) -> int:
+        return sum(len(item.metrics) for item in self.items) + len(self.section_metrics)

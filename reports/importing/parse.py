@@ -1,0 +1,169 @@
+"""The whole parse: cleaned text → outline → kinds and areas → items, metrics and units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import classify
+from .cleaning import clean
+from .metadata import find_issuer, find_year
+from .metrics import extract_metrics
+from .model import (
+    CONTEXT,
+    MEASURE,
+    PLANS,
+    SHORTFALL,
+    SHORTFALLS,
+    SHORTFALLS_AND_PLANS,
+    TASK,
+    Metric,
+    Node,
+    ParsedItem,
+    ParsedReport,
+    UnitName,
+)
+from .outline import build_outline
+from .units import UnitMatcher
+
+ITEM_KIND = {SHORTFALLS: SHORTFALL, PLANS: MEASURE, SHORTFALLS_AND_PLANS: SHORTFALL}
+MAX_TITLE = 80
+
+
+def parse_report(
+    text: str,
+    *,
+    directory: Iterable[UnitName] = (),
+    year: int | None = None,
+) -> ParsedReport:
+    """Parse a decoded report. Never raises on text; a text without numbering comes back as
+    one context section with no items (``warnings`` says so)."""
+    cleaned = clean(text)
+    body = cleaned.body
+    year = year or find_year(cleaned.title, body)
+    framework = classify.framework_for_year(year)
+    root = build_outline(body)
+    warnings: list[str] = []
+    if not root.children:
+        warnings.append("no_numbering")
+        root.children = [Node(rank=1, start=0, end=len(body), segments=list(root.segments), level=1)]
+        root.children[0].parent = root
+        root.children[0].kind = CONTEXT
+        root.segments = []
+    else:
+        _classify(root, body, framework)
+
+    preamble = "\n".join(body[a:b] for a, b in root.segments)
+    matcher = UnitMatcher(list(directory))
+    items: list[ParsedItem] = []
+    section_metrics: list[tuple[Node, Metric]] = []
+    for node in root.walk():
+        if node.rank == 0:
+            continue
+        if not node.children and node.kind != CONTEXT:
+            node.item_kind = ITEM_KIND.get(node.kind, TASK)
+            item_text = body[node.start : node.end]
+            items.append(
+                ParsedItem(
+                    kind=node.item_kind,
+                    title=_title(node, item_text),
+                    text=item_text,
+                    node=node,
+                    area=_nearest_area(node),
+                    metrics=extract_metrics(item_text),
+                    unit_keys=matcher.find(item_text),
+                )
+            )
+        else:
+            for context in _own_texts(node, body):
+                section_metrics.extend((node, metric) for metric in extract_metrics(context))
+    return ParsedReport(
+        title=cleaned.title,
+        year=year,
+        issuer=find_issuer(cleaned.title, cleaned.source),
+        published_on=cleaned.published_on,
+        framework=framework,
+        cleaned_text=body,
+        root=root,
+        preamble=preamble,
+        items=items,
+        section_metrics=section_metrics,
+        warnings=warnings,
+    )
+
+
+def _classify(root: Node, body: str, framework: str) -> None:
+    for section in root.children:
+        label = section.heading or body[section.start : section.end][:60]
+        section.kind = classify.section_kind(label)
+        section.area = classify.area_for(label, framework) if section.kind == "work" else None
+        for node in section.walk():
+            if node is not section:
+                node.kind = section.kind
+        if section.kind in (SHORTFALLS, SHORTFALLS_AND_PLANS):
+            _split_shortfalls_and_plans(section, body)
+        if section.kind in ("work", "leaders_duty", "other") and section.area is None:
+            # Sections like 主要举措和成效 carry their areas one level down.
+            for child in section.children:
+                if not child.inline:
+                    child.area = classify.area_for(
+                        child.heading or body[child.start : child.end][:60], framework
+                    )
+
+
+def _split_shortfalls_and_plans(section: Node, body: str) -> None:
+    """Give each child of a problems section the kind shortfalls or plans.
+
+    Children headed like 存在的问题 / 下一步打算 say it themselves; otherwise the first
+    paragraph that turns (针对以上问题,提出如下建议:) or a restart of 一是 numbering does.
+    """
+    headed = [classify.section_kind(child.heading) for child in section.children if not child.inline]
+    if any(kind in (SHORTFALLS, PLANS) for kind in headed):
+        for child in section.children:
+            kind = classify.section_kind(child.heading)
+            if kind in (SHORTFALLS, PLANS, SHORTFALLS_AND_PLANS):
+                for node in child.walk():
+                    node.kind = kind
+        return
+    turn_at = next(
+        (a for a, b in section.segments if classify.TURN.search(body, a, b) and a > section.start),
+        None,
+    )
+    seen_numbers: set[str] = set()
+    turned = False
+    for child in section.children:
+        if turn_at is not None and child.start > turn_at:
+            turned = True
+        elif turn_at is None and child.number in seen_numbers:
+            turned = True  # 一是 … 二是 … then 一是 again: the suggestions begin
+        seen_numbers.add(child.number)
+        kind = PLANS if turned else SHORTFALLS
+        for node in child.walk():
+            node.kind = kind
+    if section.kind == SHORTFALLS and turned:
+        section.kind = SHORTFALLS_AND_PLANS
+
+
+def _nearest_area(node: Node) -> str | None:
+    while node is not None:
+        if node.area:
+            return node.area
+        node = node.parent
+    return None
+
+
+def _title(node: Node, text: str) -> str:
+    title = node.heading
+    if not title:
+        title = text.split("\n", 1)[0]
+        for stop in "。；;，,：:":
+            title = title.split(stop, 1)[0]
+    title = title.strip() or text[:MAX_TITLE].strip()
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
+def _own_texts(node: Node, body: str) -> list[str]:
+    """The text that belongs to ``node`` itself: its first line's heading and its segments."""
+    texts = [body[a:b] for a, b in node.segments]
+    if node.heading:
+        texts.insert(0, node.heading)
+    return texts

@@ -1,0 +1,416 @@
+"""The parsing library on the real report texts and on bad input (no database)."""
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports.importing import ReportReadError, UnitName, parse_report, read_report_bytes
+from reports.importing.cleaning import clean
+from reports.importing.metrics import extract_metrics
+from reports.importing.outline import build_outline
+from reports.importing.reading import html_to_text
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages are asserted in their English source form here; pages test the Chinese."""
+    with translation.override("en"):
+        yield
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
+XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
+QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
+
+
+def level2_counts(parsed):
+    return [len([c for c in section.children if not c.inline]) for section in parsed.sections]
+
+
+def metric_strings(parsed):
+    found = [m for item in parsed.items for m in item.metrics] + [m for _, m in parsed.section_metrics]
+    return [f"{'~' if m.approximate else ''}{m.value.normalize():f}{m.unit}" for m in found]
+
+
+# -- the 2020 report of 新乡县 ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def xinxiang():
+    return parse_report(XINXIANG)
+
+
+def test_seed_metadata(xinxiang):
+    assert xinxiang.title == "新乡县2020年度法治政府建设工作报告"
+    assert xinxiang.year == 2020
+    assert xinxiang.issuer == "新乡县人民政府"
+    assert xinxiang.published_on == date(2021, 5, 10)
+    assert xinxiang.framework == "2015-2020"
+
+
+def test_seed_outline_has_eight_sections_with_the_right_subsections(xinxiang):
+    assert [s.number for s in xinxiang.sections] == [
+        "一、",
+        "二、",
+        "三、",
+        "四、",
+        "五、",
+        "六、",
+        "七、",
+        "八、",
+    ]
+    assert level2_counts(xinxiang) == [2, 0, 2, 3, 4, 4, 3, 0]
+    assert sum(level2_counts(xinxiang)) == 18
+
+
+def test_seed_work_sections_map_to_the_seven_2015_areas_in_order(xinxiang):
+    assert [s.area for s in xinxiang.sections] == [
+        "2015-functions",
+        "2015-rules",
+        "2015-decisions",
+        "2015-enforcement",
+        "2015-oversight",
+        "2015-disputes",
+        "2015-capacity",
+        None,
+    ]
+    assert [s.kind for s in xinxiang.sections] == ["work"] * 7 + ["shortfalls_and_plans"]
+
+
+def test_seed_first_subsection_holds_three_inline_items(xinxiang):
+    first = xinxiang.sections[0].children[0]
+    assert first.heading == "全面推进行政审批制度改革"
+    assert [c.number for c in first.children] == ["一是", "二是", "三是"]
+    assert first.children[0].heading == "着力推动“真联、真通、真办”"
+
+
+def test_seed_section_two_is_one_paragraph_and_section_four_has_an_introduction(xinxiang):
+    two = xinxiang.sections[1]
+    assert two.children == [] and two.item_kind == "task"
+    four = xinxiang.sections[3]
+    intro = "\n".join(xinxiang.cleaned_text[a:b] for a, b in four.segments)
+    assert intro.startswith("通过健全执法制度")
+
+
+def test_seed_problems_and_suggestions_split_at_the_turn(xinxiang):
+    eight = xinxiang.sections[7]
+    assert [(c.number, c.item_kind) for c in eight.children] == [
+        ("一是", "shortfall"),
+        ("二是", "shortfall"),
+        ("一是", "measure"),
+        ("二是", "measure"),
+        ("三是", "measure"),
+    ]
+    shortfalls = [i for i in xinxiang.items if i.kind == "shortfall"]
+    measures = [i for i in xinxiang.items if i.kind == "measure"]
+    assert [i.title for i in shortfalls] == ["部分行政执法单位和乡(镇)政府法制机构不健全", "队伍建设有待加强"]
+    assert [i.title for i in measures] == [
+        "领导要重视法治建设",
+        "定期开展执法培训",
+        "要重视日常工作成果的上传工作",
+    ]
+
+
+def test_seed_items_count(xinxiang):
+    assert (xinxiang.count("task"), xinxiang.count("shortfall"), xinxiang.count("measure")) == (21, 2, 3)
+
+
+def test_seed_metrics(xinxiang):
+    found = metric_strings(xinxiang)
+    assert len(found) >= 55
+    for expected in [
+        "1202项",
+        "100%",
+        "1170.05万元",
+        "296694次",
+        "~1200人次",
+        "~1300人次",
+        "29场次",
+        "~20次",
+    ]:
+        assert expected in found
+    assert not [m for m in found if m.endswith(("年", "月", "日", "号"))]
+
+
+def test_seed_metric_is_tied_to_the_item_holding_it_with_its_clause(xinxiang):
+    audit = next(i for i in xinxiang.items if i.title == "发挥审计综合监督作用")
+    money = next(m for m in audit.metrics if m.value == Decimal("1170.05"))
+    assert money.unit == "万元" and not money.approximate
+    assert money.label == "审计查出违规金额1170.05万元"
+
+
+def test_seed_items_are_verbatim_and_free_of_portal_chrome(xinxiang):
+    for item in xinxiang.items:
+        # Verbatim line by line: only the blank lines and indentation between paragraphs go.
+        for line in item.text.split("\n"):
+            assert line in XINXIANG
+        assert "浏览量" not in item.text and "分享" not in item.text
+    assert "浏览量" not in xinxiang.cleaned_text and "分享" not in xinxiang.cleaned_text
+
+
+def test_seed_preamble_is_context(xinxiang):
+    assert xinxiang.preamble.startswith("2020年,我县坚持")
+
+
+def test_unit_suggestions_prefer_the_longest_name():
+    directory = [
+        UnitName(key="market", names=["县市场监督管理局", "市场监管局", "市场监管"]),
+        UnitName(key="justice", names=["县司法局", "司法局"]),
+        UnitName(key="inspect", names=["县政府督查局", "督查局", "县督查局"]),
+        UnitName(key="aid", names=["县法律援助中心", "法律援助中心"]),
+    ]
+    parsed = parse_report(XINXIANG, directory=directory)
+    by_title = {i.title: i.unit_keys for i in parsed.items}
+    assert by_title["认真办理“两会”建议和提案"] == ["inspect"]
+    assert by_title["法律援助服务困难群体"] == ["justice", "aid"]
+    assert "market" in by_title["要重视日常工作成果的上传工作"]
+    text = "由县市场监督管理局牵头,市场监管所配合"
+    from reports.importing.units import UnitMatcher
+
+    assert UnitMatcher(directory).find(text) == ["market"]
+
+
+# -- a second shape: the 2022 township report ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def qingshi():
+    return parse_report(QINGSHI)
+
+
+def test_township_report_metadata(qingshi):
+    assert qingshi.year == 2022
+    assert qingshi.issuer == "青石镇人民政府"
+    assert qingshi.published_on == date(2023, 2, 20)
+    assert qingshi.framework == "2021-2025"
+
+
+def test_township_report_outline(qingshi):
+    assert [s.kind for s in qingshi.sections] == ["work", "shortfalls", "plans"]
+    assert level2_counts(qingshi) == [4, 3, 0]
+    assert (qingshi.count("task"), qingshi.count("shortfall"), qingshi.count("measure")) == (7, 3, 4)
+    assert [c.area for c in qingshi.sections[0].children] == [
+        "party-leadership",
+        "2021-decisions",
+        "2021-enforcement",
+        "2021-disputes",
+    ]
+
+
+def test_township_report_metrics(qingshi):
+    found = metric_strings(qingshi)
+    assert len(found) == 16
+    assert "~1500人次" in found and "94.7%" in found
+
+
+def test_signature_block_is_not_part_of_the_last_item(qingshi):
+    assert "2023年2月16日" not in qingshi.items[-1].text
+
+
+# -- cleaning and outline edge cases ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", [XINXIANG, QINGSHI], ids=["xinxiang", "qingshi"])
+def test_a_report_on_one_line_still_splits(source):
+    one_line = "".join(line.strip() for line in source.splitlines())
+    expected, parsed = parse_report(source), parse_report(one_line)
+    assert level2_counts(parsed) == level2_counts(expected)
+    assert [i.kind for i in parsed.items] == [i.kind for i in expected.items]
+    assert parsed.title == expected.title
+    assert parsed.metric_count == expected.metric_count
+
+
+def test_crlf_and_full_width_spaces_are_tolerated():
+    parsed = parse_report(XINXIANG.replace("\n", "\r\n").replace("  ", "\u3000\u3000"))
+    assert level2_counts(parsed) == [2, 0, 2, 3, 4, 4, 3, 0]
+
+
+def test_full_and_half_width_brackets_alike():
+    text = "2021年度报告\n一、依法行政\n（一）甲。做了3件。\n(二)乙。做了4件。\n二、存在的问题\n一是问题。"
+    parsed = parse_report(text)
+    assert level2_counts(parsed) == [2, 1] or level2_counts(parsed) == [2, 0]
+    assert parsed.count("task") == 2 and parsed.count("shortfall") == 1
+
+
+def test_numbering_that_skips_or_restarts_keeps_the_tree():
+    text = "报告\n一、甲\n（一）子一。\n（三）子三。\n三、乙\n（一）子一。\n五、丙\n1.条目。\n1.条目。"
+    parsed = parse_report(text)
+    assert [len(s.children) for s in parsed.sections] == [2, 1, 2]
+
+
+def test_stray_spaces_in_dates_and_numbers_are_not_metrics():
+    metrics = extract_metrics("10 月 28 日召开会议,开展法制讲座 29场次,印发〔2020〕12号文件,学习《民法典》")
+    assert [(m.value, m.unit) for m in metrics] == [(Decimal(29), "场次")]
+
+
+def test_ordinals_and_years_are_not_metrics():
+    found = extract_metrics("第3次会议在2020年举行,第一批30个")
+    assert [(m.value, m.unit) for m in found] == [(Decimal(30), "个")]
+
+
+def test_approximate_markers():
+    found = [(m.value, m.approximate) for m in extract_metrics("近1500人次,约30名,50人以上,12件")]
+    assert found == [(1500, True), (30, True), (50, True), (12, False)]
+
+
+def test_portal_chrome_and_breadcrumbs_are_dropped():
+    raw = (
+        "首页 > 政务公开 > 法治政府建设\n某县2021年法治政府建设报告\n发布时间:2022-03-01 来源:某县司法局 浏览量:9\n"
+        "字体:大 中 小\n某县2021年法治政府建设报告\n一、依法行政\n做了很多工作。\n【打印本页】【关闭窗口】\n分享到:"
+    )
+    cleaned = clean(raw)
+    assert cleaned.title == "某县2021年法治政府建设报告"
+    assert cleaned.source == "某县司法局"
+    assert cleaned.published_on == date(2022, 3, 1)
+    assert cleaned.body == "一、依法行政\n做了很多工作。"
+
+
+def test_a_text_without_numbering_becomes_one_context_section():
+    parsed = parse_report("某县2021年工作总结\n今年做了很多工作,成效明显。\n明年继续努力。")
+    assert len(parsed.sections) == 1
+    assert parsed.sections[0].kind == "context"
+    assert parsed.items == []
+    assert parsed.warnings == ["no_numbering"]
+
+
+def test_heading_ends_at_the_first_full_stop_when_body_runs_on():
+    root = build_outline("(一)全面推进行政审批制度改革。县政府始终把推进改革作为抓手。")
+    node = root.children[0]
+    assert node.heading == "全面推进行政审批制度改革"
+    assert node.number == "(一)"
+
+
+# -- reading bytes -----------------------------------------------------------------------------
+
+
+def test_reads_utf8_utf8_bom_and_gb18030_alike():
+    for data in (
+        QINGSHI.encode("utf-8"),
+        b"\xef\xbb\xbf" + QINGSHI.encode("utf-8"),
+        QINGSHI.encode("gb18030"),
+    ):
+        assert read_report_bytes(data, "report.txt") == QINGSHI
+
+
+def test_reads_gbk_even_when_named_docx():
+    assert read_report_bytes(QINGSHI.encode("gbk"), "report.docx") == QINGSHI
+
+
+def make_docx(paragraphs, table=None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_reads_docx_paragraphs_in_order_and_tables_row_by_row():
+    data = make_docx(QINGSHI.splitlines(), table=[["指标", "数值"], ["调解成功率", "94.7%"]])
+    text = read_report_bytes(data, "report.bin")
+    assert text.startswith("青石镇人民政府关于2022年度法治政府建设情况的报告")
+    assert text.endswith("指标\t数值\n调解成功率\t94.7%")
+    assert parse_report(text).count("measure") == 4
+
+
+def test_reads_saved_html_article_text():
+    html = (
+        "<!DOCTYPE html><html><head><title>x</title><script>var a='一、';</script></head><body>"
+        "<nav>首页 政务公开</nav><div class='article'><h1>某县2021年法治政府建设报告</h1>"
+        "<p>一、依法行政</p><p>(一)规范执法。全年办理案件12件。</p></div><footer>版权所有</footer></body></html>"
+    )
+    parsed = parse_report(read_report_bytes(html.encode("utf-8"), "page.htm"))
+    assert parsed.title == "某县2021年法治政府建设报告"
+    assert parsed.items[0].text == "(一)规范执法。全年办理案件12件。"
+    assert "var a" not in html_to_text(html) and "版权所有" not in html_to_text(html)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"   \n  ", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG"),
+        (b"\xff\xd8\xff\xe0" + bytes(200), "JPEG"),
+        (b"%PDF-1.7\n" + bytes(100), "PDF"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"\x81\x30" * 3 + b"\xff\xff\xff", "encoding"),
+    ],
+    ids=["empty", "blank", "png", "jpeg", "pdf", "binary", "undecodable"],
+)
+def test_unreadable_files_get_a_clear_error(data, message):
+    with pytest.raises(ReportReadError) as excinfo:
+        read_report_bytes(data, "report.txt")
+    assert message.lower() in str(excinfo.value).lower()
+
+
+def test_a_zip_that_is_not_a_docx_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("photo.jpg", b"not a document")
+    with pytest.raises(ReportReadError, match="not a Word"):
+        read_report_bytes(buffer.getvalue(), "report.docx")
+
+
+def test_a_damaged_zip_is_refused():
+    with pytest.raises(ReportReadError, match="damaged"):
+        read_report_bytes(b"PK\x03\x04" + bytes(100), "report.docx")
+
+
+def test_a_5_mb_text_is_refused_as_too_large():
+    with pytest.raises(ReportReadError, match="too large"):
+        read_report_bytes(("一、内容。" * 400_000).encode("utf-8"), "big.txt")
+
+
+# -- never raises, never invents text ---------------------------------------------------------
+
+REPORTISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["一、", "二、", "(一)", "（二）", "1.", "2、", "（1）", "一是", "二是", "三是", "\n", "。", "；"]
+        ),
+        st.sampled_from(
+            ["存在的问题", "下一步工作打算", "针对以上问题,提出如下建议:", "来源:某县 浏览量:3", "分享:"]
+        ),
+        st.sampled_from(["1200余人次", "100%", "《条例》", "〔2020〕12号", "10 月 28 日", "县司法局"]),
+        st.text(max_size=30),
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=400), REPORTISH))
+def test_parser_never_raises_and_item_texts_come_from_the_cleaned_input(text):
+    parsed = parse_report(text, directory=[UnitName(key=1, names=["县司法局", "司法局"])])
+    for item in parsed.items:
+        assert item.text
+        assert item.text in parsed.cleaned_text
+        assert item.title
+    for node in parsed.root.walk():
+        assert 0 <= node.start <= node.end <= len(parsed.cleaned_text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_reading_arbitrary_bytes_either_returns_text_or_says_why(data):
+    try:
+        text = read_report_bytes(data, "x.txt")
+    except ReportReadError as error:
+        assert str(error)
+    else:
+        assert isinstance(text, str) and text.strip()

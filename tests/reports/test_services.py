@@ -1,0 +1,174 @@
+"""Importing writes the parse into the ledger: once, whole, and linked."""
+
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+from django.utils import translation
+
+from reports.models import AnnualReport, Section
+from reports.services import ImportRefused, report_import
+from tests.factories import AnnualReportFactory, ProgressUpdateFactory, UnitFactory
+from tracker.models import Item, Metric
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages are asserted in their English source form here; pages test the Chinese."""
+    with translation.override("en"):
+        yield
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
+XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
+QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
+
+
+def ledger_counts():
+    return (
+        AnnualReport.objects.count(),
+        Section.objects.count(),
+        Item.objects.count(),
+        Metric.objects.count(),
+    )
+
+
+def test_import_writes_the_seed_report_exactly():
+    justice = UnitFactory(name="县司法局", short_name="司法局")
+    result = report_import(text=XINXIANG)
+    report = result.report
+    assert result.created and not result.duplicate
+    assert (report.year, report.title, report.issuer, str(report.published_on)) == (
+        2020,
+        "新乡县2020年度法治政府建设工作报告",
+        "新乡县人民政府",
+        "2021-05-10",
+    )
+    assert report.source_text == XINXIANG and len(report.source_sha256) == 64
+    assert report.sections.filter(level=1).count() == 8
+    assert report.sections.filter(level=2, parent__level=1).exclude(number__endswith="是").count() == 18
+    assert list(report.sections.filter(level=1).values_list("area__code", flat=True)) == [
+        "2015-functions",
+        "2015-rules",
+        "2015-decisions",
+        "2015-enforcement",
+        "2015-oversight",
+        "2015-disputes",
+        "2015-capacity",
+        None,
+    ]
+    items = report.items.all()
+    assert items.filter(kind="task").count() == 21
+    assert items.filter(kind="shortfall").count() == 2
+    measures = items.filter(kind="measure")
+    assert measures.count() == 3
+    for measure in measures:
+        assert set(measure.addresses.values_list("kind", flat=True)) == {"shortfall"}
+        assert measure.addresses.count() == 2
+    assert Metric.objects.filter(item__report=report).count() >= 55
+    approx = Metric.objects.get(item__report=report, value=1200, unit="人次")
+    assert approx.approximate
+    aid = items.get(title="法律援助服务困难群体")
+    assert aid.lead_unit == justice
+    assert aid.area.code == "2015-disputes"
+    for item in items:
+        assert "浏览量" not in item.text and "分享" not in item.text
+        for line in item.text.split("\n"):
+            assert line in XINXIANG
+
+
+def test_the_same_text_twice_creates_nothing_the_second_time():
+    report_import(text=XINXIANG)
+    before = ledger_counts()
+    again = report_import(text=XINXIANG)
+    assert again.duplicate and not again.created
+    assert ledger_counts() == before
+
+
+def test_dry_run_writes_nothing():
+    result = report_import(text=XINXIANG, dry_run=True)
+    assert not result.created
+    assert ledger_counts() == (0, 0, 0, 0)
+    assert result.parsed.count("task") == 21
+
+
+def test_a_different_text_for_an_imported_year_is_refused_unless_replacing():
+    report_import(text=XINXIANG)
+    before = ledger_counts()
+    changed = XINXIANG.replace("网站访问量达296694次", "网站访问量达300000次")
+    with pytest.raises(ImportRefused, match="2020"):
+        report_import(text=changed)
+    assert ledger_counts() == before
+
+
+def test_replacing_keeps_items_with_progress_and_says_which():
+    first = report_import(text=XINXIANG).report
+    worked_on = first.items.get(title="发挥审计综合监督作用")
+    ProgressUpdateFactory(item=worked_on, note="审计项目已完成")
+    changed = XINXIANG.replace("网站访问量达296694次", "网站访问量达300000次")
+    result = report_import(text=changed, replace=True)
+    assert [item.pk for item in result.kept_items] == [worked_on.pk]
+    report = result.report
+    assert report.pk == first.pk
+    assert report.items.count() == 26 + 1
+    assert report.items.filter(pk=worked_on.pk, section__isnull=True).exists()
+    assert Metric.objects.filter(item__report=report, value=300000).exists()
+
+
+def test_a_closed_year_refuses_import():
+    AnnualReportFactory(year=2020, state="closed")
+    with pytest.raises(ImportRefused, match="closed"):
+        report_import(text=XINXIANG)
+
+
+def test_a_structureless_text_is_refused_and_writes_nothing():
+    with pytest.raises(ImportRefused, match="No numbered sections"):
+        report_import(text="某县2021年工作总结\n今年做了很多工作。")
+    assert ledger_counts() == (0, 0, 0, 0)
+
+
+def test_a_text_without_a_year_is_refused():
+    with pytest.raises(ImportRefused, match="year"):
+        report_import(text="工作报告\n一、依法行政\n做了很多工作。")
+
+
+def test_a_year_can_be_given_when_the_text_has_none():
+    result = report_import(text="工作报告\n一、依法行政\n做了很多工作。", year=2023)
+    assert result.report.year == 2023
+    assert result.report.items.count() == 1
+
+
+def test_import_links_to_the_previous_and_next_years():
+    y2019 = AnnualReportFactory(year=2019)
+    y2021 = AnnualReportFactory(year=2021)
+    report = report_import(text=XINXIANG).report
+    assert report.previous == y2019
+    y2021.refresh_from_db()
+    assert y2021.previous == report
+
+
+def test_import_into_an_existing_empty_year_record_uses_it():
+    record = AnnualReportFactory(year=2022, title="2022年度")
+    result = report_import(text=QINGSHI)
+    assert result.report.pk == record.pk
+    assert result.report.items.count() == 14
+
+
+def test_a_database_error_midway_leaves_nothing_half_written(monkeypatch):
+    def fail(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Metric.objects, "bulk_create", fail)
+    with pytest.raises(DatabaseError):
+        report_import(text=XINXIANG)
+    assert ledger_counts() == (0, 0, 0, 0)
+
+
+def test_chosen_lead_units_override_the_suggestions():
+    market = UnitFactory(name="县市场监督管理局")
+    result = report_import(text=QINGSHI, lead_units={0: market.pk, 1: None})
+    items = list(result.report.items.order_by("order"))
+    assert items[0].lead_unit == market
+    assert items[1].lead_unit is None

@@ -1,0 +1,190 @@
+"""Import pages (reviewers only) and the report page."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from reports.models import AnnualReport
+from reports.services import report_import
+from tests.factories import ItemFactory, UnitFactory
+from tracker.models import Item
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
+XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
+QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
+IMPORT = "/reports/import/"
+
+
+def upload(name, data):
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+# -- who may import ----------------------------------------------------------------------------
+
+
+def test_anonymous_user_is_sent_to_login_from_the_import_page(client):
+    response = client.get(IMPORT)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("fixture", ["staff_client", "other_staff_client", "leader_client"])
+def test_staff_and_leaders_get_403_on_every_import_step(request, fixture):
+    client = request.getfixturevalue(fixture)
+    assert client.get(IMPORT).status_code == 403
+    assert client.post(IMPORT, {"text": QINGSHI}).status_code == 403
+    assert client.get("/reports/import/preview/").status_code == 403
+    assert client.post("/reports/import/confirm/", {"token": "x"}).status_code == 403
+    assert client.post("/reports/import/cancel/").status_code == 403
+    assert AnnualReport.objects.count() == 0
+
+
+def test_reviewer_sees_the_import_form(reviewer_client):
+    response = reviewer_client.get(IMPORT)
+    assert response.status_code == 200
+    assert "导入年度报告" in response.content.decode()
+
+
+# -- the three steps ---------------------------------------------------------------------------
+
+
+def test_upload_preview_confirm_writes_the_report(reviewer_client):
+    justice = UnitFactory(name="县司法局", short_name="司法局")
+    response = reviewer_client.post(IMPORT, {"file": upload("新乡县.txt", XINXIANG.encode("gb18030"))})
+    assert response.status_code == 302 and response.url == "/reports/import/preview/"
+    assert AnnualReport.objects.count() == 0  # nothing written yet
+
+    preview = reviewer_client.get(response.url)
+    content = preview.content.decode()
+    assert preview.status_code == 200
+    assert "新乡县2020年度法治政府建设工作报告" in content
+    assert "8 个一级标题、18 个二级标题" in content
+    assert '<mark class="metric">1202项</mark>' in content
+    assert '<mark class="metric">1200余人次</mark>' in content
+    assert content.count('class="badge kind-shortfall"') == 2
+    assert content.count('class="badge kind-measure"') == 3
+    # The item naming 县司法局 has it preselected as its lead unit.
+    assert re.search(rf'<option value="{justice.pk}" selected>县司法局</option>', content)
+
+    token = re.search(r'name="token" value="([^"]+)"', content).group(1)
+    done = reviewer_client.post("/reports/import/confirm/", {"token": token})
+    assert done.status_code == 302 and done.url == "/reports/2020/"
+    report = AnnualReport.objects.get(year=2020)
+    assert report.items.count() == 26
+    assert report.items.filter(lead_unit=justice).exists()
+
+
+def test_units_changed_on_the_preview_are_the_ones_written(reviewer_client):
+    market = UnitFactory(name="县市场监督管理局")
+    reviewer_client.post(IMPORT, {"text": QINGSHI})
+    content = reviewer_client.get("/reports/import/preview/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', content).group(1)
+    reviewer_client.post(
+        "/reports/import/confirm/", {"token": token, "lead_0": str(market.pk), "lead_1": "bogus"}
+    )
+    items = list(Item.objects.order_by("order"))
+    assert items[0].lead_unit == market
+    assert items[1].lead_unit is None
+
+
+def test_cancel_writes_nothing_and_forgets_the_draft(reviewer_client):
+    reviewer_client.post(IMPORT, {"text": QINGSHI})
+    response = reviewer_client.post("/reports/import/cancel/")
+    assert response.status_code == 302
+    assert AnnualReport.objects.count() == 0
+    follow = reviewer_client.get("/reports/import/preview/")
+    assert follow.status_code == 302 and follow.url == IMPORT
+
+
+def test_a_stale_token_does_not_import(reviewer_client):
+    reviewer_client.post(IMPORT, {"text": QINGSHI})
+    response = reviewer_client.post("/reports/import/confirm/", {"token": "old"})
+    assert response.status_code == 302 and response.url == "/reports/import/preview/"
+    assert AnnualReport.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"file": ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(100))}, "PNG"),
+        ({"file": ("empty.txt", b"")}, "请上传"),
+        ({"text": "某县2021年工作总结\n今年做了很多工作。"}, "没有找到编号"),
+        ({}, "请上传"),
+        ({"text": QINGSHI, "file": ("r.txt", QINGSHI.encode())}, "不要同时"),
+    ],
+    ids=["image", "empty-file", "no-numbering", "nothing", "both"],
+)
+def test_bad_input_gets_a_clear_chinese_error_and_writes_nothing(reviewer_client, data, message):
+    post = {key: (upload(*value) if key == "file" else value) for key, value in data.items()}
+    response = reviewer_client.post(IMPORT, post)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert AnnualReport.objects.count() == 0
+
+
+def test_a_different_report_for_an_imported_year_needs_replace(reviewer_client):
+    report_import(text=XINXIANG)
+    changed = XINXIANG.replace("网站访问量达296694次", "网站访问量达300000次")
+    response = reviewer_client.post(IMPORT, {"text": changed})
+    assert response.status_code == 200
+    assert "已导入另一份报告" in response.content.decode()
+    assert not Item.objects.filter(text__contains="300000").exists()
+
+
+def test_html_in_an_imported_text_is_shown_as_text(reviewer_client):
+    text = "某县2021年度法治政府建设报告\n一、依法行政\n(一)规范执法<script>alert(1)</script>。办理案件12件。"
+    reviewer_client.post(IMPORT, {"text": text})
+    content = reviewer_client.get("/reports/import/preview/").content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# -- the report page ---------------------------------------------------------------------------
+
+
+def test_report_page_shows_outline_items_units_and_metrics(reviewer_client):
+    UnitFactory(name="县政府督查局", short_name="督查局")
+    report_import(text=XINXIANG)
+    content = reviewer_client.get("/reports/2020/").content.decode()
+    assert "一、依法全面履行政府职能" in content
+    assert "依法全面履行政府职能</span>" in content or "2015" not in content
+    assert "认真办理“两会”建议和提案" in content
+    assert "县政府督查局" in content
+    assert '<mark class="metric">296694次</mark>' in content
+    assert "工作中存在的问题及建议" in content
+
+
+def test_staff_see_the_outline_but_only_their_units_items(staff_client, lead_unit, other_unit):
+    report = report_import(text=QINGSHI).report
+    mine = report.items.get(order=1)
+    mine.lead_unit = lead_unit
+    mine.save()
+    content = staff_client.get("/reports/2022/").content.decode()
+    assert "一、主要举措和成效" in content
+    # The outline (a public document) shows; of the ledger items only the unit's own.
+    assert content.count('class="item-card') == 1
+    assert "县司法局" in content
+
+
+def test_unknown_year_is_404(reviewer_client):
+    assert reviewer_client.get("/reports/1999/").status_code == 404
+
+
+def test_report_page_query_count_does_not_grow_with_items(reviewer_client, django_assert_max_num_queries):
+    report = report_import(text=QINGSHI).report
+    with django_assert_max_num_queries(12):
+        assert reviewer_client.get("/reports/2022/").status_code == 200
+    ItemFactory.create_batch(30, report=report, section=report.sections.filter(level=2).first())
+    with django_assert_max_num_queries(12):
+        assert reviewer_client.get("/reports/2022/").status_code == 200
+
+
+def test_report_list_links_each_year(leader_client):
+    report_import(text=QINGSHI)
+    content = leader_client.get("/reports/").content.decode()
+    assert 'href="/reports/2022/"' in content
+    assert "导入年度报告" not in content  # leaders do not import

@@ -1,0 +1,19 @@
+"""View guards built on tracker.permissions."""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from . import permissions
+
+
+def reviewer_required(view):
+    """403 for logged-in users who are not reviewers (anonymous ones never get here)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.can_manage_years(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
