@@ -58,15 +58,19 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     section_metrics: dict[int, list[Metric]] = defaultdict(list)
     for metric in Metric.objects.filter(section__report=report).order_by("order", "pk"):
         section_metrics[metric.section_id].append(metric)
+    parents = {section.parent_id for section in sections}
     for section in sections:
         section.item_list = by_section.get(section.pk, [])
         section.metric_list = section_metrics.get(section.pk, [])
+        # A leaf whose whole text is an item: the page shows the item in its place.
+        section.is_item = bool(section.item_list) and section.pk not in parents
     orphans = by_section.get(None)
     if orphans:
         # Items without a section (kept on replace, or carried over) are listed at the end.
         sections.append(Section(report=report, level=1, heading="", kind="other", order=len(sections)))
         sections[-1].item_list = orphans
         sections[-1].metric_list = []
+        sections[-1].is_item = False
     return sections
 
 

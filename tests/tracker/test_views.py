@@ -60,6 +60,11 @@ def test_login_page_is_in_chinese_by_default(client):
     assert "法治政府建设台账" in content
 
 
+def test_login_page_stays_chinese_for_a_browser_asking_for_english(client):
+    content = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in content and "登录" in content
+
+
 def test_login_page_is_in_english_when_chosen(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
     assert response.status_code == 302
