@@ -9,7 +9,7 @@ PORT   ?= 8000
 
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint format migrate demo messages compilemessages ci clean
+.PHONY: run test lint format migrate demo messages compilemessages ci clean bench-import
 
 # A stamp per requirements file: pip runs again only when a requirements file changed.
 $(VENV)/.python-ok:
@@ -66,3 +66,6 @@ ci:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+bench-import: $(VENV)/.installed-dev
+	$(PY) bench/import_bench.py

@@ -69,6 +69,10 @@ def test_demo_holds_the_2020_report_text():
     assert str(report.published_on) == "2021-05-10"
     assert "针对以上问题,提出如下建议" in report.source_text
     assert len(report.source_sha256) == 64
+    # Imported through the importer: the outline and the 26 items are there.
+    assert report.sections.filter(level=1).count() == 8
+    assert report.items.count() == 26
+    assert report.items.filter(lead_unit__name="县政府督查局").exists()
 
 
 @pytest.mark.parametrize("username", ["admin", "reviewer", "leader", "staff1", "staff2"])

@@ -1,0 +1,68 @@
+"""manage.py import_report as DESIGN.md's stable interface describes it."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import ManagementUtility, call_command
+
+from reports.models import AnnualReport
+
+pytestmark = pytest.mark.django_db
+
+SEED = Path(__file__).resolve().parents[2] / "reports" / "samples" / "xinxiang-2020.txt"
+
+
+def run(*args):
+    """Run like the shell does; returns the exit status."""
+    try:
+        ManagementUtility(["manage.py", *args]).execute()
+    except SystemExit as exit:
+        return exit.code
+    return 0
+
+
+def test_dry_run_json_describes_the_seed_and_writes_nothing(capsys):
+    assert run("import_report", str(SEED), "--dry-run", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {k: data[k] for k in ("year", "title", "issuer", "published_on")} == {
+        "year": 2020,
+        "title": "新乡县2020年度法治政府建设工作报告",
+        "issuer": "新乡县人民政府",
+        "published_on": "2021-05-10",
+    }
+    assert (data["sections"], data["subsections"]) == (8, 18)
+    assert (data["tasks"], data["shortfalls"], data["measures"]) == (21, 2, 3)
+    assert data["metrics"] >= 55
+    assert data["created"] is False
+    assert [node["kind"] for node in data["outline"]] == ["work"] * 7 + ["shortfalls_and_plans"]
+    assert data["outline"][0]["area"] == "2015-functions"
+    assert [c["number"] for c in data["outline"][0]["children"][0]["children"]] == ["一是", "二是", "三是"]
+    assert AnnualReport.objects.count() == 0
+
+
+def test_import_then_again_creates_once(capsys):
+    call_command("import_report", str(SEED), "--json")
+    assert json.loads(capsys.readouterr().out)["created"] is True
+    call_command("import_report", str(SEED), "--json")
+    assert json.loads(capsys.readouterr().out)["created"] is False
+    assert AnnualReport.objects.get(year=2020).items.count() == 26
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x89PNG\r\n\x1a\n" + bytes(64), "某县2021年工作总结\n没有编号。".encode()],
+    ids=["empty", "image", "no-numbering"],
+)
+def test_bad_input_exits_1_with_a_one_line_error(tmp_path, capsys, content):
+    path = tmp_path / "report.txt"
+    path.write_bytes(content)
+    assert run("import_report", str(path)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err and "\n" not in err and "Traceback" not in err
+    assert AnnualReport.objects.count() == 0
+
+
+def test_missing_file_exits_1(capsys):
+    assert run("import_report", "/nonexistent/report.txt") == 1
+    assert "/nonexistent/report.txt" in capsys.readouterr().err
