@@ -5,12 +5,19 @@ from pathlib import Path
 
 import pytest
 from django.core.management import ManagementUtility, call_command
+from django.db import connections
 
 from reports.models import AnnualReport
 
 pytestmark = pytest.mark.django_db
 
 SEED = Path(__file__).resolve().parents[2] / "reports" / "samples" / "xinxiang-2020.txt"
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    # run_from_argv closes every connection when it ends, which would close the test's.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def run(*args):
