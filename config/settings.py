@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_filters",
+    "django_tables2",
     "tracker",
     "reports",
 ]
@@ -184,3 +186,8 @@ LOGGING = {
 # Development serves static files straight from the finders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Evidence uploads: each file at most this size (bytes).
+EVIDENCE_MAX_BYTES = int(os.environ.get("DJANGO_EVIDENCE_MAX_MB", "20")) * 1024 * 1024
+# Form fields (not files) of one request: a pasted report of up to 2 MB must fit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from tracker import roles
 from tracker.choices import UnitKind
-from tracker.models import Unit
+from tracker.models import Item, Unit
 from tracker.services import user_set_units
 
 from .services import report_import
@@ -119,5 +121,16 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
         user_set_units(user=user, units=[units[spec.unit]] if spec.unit else [])
 
     # The same text imported again is recognised and creates nothing.
-    report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
+    result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
+    if result.created:
+        _spread_deadlines(result.report)
     return passwords
+
+
+def _spread_deadlines(report) -> None:
+    """Deadlines around today, so that the demo shows items due soon and overdue."""
+    today = timezone.localdate()
+    items = list(report.items.order_by("order", "pk"))
+    for index, item in enumerate(items):
+        item.due_on = today + timedelta(days=((index % 9) - 3) * 10)
+    Item.objects.bulk_update(items, ["due_on"])

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker import permissions
+from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
 from tracker.models import Unit
@@ -23,6 +24,7 @@ IMPORT_SESSION_KEY = "report_import_draft"
 def home(request):
     """After login: the years and how many of the user's items stand in each status."""
     user = request.user
+    sees_all = permissions.sees_all_items(user)
     return render(
         request,
         "reports/home.html",
@@ -30,7 +32,8 @@ def home(request):
             "reports": selectors.reports_with_status_counts(user),
             "statuses": ItemStatus.choices,
             "my_units": selectors.units_of(user),
-            "sees_all": permissions.sees_all_items(user),
+            "sees_all": sees_all,
+            "my_items": None if sees_all else tracker_selectors.my_items(user),
         },
     )
 

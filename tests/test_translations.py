@@ -32,4 +32,5 @@ def test_placeholders_survive_translation():
     po = polib.pofile(str(LOCALE / "django.po"))
     for entry in po.translated_entries():
         wanted = sorted(re.findall(r"%\(\w+\)s", entry.msgid))
-        assert sorted(re.findall(r"%\(\w+\)s", entry.msgstr)) == wanted, entry.msgid
+        for translated in [entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values():
+            assert sorted(re.findall(r"%\(\w+\)s", translated)) == wanted, entry.msgid

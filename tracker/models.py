@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Framework, Grade, ItemKind, ItemStatus, ReviewDecision, UnitKind
+from .workflow import STATUS_COLOURS, status_label
 
 
 class Unit(models.Model):
@@ -180,7 +181,15 @@ class Item(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("admin:tracker_item_change", args=[self.pk])
+        return reverse("tracker:item", args=[self.pk])
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.kind, self.status)
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "secondary")
 
 
 class Metric(models.Model):

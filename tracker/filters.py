@@ -1,0 +1,73 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ItemKind, ItemStatus
+from .models import Area, Item, Unit
+from .selectors import overdue_q
+
+
+class ItemFilter(django_filters.FilterSet):
+    """Filters of the item list. Every choice list is small (years, areas, units)."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    year = django_filters.TypedChoiceFilter(field_name="report__year", label=_("Year"), coerce=int)
+    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), label=_("Area"))
+    kind = django_filters.ChoiceFilter(choices=ItemKind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=ItemStatus.choices, label=_("Status"))
+    lead_unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.filter(active=True), label=_("Lead unit")
+    )
+    cooperating_unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.filter(active=True), method="filter_cooperating", label=_("Cooperating unit")
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username"),
+        label=_("Responsible person"),
+    )
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = Item
+        fields = [
+            "q",
+            "year",
+            "area",
+            "kind",
+            "status",
+            "lead_unit",
+            "cooperating_unit",
+            "assignee",
+            "due_after",
+            "due_before",
+            "overdue",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reports = Item._meta.get_field("report").related_model.objects.order_by("-year")
+        self.filters["year"].extra["choices"] = [(y, str(y)) for y in reports.values_list("year", flat=True)]
+        for name, field in self.form.fields.items():
+            css = "form-select" if hasattr(field, "choices") else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            if name.startswith("due_"):
+                field.widget.input_type = "date"
+        self.form.fields["q"].widget.attrs["placeholder"] = _("Words in the title or source text")
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value))
+
+    def filter_cooperating(self, queryset, name, unit):
+        through = Item.cooperating_units.through.objects.filter(unit=unit).values("item_id")
+        return queryset.filter(pk__in=through)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -1,0 +1,93 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Item
+
+
+class ItemTable(tables.Table):
+    """The item list. Each HTML render_* has a value_* so exports carry plain text."""
+
+    year = tables.Column(
+        accessor="report__year",
+        verbose_name=_("Year"),
+        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
+    )
+    area = tables.Column(accessor="area__name", verbose_name=_("Area"))
+    kind = tables.Column(
+        verbose_name=_("Kind"), attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+    )
+    title = tables.Column(linkify=True, verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
+    lead_unit = tables.Column(accessor="lead_unit__name", verbose_name=_("Lead unit"))
+    cooperating_units = tables.ManyToManyColumn(
+        verbose_name=_("Cooperating units"),
+        transform=lambda unit: unit.short_name or unit.name,
+        separator="、",
+    )
+    assignee = tables.Column(verbose_name=_("Responsible person"), order_by=("assignee__first_name", "pk"))
+    due_on = tables.DateColumn(
+        format="Y-m-d",
+        verbose_name=_("Deadline"),
+        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
+    )
+    status = tables.Column(
+        verbose_name=_("Status"), attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+    )
+    is_overdue = tables.Column(
+        verbose_name=_("Overdue"),
+        orderable=False,
+        empty_values=(),
+        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
+    )
+    updated_at = tables.DateTimeColumn(
+        format="Y-m-d H:i",
+        verbose_name=_("Last update"),
+        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
+    )
+
+    class Meta:
+        model = Item
+        fields = [
+            "year",
+            "area",
+            "kind",
+            "title",
+            "lead_unit",
+            "cooperating_units",
+            "assignee",
+            "due_on",
+            "status",
+            "is_overdue",
+            "updated_at",
+        ]
+        order_by = ("-year", "order")
+        template_name = "django_tables2/bootstrap5-responsive.html"
+        attrs = {"class": "table table-hover table-sm align-middle item-table"}
+        empty_text = _("No item matches these filters.")
+
+    def render_kind(self, record):
+        return record.get_kind_display()
+
+    def render_assignee(self, record):
+        user = record.assignee
+        return user.get_full_name() or user.get_username()
+
+    def render_status(self, record):
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>', record.status_colour, record.status_label
+        )
+
+    def value_status(self, record):
+        return record.status_label
+
+    def render_is_overdue(self, record):
+        if record.is_overdue:
+            return format_html('<span class="badge text-bg-danger">{}</span>', _("Overdue"))
+        return ""
+
+    def value_is_overdue(self, record):
+        return _("Overdue") if record.is_overdue else ""
+
+    def order_year(self, queryset, is_descending):
+        prefix = "-" if is_descending else ""
+        return queryset.order_by(f"{prefix}report__year", "order", "pk"), True

@@ -1,0 +1,65 @@
+"""The one status machine every item kind shares, and its labels per kind.
+
+    not_started --> in_progress --> submitted --approve--> done
+                                    submitted --return---> returned --> in_progress
+
+Unit staff (lead unit) and reviewers move items up to ``submitted``; only reviewers approve
+or return (the review queue). Overdue is derived, never stored: see ``selectors``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ItemKind, ItemStatus
+
+S = ItemStatus
+
+# Moves anyone allowed to change an item's status may make from the progress form.
+PROGRESS_MOVES: dict[str, tuple[str, ...]] = {
+    S.NOT_STARTED: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.SUBMITTED,),
+    S.RETURNED: (S.IN_PROGRESS,),
+    S.SUBMITTED: (),
+    S.DONE: (),
+}
+# Moves made only by a reviewer's decision on a submission.
+REVIEW_MOVES: dict[str, tuple[str, ...]] = {S.SUBMITTED: (S.DONE, S.RETURNED)}
+
+# Shortfalls speak of rectification: 待整改 / 整改中 / 待验收 / 已退回 / 已销号.
+SHORTFALL_LABELS = {
+    S.NOT_STARTED: _("To rectify"),
+    S.IN_PROGRESS: _("Rectifying"),
+    S.SUBMITTED: _("Awaiting acceptance"),
+    S.RETURNED: _("Returned"),
+    S.DONE: _("Closed out"),
+}
+
+
+def progress_moves(status: str) -> tuple[str, ...]:
+    """Statuses the progress form may move an item in ``status`` to."""
+    return PROGRESS_MOVES.get(status, ())
+
+
+def can_move(status_from: str, status_to: str) -> bool:
+    return status_to in progress_moves(status_from)
+
+
+def status_label(kind: str, status: str) -> str:
+    """The status as people say it for this kind of item."""
+    if kind == ItemKind.SHORTFALL:
+        return str(SHORTFALL_LABELS.get(status, status))
+    try:
+        return str(ItemStatus(status).label)
+    except ValueError:
+        return status
+
+
+# Bootstrap colour of each status badge.
+STATUS_COLOURS = {
+    S.NOT_STARTED: "secondary",
+    S.IN_PROGRESS: "primary",
+    S.SUBMITTED: "warning",
+    S.RETURNED: "danger",
+    S.DONE: "success",
+}
