@@ -48,3 +48,39 @@ def leader_client(db):
 @pytest.fixture
 def superuser_client(db):
     return _client_for(UserFactory(username="admin", is_superuser=True, is_staff=True))
+
+
+@pytest.fixture
+def coop_unit(db):
+    return UnitFactory(name="县财政局", short_name="财政局")
+
+
+@pytest.fixture
+def coop_staff_client(coop_unit):
+    """Staff of a unit that cooperates on the item (县财政局)."""
+    return _client_for(StaffFactory(username="staff3", units=[coop_unit]))
+
+
+@pytest.fixture
+def item(lead_unit, coop_unit):
+    """A 2020 task led by 县司法局 with 县财政局 cooperating."""
+    from tests.factories import AnnualReportFactory, ItemFactory
+
+    report = AnnualReportFactory(year=2020, state="active")
+    item = ItemFactory(report=report, lead_unit=lead_unit, title="全面推行法律风险防控制度")
+    item.cooperating_units.add(coop_unit)
+    return item
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def pdf():
+    """A factory of small uploaded PDF files."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(name="佐证材料.pdf", content=PDF_BYTES):
+        return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+    return make

@@ -3,24 +3,25 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ItemKind, ItemStatus
+from .choices import ItemKind
 from .models import Area, Item, Unit
 from .selectors import overdue_q
 
 
 class ItemFilter(django_filters.FilterSet):
-    """Filters of the item list. Every choice list is small (years, areas, units)."""
+    """Filters of the item list. Every choice list is small (years, areas, units).
+
+    Status is not here: the list's status chips set it, and count the rows of every status
+    under the other filters (see ItemListView).
+    """
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     year = django_filters.TypedChoiceFilter(field_name="report__year", label=_("Year"), coerce=int)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), label=_("Area"))
     kind = django_filters.ChoiceFilter(choices=ItemKind.choices, label=_("Kind"))
-    status = django_filters.ChoiceFilter(choices=ItemStatus.choices, label=_("Status"))
-    lead_unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.filter(active=True), label=_("Lead unit")
-    )
-    cooperating_unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.filter(active=True), method="filter_cooperating", label=_("Cooperating unit")
+    lead_unit = django_filters.TypedChoiceFilter(field_name="lead_unit_id", label=_("Lead unit"), coerce=int)
+    cooperating_unit = django_filters.TypedChoiceFilter(
+        method="filter_cooperating", label=_("Cooperating unit"), coerce=int
     )
     assignee = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username"),
@@ -37,7 +38,6 @@ class ItemFilter(django_filters.FilterSet):
             "year",
             "area",
             "kind",
-            "status",
             "lead_unit",
             "cooperating_unit",
             "assignee",
@@ -50,6 +50,10 @@ class ItemFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         reports = Item._meta.get_field("report").related_model.objects.order_by("-year")
         self.filters["year"].extra["choices"] = [(y, str(y)) for y in reports.values_list("year", flat=True)]
+        # One query for both unit lists.
+        units = list(Unit.objects.filter(active=True).values_list("pk", "name"))
+        self.filters["lead_unit"].extra["choices"] = units
+        self.filters["cooperating_unit"].extra["choices"] = units
         for name, field in self.form.fields.items():
             css = "form-select" if hasattr(field, "choices") else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -63,8 +67,8 @@ class ItemFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value))
 
-    def filter_cooperating(self, queryset, name, unit):
-        through = Item.cooperating_units.through.objects.filter(unit=unit).values("item_id")
+    def filter_cooperating(self, queryset, name, unit_id):
+        through = Item.cooperating_units.through.objects.filter(unit_id=unit_id).values("item_id")
         return queryset.filter(pk__in=through)
 
     def filter_overdue(self, queryset, name, value):

@@ -35,7 +35,7 @@ def unit_ids(user) -> frozenset[int]:
     cached = getattr(user, "_ledger_unit_ids", None)
     if cached is None:
         cached = (
-            frozenset(user.memberships.values_list("unit_id", flat=True))
+            frozenset(user.memberships.order_by().values_list("unit_id", flat=True))
             if user.is_authenticated
             else frozenset()
         )

@@ -35,29 +35,41 @@ def healthz(request):
 
 
 class ItemListView(SingleTableMixin, FilterView):
-    """All the items a person may see, filtered, sorted, paged, and exported as filtered."""
+    """All the items a person may see, filtered, sorted, paged, and exported as filtered.
+
+    The status chips narrow by status and count every status under the other filters, so
+    the filterset leaves status out and the view applies it.
+    """
 
     table_class = ItemTable
     filterset_class = ItemFilter
     template_name = "tracker/item_list.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
     export_formats = ("csv", "xlsx")
 
     def own_units_only(self) -> bool:
         return self.request.GET.get("scope") != "all" and not permissions.sees_all_items(self.request.user)
 
+    def status(self) -> str | None:
+        status = self.request.GET.get("status")
+        return status if status in ItemStatus.values else None
+
     def get_queryset(self):
         return selectors.items_for_list(self.request.user, own_units_only=self.own_units_only())
+
+    def filtered(self):
+        """Rows under every filter but status (the chips' base)."""
+        return self.filterset.qs if self.filterset.is_valid() else Item.objects.none()
+
+    def get_table_data(self):
+        rows = self.filtered()
+        return rows.filter(status=self.status()) if self.status() else rows
 
     def get(self, request, *args, **kwargs):
         export = request.GET.get("_export")
         if export in self.export_formats:
-            filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
-            items = (
-                filterset.qs.order_by("-report__year", "order", "pk")
-                if filterset.is_valid()
-                else Item.objects.none()
-            )
+            self.filterset = self.get_filterset(self.get_filterset_class())
+            items = self.get_table_data().order_by("-report__year", "order", "pk")
             name = "items-" + selectors.today().isoformat()
             if export == "csv":
                 return csv_response(items, name)
@@ -66,30 +78,19 @@ class ItemListView(SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = context["filter"]
-        params = self.request.GET.copy()
-        params.pop("status", None)
-        params.pop("page", None)
-        without_status = self.filterset_class(params, queryset=self.get_queryset(), request=self.request)
-        counts = selectors.status_counts(
-            without_status.qs if without_status.is_valid() else Item.objects.none()
-        )
+        counts = selectors.status_counts(self.filtered())
+        current = self.status()
         context["status_chips"] = [
-            {
-                "value": value,
-                "label": label,
-                "count": counts[value],
-                "active": self.request.GET.get("status") == value,
-            }
+            {"value": value, "label": label, "count": counts[value], "active": current == value}
             for value, label in ItemStatus.choices
         ]
         context["chip_total"] = sum(counts.values())
+        context["status_filtered"] = bool(current)
         context["own_units_only"] = self.own_units_only()
         context["can_widen"] = not permissions.sees_all_items(self.request.user)
-        context["total"] = context["table"].paginator.count if hasattr(context["table"], "paginator") else 0
-        context["filter_active"] = any(
-            v for k, v in filterset.data.items() if k not in ("page", "sort", "scope")
-        )
+        context["total"] = context["table"].paginator.count
+        data = self.filterset.data
+        context["filter_active"] = any(data.get(name) for name in self.filterset.filters)
         return context
 
 
@@ -104,7 +105,7 @@ def item_detail(request, pk: int):
     conflict = False
     can_add = permissions.can_add_progress(user, item) and not item.report.is_closed
     if request.method == "POST":
-        if not can_add:
+        if not can_add or (request.POST.get("status") and not permissions.can_change_status(user, item)):
             raise PermissionDenied
         form = ProgressForm(request.POST, request.FILES, item=item, user=user)
         if form.is_valid():

@@ -1,0 +1,398 @@
+"""Item list, item page, progress form, evidence download and exports, as people use them.
+
+The permission table of DESIGN.md, cell by cell: anonymous, staff of another unit, staff of
+the lead unit, staff of a cooperating unit, leader, reviewer.
+"""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import AnnualReportFactory, ItemFactory, UnitFactory
+from tracker.models import Evidence, Item, ProgressUpdate
+from tracker.services import item_add_progress
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "other", "lead", "coop", "leader", "reviewer"]
+
+
+@pytest.fixture
+def clients(client, other_staff_client, staff_client, coop_staff_client, leader_client, reviewer_client):
+    return {
+        "anonymous": client,
+        "other": other_staff_client,
+        "lead": staff_client,
+        "coop": coop_staff_client,
+        "leader": leader_client,
+        "reviewer": reviewer_client,
+    }
+
+
+@pytest.fixture
+def evidence(item, pdf, staff_client):
+    update = item_add_progress(
+        item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
+    )
+    item.refresh_from_db()
+    return update.evidence.get()
+
+
+def assert_login_redirect(response):
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+# -- the permission table ------------------------------------------------------------------
+
+PAGE = {"anonymous": "login", "other": 404, "lead": 200, "coop": 200, "leader": 200, "reviewer": 200}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_item_page(clients, item, role):
+    response = clients[role].get(item.get_absolute_url())
+    if PAGE[role] == "login":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == PAGE[role]
+    if PAGE[role] == 200:
+        assert "全面推行法律风险防控制度" in response.content.decode()
+
+
+# A note: lead, cooperating and reviewer; a leader changes nothing; another unit never sees it.
+NOTE = {"anonymous": "login", "other": 404, "lead": 302, "coop": 302, "leader": 403, "reviewer": 302}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_progress_note_post(clients, item, role):
+    response = clients[role].post(
+        item.get_absolute_url(), {"note": "本周完成自查", "status": "", "version": 1}
+    )
+    if NOTE[role] == "login":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == NOTE[role]
+    assert ProgressUpdate.objects.filter(item=item).exists() == (NOTE[role] == 302)
+
+
+STATUS = {"anonymous": "login", "other": 404, "lead": 302, "coop": 403, "leader": 403, "reviewer": 302}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_status_change_post(clients, item, role):
+    response = clients[role].post(
+        item.get_absolute_url(), {"note": "", "status": "in_progress", "version": 1}
+    )
+    if STATUS[role] == "login":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == STATUS[role], response.content.decode()[:500]
+    item.refresh_from_db()
+    assert (item.status == "in_progress") == (STATUS[role] == 302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_evidence_download(clients, evidence, role):
+    response = clients[role].get(reverse("tracker:evidence", args=[evidence.pk]))
+    expected = {"anonymous": "login", "other": 404}.get(role, 200)
+    if expected == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == expected
+    if expected == 200:
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert "filename*=utf-8''%E4%BD%90%E8%AF%81%E6%9D%90%E6%96%99.pdf" in disposition
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+LISTED = {"other": False, "lead": True, "coop": True, "leader": True, "reviewer": True}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_item_list(clients, item, role):
+    response = clients[role].get(reverse("tracker:items"), {"scope": "all"})
+    if role == "anonymous":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    assert (item.title in response.content.decode()) == LISTED[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export(clients, item, role, fmt):
+    response = clients[role].get(reverse("tracker:items"), {"scope": "all", "_export": fmt})
+    if role == "anonymous":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    titles = [row[4] for row in (read_csv(response) if fmt == "csv" else read_xlsx(response))[1:]]
+    assert (item.title in titles) == LISTED[role]
+
+
+def test_staff_see_their_units_led_items_by_default_and_widen_with_the_switch(coop_staff_client, item):
+    default = coop_staff_client.get(reverse("tracker:items")).content.decode()
+    assert item.title not in default
+    assert "全部可见" in default
+    widened = coop_staff_client.get(reverse("tracker:items"), {"scope": "all"}).content.decode()
+    assert item.title in widened
+
+
+# -- the list ------------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[list[str]]:
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def read_xlsx(response) -> list[list]:
+    data = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def many(lead_unit, other_unit):
+    report = AnnualReportFactory(year=2021)
+    ItemFactory(report=report, lead_unit=lead_unit, title="规范性文件审查", status="in_progress", kind="task")
+    ItemFactory(report=report, lead_unit=other_unit, title="市场监管执法", status="done", kind="task")
+    ItemFactory(
+        report=report, lead_unit=lead_unit, title="执法人员不足", status="submitted", kind="shortfall"
+    )
+    return report
+
+
+def test_filters_and_search_narrow_the_rows(reviewer_client, many, lead_unit):
+    url = reverse("tracker:items")
+    content = reviewer_client.get(url, {"q": "执法"}).content.decode()
+    assert "市场监管执法" in content and "执法人员不足" in content and "规范性文件审查" not in content
+    content = reviewer_client.get(url, {"lead_unit": lead_unit.pk, "kind": "shortfall"}).content.decode()
+    assert "执法人员不足" in content and "规范性文件审查" not in content
+    content = reviewer_client.get(url, {"status": "done"}).content.decode()
+    assert "市场监管执法" in content and "执法人员不足" not in content
+
+
+def test_status_chips_count_the_filtered_rows_and_link_to_the_status(reviewer_client, many):
+    content = reviewer_client.get(reverse("tracker:items"), {"year": 2021}).content.decode()
+    chips = dict(
+        re.findall(
+            r'href="\?year=2021&amp;status=(\w+)">[^<]+<span class="badge text-bg-light">(\d+)', content
+        )
+    )
+    assert chips == {"not_started": "0", "in_progress": "1", "submitted": "1", "returned": "0", "done": "1"}
+    assert "共 3 项" in content
+
+
+def test_overdue_filter_and_flag(reviewer_client, lead_unit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    past = timezone.localdate() - timedelta(days=3)
+    ItemFactory(lead_unit=lead_unit, title="逾期未办", due_on=past, status="in_progress")
+    ItemFactory(lead_unit=lead_unit, title="逾期已办", due_on=past, status="done")
+    content = reviewer_client.get(reverse("tracker:items"), {"overdue": "true"}).content.decode()
+    assert "逾期未办" in content and "逾期已办" not in content
+    assert 'text-bg-danger">逾期</span>' in content
+
+
+def test_bad_filter_values_answer_200_with_no_rows(reviewer_client, many):
+    response = reviewer_client.get(
+        reverse("tracker:items"), {"lead_unit": "x<script>", "due_after": "not-a-date"}
+    )
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+def test_sorting_by_deadline(reviewer_client, lead_unit):
+    from datetime import date
+
+    ItemFactory(lead_unit=lead_unit, title="晚", due_on=date(2030, 1, 1))
+    ItemFactory(lead_unit=lead_unit, title="早", due_on=date(2029, 1, 1))
+    content = reviewer_client.get(reverse("tracker:items"), {"sort": "due_on"}).content.decode()
+    assert content.index(">早<") < content.index(">晚<")
+
+
+def test_csv_begins_with_a_bom_and_neutralises_formulas(reviewer_client, lead_unit):
+    ItemFactory(lead_unit=lead_unit, title="=1+1", text="@SUM(A1)")
+    rows = read_csv(reviewer_client.get(reverse("tracker:items"), {"_export": "csv"}))
+    assert rows[0][:5] == ["编号", "年度", "领域", "类型", "事项名称"]
+    assert rows[1][4] == "'=1+1"
+    assert rows[1][-1] == "'@SUM(A1)"
+
+
+def test_xlsx_keeps_formula_looking_text_as_text(reviewer_client, lead_unit):
+    ItemFactory(lead_unit=lead_unit, title="=1+1")
+    response = reviewer_client.get(reverse("tracker:items"), {"_export": "xlsx"})
+    data = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["E2"].value == "=1+1" and sheet["E2"].data_type == "s"
+
+
+def test_export_has_exactly_the_filtered_rows(reviewer_client, many, lead_unit):
+    rows = read_csv(
+        reviewer_client.get(reverse("tracker:items"), {"_export": "csv", "lead_unit": lead_unit.pk})
+    )
+    assert sorted(row[4] for row in rows[1:]) == ["执法人员不足", "规范性文件审查"]
+
+
+@pytest.mark.parametrize("client_fixture", ["reviewer_client", "staff_client"])
+def test_list_and_export_query_counts_do_not_grow_with_rows(
+    request, client_fixture, lead_unit, django_assert_max_num_queries
+):
+    client = request.getfixturevalue(client_fixture)
+    report = AnnualReportFactory(year=2022)
+    helpers = [UnitFactory(), UnitFactory()]
+
+    def add(n):
+        for item in ItemFactory.create_batch(n, report=report, lead_unit=lead_unit):
+            item.cooperating_units.add(*helpers)
+
+    url = reverse("tracker:items")
+    for rows in (3, 27):
+        add(rows)
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
+        with django_assert_max_num_queries(8):
+            read_csv(client.get(url, {"_export": "csv"}))
+        with django_assert_max_num_queries(8):
+            read_xlsx(client.get(url, {"_export": "xlsx"}))
+
+
+# -- the item page -------------------------------------------------------------------------
+
+
+def test_item_page_shows_path_metrics_links_and_timeline(reviewer_client, lead_unit, pdf):
+    from reports.services import report_import
+    from tests.reports.test_services import XINXIANG
+
+    report = report_import(text=XINXIANG).report
+    shortfall = report.items.filter(kind="shortfall").first()
+    measure = report.items.filter(kind="measure").first()
+    aid = report.items.get(title="法律援助服务困难群体")
+    aid.lead_unit = lead_unit
+    aid.save()
+    item_add_progress(item=aid, user=reviewer_client.user, note="第一次", expected_version=1)
+    item_add_progress(item=aid, user=reviewer_client.user, note="第二次", files=[pdf()], expected_version=2)
+
+    content = reviewer_client.get(aid.get_absolute_url()).content.decode()
+    assert "六、依法有效化解社会矛盾纠纷" in content and "(四)法律援助服务困难群体" in content
+    assert '<mark class="metric">1200余人次</mark>' in content
+    assert content.index("第二次") < content.index("第一次")  # newest first
+    assert "佐证材料.pdf" in content
+
+    measure_page = reviewer_client.get(measure.get_absolute_url()).content.decode()
+    assert shortfall.title in measure_page
+    shortfall_page = reviewer_client.get(shortfall.get_absolute_url()).content.decode()
+    assert measure.title in shortfall_page and "待整改" in shortfall_page
+
+
+def test_status_choices_offer_only_the_allowed_moves(staff_client, item):
+    content = staff_client.get(item.get_absolute_url()).content.decode()
+    options = re.findall(r'<option value="(\w*)"', content)
+    assert options == ["", "in_progress"]
+
+
+def test_cooperating_staff_get_no_status_choice(coop_staff_client, item):
+    content = coop_staff_client.get(item.get_absolute_url()).content.decode()
+    assert 'name="status"' not in content and 'name="note"' in content
+
+
+def test_leader_sees_no_progress_form(leader_client, item):
+    assert 'name="note"' not in leader_client.get(item.get_absolute_url()).content.decode()
+
+
+def test_progress_with_two_files_lands_on_the_timeline(staff_client, item, pdf):
+    response = staff_client.post(
+        item.get_absolute_url(),
+        {
+            "note": "已召开会议",
+            "status": "in_progress",
+            "version": 1,
+            "files": [pdf("纪要.pdf"), pdf("签到表.pdf")],
+        },
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "进展已保存" in content
+    assert "纪要.pdf" in content and "签到表.pdf" in content
+    assert Evidence.objects.count() == 2
+    item.refresh_from_db()
+    assert item.status == "in_progress"
+
+
+def test_a_refused_file_keeps_the_note_and_saves_nothing(staff_client, item, pdf):
+    response = staff_client.post(
+        item.get_absolute_url(),
+        {"note": "附上照片", "version": 1, "files": [pdf("照片.jpg", b"%PDF-1.4 not a jpeg")]},
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "内容与 .jpg 格式不符" in content
+    assert "附上照片</textarea>" in content
+    assert ProgressUpdate.objects.count() == 0
+
+
+def test_a_stale_form_is_refused_shows_the_current_state_and_keeps_the_note(
+    staff_client, coop_staff_client, item
+):
+    coop_staff_client.post(item.get_absolute_url(), {"note": "财政局先提交", "version": 1})
+    response = staff_client.post(
+        item.get_absolute_url(), {"note": "我写了很久的说明", "status": "in_progress", "version": 1}
+    )
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "此事项已被他人更新" in content
+    assert "我写了很久的说明</textarea>" in content
+    assert "财政局先提交" in content  # the current state, including the other person's update
+    assert 'name="version" value="2"' in content
+    item.refresh_from_db()
+    assert (item.status, item.version) == ("not_started", 2)
+
+
+def test_item_page_query_count_does_not_grow_with_history(
+    reviewer_client, item, pdf, django_assert_max_num_queries
+):
+    url = item.get_absolute_url()
+    version = 1
+    for rounds in (1, 8):
+        for _ in range(rounds):
+            item_add_progress(
+                item=Item.objects.get(pk=item.pk),
+                user=reviewer_client.user,
+                note="进展",
+                files=[pdf()],
+                expected_version=version,
+            )
+            version += 1
+        with django_assert_max_num_queries(12):
+            assert reviewer_client.get(url).status_code == 200
+
+
+# -- the staff home page -------------------------------------------------------------------
+
+
+def test_staff_home_lists_overdue_due_soon_returned_and_recent(staff_client, lead_unit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    ItemFactory(lead_unit=lead_unit, title="已经逾期", due_on=today - timedelta(days=1))
+    ItemFactory(lead_unit=lead_unit, title="下周到期", due_on=today + timedelta(days=7))
+    ItemFactory(lead_unit=lead_unit, title="被退回了", status="returned")
+    ItemFactory(title="别人的事项", due_on=today - timedelta(days=1))
+    content = staff_client.get(reverse("home")).content.decode()
+    boxes = dict(re.findall(r"<span>([^<]+)</span><span class=\"badge[^\"]*\">(\d+)</span>", content))
+    assert boxes == {"逾期": "1", "两周内到期": "1", "退回本单位": "1", "最近更新": "3"}
+    assert "别人的事项" not in content
