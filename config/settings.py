@@ -153,7 +153,9 @@ STORAGES = {
 }
 # Evidence files live here and are served only through a view that checks permission.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
-MEDIA_URL = None
+# No URL pattern serves this path: files go out only through the evidence view. (Django's
+# test live server needs a value here.)
+MEDIA_URL = "/_private-media/"
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ledger@localhost")

@@ -16,20 +16,32 @@ class ItemFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    year = django_filters.TypedChoiceFilter(field_name="report__year", label=_("Year"), coerce=int)
-    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), label=_("Area"))
-    kind = django_filters.ChoiceFilter(choices=ItemKind.choices, label=_("Kind"))
-    lead_unit = django_filters.TypedChoiceFilter(field_name="lead_unit_id", label=_("Lead unit"), coerce=int)
+    year = django_filters.TypedChoiceFilter(
+        field_name="report__year", label=_("Year"), coerce=int, empty_value=None
+    )
+    area = django_filters.ModelChoiceFilter(
+        queryset=Area.objects.all(), label=_("Area"), empty_label=_("All")
+    )
+    kind = django_filters.ChoiceFilter(choices=ItemKind.choices, label=_("Kind"), empty_label=_("All"))
+    lead_unit = django_filters.TypedChoiceFilter(
+        field_name="lead_unit_id", label=_("Lead unit"), coerce=int, empty_value=None
+    )
     cooperating_unit = django_filters.TypedChoiceFilter(
-        method="filter_cooperating", label=_("Cooperating unit"), coerce=int
+        method="filter_cooperating", label=_("Cooperating unit"), coerce=int, empty_value=None
     )
     assignee = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username"),
         label=_("Responsible person"),
+        empty_label=_("All"),
     )
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = django_filters.ChoiceFilter(
+        choices=[("yes", _("Overdue only")), ("no", _("Not overdue"))],
+        method="filter_overdue",
+        label=_("Overdue"),
+        empty_label=_("All"),
+    )
 
     class Meta:
         model = Item
@@ -49,9 +61,12 @@ class ItemFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         reports = Item._meta.get_field("report").related_model.objects.order_by("-year")
-        self.filters["year"].extra["choices"] = [(y, str(y)) for y in reports.values_list("year", flat=True)]
+        everything = ("", _("All"))
+        self.filters["year"].extra["choices"] = [everything] + [
+            (y, str(y)) for y in reports.values_list("year", flat=True)
+        ]
         # One query for both unit lists.
-        units = list(Unit.objects.filter(active=True).values_list("pk", "name"))
+        units = [everything, *Unit.objects.filter(active=True).values_list("pk", "name")]
         self.filters["lead_unit"].extra["choices"] = units
         self.filters["cooperating_unit"].extra["choices"] = units
         for name, field in self.form.fields.items():
@@ -72,6 +87,8 @@ class ItemFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=through)
 
     def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+        if value == "yes":
+            return queryset.filter(overdue_q())
+        if value == "no":
+            return queryset.exclude(overdue_q())
+        return queryset

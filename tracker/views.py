@@ -58,8 +58,10 @@ class ItemListView(SingleTableMixin, FilterView):
         return selectors.items_for_list(self.request.user, own_units_only=self.own_units_only())
 
     def filtered(self):
-        """Rows under every filter but status (the chips' base)."""
-        return self.filterset.qs if self.filterset.is_valid() else Item.objects.none()
+        """Rows under every filter but status (the chips' base); none when a filter is invalid."""
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return Item.objects.none()
+        return self.filterset.qs
 
     def get_table_data(self):
         rows = self.filtered()

@@ -200,9 +200,19 @@ def test_overdue_filter_and_flag(reviewer_client, lead_unit):
     past = timezone.localdate() - timedelta(days=3)
     ItemFactory(lead_unit=lead_unit, title="逾期未办", due_on=past, status="in_progress")
     ItemFactory(lead_unit=lead_unit, title="逾期已办", due_on=past, status="done")
-    content = reviewer_client.get(reverse("tracker:items"), {"overdue": "true"}).content.decode()
+    content = reviewer_client.get(reverse("tracker:items"), {"overdue": "yes"}).content.decode()
     assert "逾期未办" in content and "逾期已办" not in content
     assert 'text-bg-danger">逾期</span>' in content
+
+
+def test_filter_form_starts_with_nothing_chosen(reviewer_client, many):
+    content = reviewer_client.get(reverse("tracker:items")).content.decode()
+    for name in ("year", "lead_unit", "cooperating_unit", "area", "kind", "overdue"):
+        select = re.search(
+            rf'<select name="{name}"[^>]*>\s*<option value="(\w*)"[^>]*>([^<]*)</option>', content
+        )
+        assert select.groups() == ("", "全部"), name
+    assert "共 3 项" in content
 
 
 def test_bad_filter_values_answer_200_with_no_rows(reviewer_client, many):
