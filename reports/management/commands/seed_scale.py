@@ -1,0 +1,239 @@
+"""Synthetic ledgers for benchmarks: years, units, items, progress, reviews, evidence rows.
+
+Deterministic for a given --seed. Bulk inserts in batches, so that hundreds of thousands of
+items load in minutes. Evidence rows carry metadata only (no files on disk).
+"""
+
+import random
+import time
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from reports.models import AnnualReport, Section, framework_for_year
+from tracker import roles
+from tracker.models import Area, Evidence, Item, Membership, Metric, ProgressUpdate, Review, Unit
+
+ACTIONS = ["全面推进", "深入开展", "持续深化", "切实加强", "扎实推进", "不断完善", "积极推动", "严格落实"]
+SUBJECTS = [
+    "行政审批制度改革", "规范性文件备案审查", "重大行政决策程序", "行政执法三项制度", "政务信息公开",
+    "行政复议规范化建设", "人民调解组织建设", "法律援助服务", "领导干部学法用法", "执法人员培训考核",
+    "审计监督", "“一网通办”改革", "营商环境优化", "法律顾问制度", "矛盾纠纷排查化解", "信访事项依法办理",
+]  # fmt: skip
+SENTENCES = [
+    "按照年度工作要点,明确责任分工和完成时限,建立工作台账,实行清单化管理。",
+    "全年共组织专题培训{n}次,参训人员{m}余人次,培训覆盖率达到100%。",
+    "梳理公布权责事项{n}项,对{m}个部门开展专项检查,发现问题及时督促整改。",
+    "建立健全工作机制,定期召开推进会议,研究解决工作中的困难和问题。",
+    "办理各类案件{n}件,办结率{p}%,群众满意度明显提升。",
+    "加强与县直各部门、各乡镇的沟通协调,形成工作合力,确保各项任务落地见效。",
+]
+NOTES = [
+    "已制定工作方案。",
+    "已召开专题推进会。",
+    "完成阶段性任务,报送材料。",
+    "组织自查,整改发现的问题。",
+    "按要求上传佐证材料。",
+]
+STATUSES = ["not_started", "in_progress", "in_progress", "submitted", "returned", "done", "done", "done"]
+
+
+class Command(BaseCommand):
+    help = "Create synthetic years, units and items for benchmarks (deterministic)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--items", type=int, required=True)
+        parser.add_argument("--years", type=int, default=3)
+        parser.add_argument("--units", type=int, default=40)
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument("--batch", type=int, default=2000)
+
+    def handle(self, *args, items, years, units, seed, batch, **options):
+        rng = random.Random(seed)
+        started = time.monotonic()
+        unit_list, staff = self._units_and_staff(units)
+        reviewer = self._user("bench-reviewer", roles.REVIEWER, None)
+        report_years = list(range(timezone.localdate().year - years, timezone.localdate().year))
+        reports = self._reports(report_years)
+        sections = {r.pk: list(r.sections.filter(level=1)) for r in reports}
+        per_year = items // len(reports)
+        # Progress rows carry their own timestamps here (history spread over the year).
+        field = ProgressUpdate._meta.get_field("created_at")
+        field.auto_now_add = False
+        try:
+            done = 0
+            for index, report in enumerate(reports):
+                count = per_year + (items - per_year * len(reports) if index == len(reports) - 1 else 0)
+                offset = report.items.count()
+                while offset < count:
+                    size = min(batch, count - offset)
+                    self._batch(rng, report, sections[report.pk], unit_list, staff, reviewer, offset, size)
+                    offset += size
+                    done += size
+                    self.stdout.write(f"\r{done}/{items} items", ending="")
+                    self.stdout.flush()
+        finally:
+            field.auto_now_add = True
+        self.stdout.write(
+            f"\nseeded in {time.monotonic() - started:.0f} s: {Item.objects.count()} items in all"
+        )
+
+    def _user(self, username, group, unit):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": username})
+        if created:
+            user.set_password(f"{username}-pass-2020")
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            if unit:
+                Membership.objects.create(user=user, unit=unit)
+        return user
+
+    def _units_and_staff(self, count):
+        units = []
+        for n in range(count):
+            unit, _ = Unit.objects.get_or_create(
+                name=f"合成单位{n:03d}",
+                defaults={"short_name": f"单位{n:03d}", "kind": "township" if n % 4 == 0 else "department"},
+            )
+            units.append(unit)
+        User = get_user_model()
+        password = make_password("bench-staff-2020")
+        existing = set(
+            User.objects.filter(username__startswith="bench-staff-").values_list("username", flat=True)
+        )
+        new = [
+            User(username=f"bench-staff-{n:03d}", first_name=f"经办{n:03d}", password=password)
+            for n in range(count)
+        ]
+        User.objects.bulk_create([u for u in new if u.username not in existing])
+        staff = list(User.objects.filter(username__startswith="bench-staff-").order_by("username"))
+        group = Group.objects.get(name=roles.STAFF)
+        group.user_set.add(*staff)
+        Membership.objects.bulk_create(
+            [Membership(user=user, unit=unit) for user, unit in zip(staff, units, strict=False)],
+            ignore_conflicts=True,
+        )
+        return units, staff
+
+    def _reports(self, years):
+        reports, previous = [], None
+        for year in years:
+            report, created = AnnualReport.objects.get_or_create(
+                year=year,
+                defaults={
+                    "title": f"合成县{year}年度法治政府建设工作报告",
+                    "issuer": "合成县人民政府",
+                    "state": "active",
+                },
+            )
+            if report.previous_id is None and previous is not None:
+                report.previous = previous
+                report.save(update_fields=["previous"])
+            if not report.sections.exists():
+                areas = Area.objects.filter(framework=framework_for_year(year)).order_by("order")
+                Section.objects.bulk_create(
+                    [
+                        Section(
+                            report=report,
+                            level=1,
+                            number=f"{n + 1}、",
+                            heading=a.name,
+                            kind="work",
+                            area=a,
+                            order=n + 1,
+                        )
+                        for n, a in enumerate(areas)
+                    ]
+                )
+            reports.append(report)
+            previous = report
+        return reports
+
+    @transaction.atomic
+    def _batch(self, rng, report, sections, units, staff, reviewer, offset, size):
+        start_of_year = date(report.year, 1, 1)
+        items = []
+        for n in range(offset, offset + size):
+            section = rng.choice(sections)
+            subject = rng.choice(SUBJECTS)
+            kind = rng.choices(["task", "shortfall", "measure"], weights=[8, 1, 1])[0]
+            text = "".join(
+                rng.choice(SENTENCES).format(
+                    n=rng.randint(2, 500), m=rng.randint(10, 2000), p=rng.randint(80, 100)
+                )
+                for _ in range(rng.randint(2, 4))
+            )
+            lead = rng.choice(units)
+            items.append(
+                Item(
+                    report=report,
+                    section=section,
+                    area_id=section.area_id,
+                    kind=kind,
+                    title=f"{rng.choice(ACTIONS)}{subject}({n + 1})",
+                    text=f"{subject}。{text}",
+                    order=n + 1,
+                    lead_unit=lead,
+                    assignee=staff[units.index(lead)]
+                    if rng.random() < 0.6 and units.index(lead) < len(staff)
+                    else None,
+                    due_on=start_of_year + timedelta(days=rng.randint(60, 700)),
+                    status=rng.choice(STATUSES),
+                )
+            )
+        Item.objects.bulk_create(items)
+        through = Item.cooperating_units.through
+        coop, updates, metrics, reviews = [], [], [], []
+        for item in items:
+            for unit in rng.sample(units, rng.randint(0, 2)):
+                if unit.pk != item.lead_unit_id:
+                    coop.append(through(item_id=item.pk, unit_id=unit.pk))
+            moment = timezone.make_aware(timezone.datetime(report.year, 1, 1)) + timedelta(
+                days=rng.randint(0, 300)
+            )
+            for step in range(rng.randint(3, 7)):
+                moment += timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
+                updates.append(
+                    ProgressUpdate(
+                        item=item,
+                        author=rng.choice(staff),
+                        created_at=moment,
+                        note=rng.choice(NOTES) * (1 + step % 2),
+                    )
+                )
+            metrics.append(Metric(item=item, label="办理案件", value=rng.randint(1, 900), unit="件", order=0))
+            if item.status in ("done", "returned"):
+                decision = "approve" if item.status == "done" else "return"
+                reviews.append(
+                    Review(
+                        item=item,
+                        reviewer=reviewer,
+                        decision=decision,
+                        comment="" if decision == "approve" else "佐证材料不全,请补充。",
+                    )
+                )
+        through.objects.bulk_create(coop)
+        ProgressUpdate.objects.bulk_create(updates)
+        Metric.objects.bulk_create(metrics)
+        Review.objects.bulk_create(reviews)
+        Evidence.objects.bulk_create(
+            [
+                Evidence(
+                    update=update,
+                    file=f"evidence/seed/{update.pk}.pdf",
+                    original_name="佐证材料.pdf",
+                    size=rng.randint(20_000, 2_000_000),
+                    content_type="application/pdf",
+                    sha256=f"{update.pk:064x}",
+                    uploaded_by=update.author,
+                )
+                for update in updates
+                if rng.random() < 0.2
+            ]
+        )
