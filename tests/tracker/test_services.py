@@ -107,6 +107,7 @@ def test_a_stale_version_is_refused_and_nothing_is_written(item, lead_staff, coo
 
 
 def test_evidence_is_stored_under_a_random_name_with_its_metadata(item, lead_staff, pdf):
+    # A path in the name (../../) never reaches the disk: only the base name is kept, as text.
     update = item_add_progress(
         item=item, user=lead_staff, note="见附件", files=[pdf("../../会议纪要.pdf")], expected_version=1
     )
@@ -127,6 +128,7 @@ def test_evidence_is_stored_under_a_random_name_with_its_metadata(item, lead_sta
         ("virus.exe", b"MZ\x90\x00", "only PDF"),
         ("noext", b"%PDF-1.4", "only PDF"),
         ("bad\x00name.pdf", b"%PDF-1.4", "not allowed"),
+        ("..\\..\\x.pdf", b"%PDF-1.4", "not allowed"),
         ("empty.pdf", b"", "empty"),
     ],
 )
