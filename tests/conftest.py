@@ -84,3 +84,12 @@ def pdf():
         return SimpleUploadedFile(name, content, content_type="application/pdf")
 
     return make
+
+
+@pytest.fixture
+def english():
+    """Run with English messages, where a test asserts them in their source form."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

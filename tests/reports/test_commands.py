@@ -1,17 +1,16 @@
 """manage.py import_report as DESIGN.md's stable interface describes it."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import ManagementUtility, call_command
 from django.db import connections
 
 from reports.models import AnnualReport
+from tests.samples import SEED_PATH as SEED
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[2] / "reports" / "samples" / "xinxiang-2020.txt"
 
 
 @pytest.fixture(autouse=True)

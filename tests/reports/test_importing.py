@@ -4,10 +4,8 @@ import io
 import zipfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,18 +14,9 @@ from reports.importing.cleaning import clean
 from reports.importing.metrics import extract_metrics
 from reports.importing.outline import build_outline
 from reports.importing.reading import html_to_text
+from tests.samples import QINGSHI, XINXIANG
 
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    """Messages are asserted in their English source form here; pages test the Chinese."""
-    with translation.override("en"):
-        yield
-
-
-SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
-XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
-QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def level2_counts(parsed):

@@ -1,29 +1,15 @@
 """Importing writes the parse into the ledger: once, whole, and linked."""
 
-from pathlib import Path
-
 import pytest
 from django.db import DatabaseError
-from django.utils import translation
 
 from reports.models import AnnualReport, Section
 from reports.services import ImportRefused, report_import
 from tests.factories import AnnualReportFactory, ProgressUpdateFactory, UnitFactory
+from tests.samples import QINGSHI, XINXIANG
 from tracker.models import Item, Metric
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    """Messages are asserted in their English source form here; pages test the Chinese."""
-    with translation.override("en"):
-        yield
-
-
-SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
-XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
-QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def ledger_counts():

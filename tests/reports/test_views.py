@@ -1,7 +1,6 @@
 """Import pages (reviewers only) and the report page."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,13 +9,11 @@ from django.urls import reverse
 from reports.models import AnnualReport
 from reports.services import report_import
 from tests.factories import ItemFactory, UnitFactory
+from tests.samples import QINGSHI, XINXIANG
 from tracker.models import Item
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parents[2] / "reports" / "samples"
-XINXIANG = (SAMPLES / "xinxiang-2020.txt").read_text(encoding="utf-8")
-QINGSHI = (SAMPLES / "qingshi-2022.txt").read_text(encoding="utf-8")
 IMPORT = "/reports/import/"
 
 

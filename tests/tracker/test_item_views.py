@@ -284,7 +284,7 @@ def test_list_and_export_query_counts_do_not_grow_with_rows(
 
 def test_item_page_shows_path_metrics_links_and_timeline(reviewer_client, lead_unit, pdf):
     from reports.services import report_import
-    from tests.reports.test_services import XINXIANG
+    from tests.samples import XINXIANG
 
     report = report_import(text=XINXIANG).report
     shortfall = report.items.filter(kind="shortfall").first()

@@ -8,19 +8,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
-from django.utils import translation
 
 from tests.factories import AnnualReportFactory, ItemFactory, LeaderFactory, ReviewerFactory, StaffFactory
 from tracker.models import Evidence, Item, ProgressUpdate
 from tracker.services import StaleItem, item_add_progress
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
