@@ -12,7 +12,6 @@ from tests.samples import SEED_PATH as SEED
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def keep_test_connection(monkeypatch):
     # run_from_argv closes every connection when it ends, which would close the test's.

@@ -124,7 +124,7 @@ class Command(BaseCommand):
     def _reports(self, years):
         reports, previous = [], None
         for year in years:
-            report, created = AnnualReport.objects.get_or_create(
+            report, _created = AnnualReport.objects.get_or_create(
                 year=year,
                 defaults={
                     "title": f"合成县{year}年度法治政府建设工作报告",
