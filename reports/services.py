@@ -155,6 +155,7 @@ def _write(parsed, text, sha, existing, source_url, lead_units) -> tuple[AnnualR
         items.append(
             Item(
                 report=report,
+                year=report.year,
                 section=sections[id(parsed_item.node)],
                 area=areas.get(parsed_item.area),
                 kind=parsed_item.kind,

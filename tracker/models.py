@@ -105,6 +105,9 @@ class Item(models.Model):
         on_delete=models.CASCADE,
         related_name="items",
     )
+    # The report's year, copied when the item is written (the report never changes for an
+    # item): lists sort and filter by it without joining the reports table.
+    year = models.PositiveSmallIntegerField(_("year"), editable=False, default=0)
     section = models.ForeignKey(
         "reports.Section",
         verbose_name=_("section"),
@@ -171,6 +174,8 @@ class Item(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="item_title_not_empty"),
         ]
         indexes = [
+            models.Index(fields=["-year", "order", "id"], name="item_year_order_idx"),
+            models.Index(fields=["year", "status"], name="item_year_status_idx"),
             models.Index(fields=["report", "status"], name="item_report_status_idx"),
             models.Index(fields=["lead_unit", "status"], name="item_lead_status_idx"),
             models.Index(fields=["status", "due_on"], name="item_status_due_idx"),
@@ -179,6 +184,13 @@ class Item(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.report_id is not None:
+            self.year = self.report.year
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "year"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("tracker:item", args=[self.pk])

@@ -56,7 +56,7 @@ def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
 def status_counts(items: QuerySet[Item]) -> dict[str, int]:
     """``{status: count}`` over ``items`` in one GROUP BY query."""
     counts = dict.fromkeys(ItemStatus.values, 0)
-    for row in items.order_by().values("status").annotate(n=Count("pk")):
+    for row in items.order_by().values("status").annotate(n=Count("*")):
         counts[row["status"]] = row["n"]
     return counts
 

@@ -200,19 +200,30 @@ def test_overdue_filter_and_flag(reviewer_client, lead_unit):
     past = timezone.localdate() - timedelta(days=3)
     ItemFactory(lead_unit=lead_unit, title="逾期未办", due_on=past, status="in_progress")
     ItemFactory(lead_unit=lead_unit, title="逾期已办", due_on=past, status="done")
-    content = reviewer_client.get(reverse("tracker:items"), {"overdue": "yes"}).content.decode()
+    content = reviewer_client.get(
+        reverse("tracker:items"), {"overdue": "yes", "year": "all"}
+    ).content.decode()
     assert "逾期未办" in content and "逾期已办" not in content
     assert 'text-bg-danger">逾期</span>' in content
 
 
-def test_filter_form_starts_with_nothing_chosen(reviewer_client, many):
+def test_filter_form_starts_on_the_newest_year_with_nothing_else_chosen(reviewer_client, many):
+    ItemFactory(report=AnnualReportFactory(year=2019), title="往年事项")
     content = reviewer_client.get(reverse("tracker:items")).content.decode()
-    for name in ("year", "lead_unit", "cooperating_unit", "area", "kind", "overdue"):
+    year = re.search(r'<select name="year"[^>]*>(.*?)</select>', content, re.S).group(1)
+    assert re.findall(r'<option value="(\w+)"( selected)?>', year) == [
+        ("all", ""),
+        ("2021", " selected"),
+        ("2019", ""),
+    ]
+    for name in ("lead_unit", "cooperating_unit", "area", "kind", "overdue"):
         select = re.search(
             rf'<select name="{name}"[^>]*>\s*<option value="(\w*)"[^>]*>([^<]*)</option>', content
         )
         assert select.groups() == ("", "全部"), name
-    assert "共 3 项" in content
+    assert "共 3 项" in content and "往年事项" not in content
+    everything = reviewer_client.get(reverse("tracker:items"), {"year": "all"}).content.decode()
+    assert "共 4 项" in everything and "往年事项" in everything
 
 
 def test_bad_filter_values_answer_200_with_no_rows(reviewer_client, many):
@@ -228,7 +239,9 @@ def test_sorting_by_deadline(reviewer_client, lead_unit):
 
     ItemFactory(lead_unit=lead_unit, title="晚", due_on=date(2030, 1, 1))
     ItemFactory(lead_unit=lead_unit, title="早", due_on=date(2029, 1, 1))
-    content = reviewer_client.get(reverse("tracker:items"), {"sort": "due_on"}).content.decode()
+    content = reviewer_client.get(
+        reverse("tracker:items"), {"sort": "due_on", "year": "all"}
+    ).content.decode()
     assert content.index(">早<") < content.index(">晚<")
 
 

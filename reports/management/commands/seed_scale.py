@@ -173,6 +173,7 @@ class Command(BaseCommand):
             items.append(
                 Item(
                     report=report,
+                    year=report.year,
                     section=section,
                     area_id=section.area_id,
                     kind=kind,
