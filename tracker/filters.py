@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import ItemKind
 from .models import Area, Item, Unit
 from .selectors import overdue_q
+from .widgets import FastSelect
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -74,8 +75,10 @@ class ItemFilter(django_filters.FilterSet):
         self.filters["lead_unit"].extra["choices"] = units
         self.filters["cooperating_unit"].extra["choices"] = units
         for name, field in self.form.fields.items():
-            css = "form-select" if hasattr(field, "choices") else "form-control"
-            field.widget.attrs.setdefault("class", css)
+            if hasattr(field, "choices"):
+                field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.choices)
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
             if name.startswith("due_"):
                 field.widget.input_type = "date"
         self.form.fields["q"].widget.attrs["placeholder"] = _("Words in the title or source text")
