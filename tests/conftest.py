@@ -93,3 +93,35 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+def _reseed_reference_data():
+    """Put back the areas and role groups that the data migrations made.
+
+    A transactional test ends with a flush, which empties every table, data migrations'
+    rows included; the tests after it need those rows as migrate leaves them.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    importlib.import_module("tracker.migrations.0002_seed_areas").seed(apps, None)
+    roles_migration = importlib.import_module("tracker.migrations.0003_role_groups")
+    for role in (roles_migration.STAFF, roles_migration.REVIEWER, roles_migration.LEADER):
+        group, _ = Group.objects.get_or_create(name=role)
+        for app_label, codename in roles_migration.codenames_for(role):
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _reseed_reference_data()
