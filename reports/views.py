@@ -14,6 +14,7 @@ from tracker.decorators import reviewer_required
 from tracker.models import Unit
 
 from . import selectors
+from .dashboard import dashboard
 from .forms import ReportImportForm
 from .models import AnnualReport
 from .services import ImportRefused, report_import, report_import_target, report_parse, text_sha256
@@ -22,17 +23,27 @@ IMPORT_SESSION_KEY = "report_import_draft"
 
 
 def home(request):
-    """After login: the years and how many of the user's items stand in each status."""
+    """After login: the dashboard for reviewers and leaders, "my items" for unit staff, and
+    the years with how many of the user's items stand in each status."""
     user = request.user
     sees_all = permissions.sees_all_items(user)
+    reports = selectors.reports_with_status_counts(user)
+    board = None
+    if sees_all and reports:
+        years = [report.year for report in reports]
+        chosen = request.GET.get("year", "")
+        year = int(chosen) if chosen.isdigit() and int(chosen) in years else years[0]
+        board = dashboard(user=user, year=year)
+        board["years"] = years
     return render(
         request,
         "reports/home.html",
         {
-            "reports": selectors.reports_with_status_counts(user),
+            "reports": reports,
             "statuses": ItemStatus.choices,
             "my_units": selectors.units_of(user),
             "sees_all": sees_all,
+            "board": board,
             "my_items": None if sees_all else tracker_selectors.my_items(user),
         },
     )

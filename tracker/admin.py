@@ -4,7 +4,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Evidence, Item, Membership, Metric, ProgressUpdate, Review, Unit, UnitRating
+from .models import (
+    Area,
+    Evidence,
+    ExtensionRequest,
+    Follow,
+    Instruction,
+    Item,
+    Membership,
+    Metric,
+    ProgressUpdate,
+    ReminderLog,
+    Review,
+    Unit,
+    UnitRating,
+)
 from .services import lead_unit_conflict_error
 
 User = get_user_model()
@@ -136,8 +150,8 @@ class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["item", "author", "status_from", "status_to", "created_at"]
-    list_filter = ["status_to", "item__report"]
+    list_display = ["item", "author", "kind", "status_from", "status_to", "created_at"]
+    list_filter = ["kind", "status_to", "item__report"]
     search_fields = ["note", "item__title", "author__username"]
     list_select_related = ["item", "author"]
     date_hierarchy = "created_at"
@@ -168,6 +182,48 @@ class UnitRatingAdmin(admin.ModelAdmin):
     search_fields = ["unit__name", "comment"]
     autocomplete_fields = ["unit", "report"]
     list_select_related = ["unit", "report"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests and decisions are made on the item pages and the review queue."""
+
+    list_display = [
+        "item",
+        "requested_by",
+        "previous_due_on",
+        "new_due_on",
+        "decision",
+        "decided_by",
+        "created_at",
+    ]
+    list_filter = ["decision", "item__report"]
+    search_fields = ["item__title", "reason", "comment"]
+    list_select_related = ["item", "requested_by", "decided_by"]
+
+
+@admin.register(Instruction)
+class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["item", "author", "created_at"]
+    list_filter = ["item__report"]
+    search_fields = ["item__title", "text", "author__username"]
+    list_select_related = ["item", "author"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "item", "created_at"]
+    search_fields = ["item__title", "user__username"]
+    autocomplete_fields = ["user", "item"]
+    list_select_related = ["user", "item"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "sent_on", "item_count"]
+    list_filter = ["sent_on"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
 
 
 class UserMembershipInline(MembershipInline):

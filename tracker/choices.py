@@ -39,3 +39,18 @@ class Grade(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent")
     GOOD = "good", _("Good")
     FAIR = "fair", _("Fair")
+
+
+class UpdateKind(models.TextChoices):
+    """What a history entry records."""
+
+    PROGRESS = "progress", _("Progress")
+    REVIEW = "review", _("Review decision")
+    ASSIGNMENT = "assignment", _("Assignment")
+    EXTENSION = "extension", _("Deadline extension")
+
+
+class ExtensionDecision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")

@@ -54,3 +54,127 @@ class ProgressForm(forms.Form):
         )
         if not self.is_bound:
             self.initial["version"] = item.version
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
+
+
+def _staff_people():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username")
+
+
+def _active_units():
+    from .models import Unit
+
+    return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class ReviewForm(forms.Form):
+    """Approve or return a submission; the button pressed says which."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return"))])
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        help_text=_("Required when returning: say what the unit should fix."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ExtensionRequestForm(forms.Form):
+    new_due_on = forms.DateField(label=_("New deadline"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    grant = forms.ChoiceField(choices=[("yes", _("Grant")), ("no", _("Refuse"))])
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_("Required when refusing."),
+    )
+
+
+class AssignForm(forms.Form):
+    """Lead unit, cooperating units, responsible person and deadline of one item."""
+
+    lead_unit = forms.ModelChoiceField(
+        label=_("Lead unit"), queryset=_active_units(), required=False, empty_label=_("not assigned")
+    )
+    cooperating_units = forms.ModelMultipleChoiceField(
+        label=_("Cooperating units"),
+        queryset=_active_units(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        help_text=_("Hold Ctrl to choose several."),
+    )
+    assignee = PersonChoiceField(
+        label=_("Responsible person"), queryset=_staff_people(), required=False, empty_label="—"
+    )
+    due_on = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Querysets are evaluated per form, so new units and people appear without a restart.
+        self.fields["lead_unit"].queryset = _active_units()
+        self.fields["cooperating_units"].queryset = _active_units()
+        self.fields["assignee"].queryset = _staff_people()
+        for name in ("lead_unit", "assignee"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("lead_unit", "cooperating_units", "assignee", "due_on")}
+
+
+class BulkAssignForm(AssignForm):
+    """The same fields for many items at once; a field left empty stays as it is."""
+
+    items = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, items_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items_queryset
+        self.fields["items"].error_messages["required"] = _("Tick the items to assign first.")
+        self.fields["lead_unit"].empty_label = _("(unchanged)")
+        self.fields["assignee"].empty_label = _("(unchanged)")
+        self.fields["cooperating_units"].help_text = _("Leave empty to keep each item's own.")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        changes = {name: data[name] for name in ("lead_unit", "assignee", "due_on") if data[name]}
+        if data["cooperating_units"]:
+            changes["cooperating_units"] = list(data["cooperating_units"])
+        return changes
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.changes():
+            raise forms.ValidationError(_("Choose at least one thing to set."))
+        return cleaned
+
+
+class InstructionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Instruction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )

@@ -10,7 +10,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Framework, Grade, ItemKind, ItemStatus, ReviewDecision, UnitKind
+from .choices import (
+    ExtensionDecision,
+    Framework,
+    Grade,
+    ItemKind,
+    ItemStatus,
+    ReviewDecision,
+    UnitKind,
+    UpdateKind,
+)
 from .workflow import STATUS_COLOURS, status_label
 
 
@@ -160,6 +169,9 @@ class Item(models.Model):
         on_delete=models.SET_NULL,
         related_name="carried_to",
     )
+    # When a reviewer approved it: a recorded event (the on-time rate compares it with the
+    # deadline), written by the review service, never edited.
+    done_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -251,6 +263,7 @@ class ProgressUpdate(models.Model):
         related_name="progress_updates",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UpdateKind, default=UpdateKind.PROGRESS)
     note = models.TextField(_("note"), blank=True)
     status_from = models.CharField(_("status before"), max_length=20, choices=ItemStatus, blank=True)
     status_to = models.CharField(_("status after"), max_length=20, choices=ItemStatus, blank=True)
@@ -259,7 +272,10 @@ class ProgressUpdate(models.Model):
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["item", "-created_at"], name="update_item_created_idx")]
+        indexes = [
+            models.Index(fields=["item", "-created_at"], name="update_item_created_idx"),
+            models.Index(fields=["status_to", "item"], name="update_status_to_item_idx"),
+        ]
 
     def __str__(self):
         return f"{self.item} · {self.created_at:%Y-%m-%d %H:%M}"
@@ -307,6 +323,14 @@ class Review(models.Model):
     )
     decision = models.CharField(_("decision"), max_length=10, choices=ReviewDecision)
     comment = models.TextField(_("comment"), blank=True)
+    update = models.OneToOneField(
+        ProgressUpdate,
+        verbose_name=_("history entry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -351,3 +375,125 @@ class UnitRating(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.get_grade_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """A lead unit's request for a later deadline (延期申请), and the reviewer's decision.
+
+    ``previous_due_on`` is the deadline when the request was made: the first granted
+    request's value is the item's original deadline, and granted requests count its moves.
+    """
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="extension_requests",
+    )
+    previous_due_on = models.DateField(_("deadline before"), null=True, blank=True)
+    new_due_on = models.DateField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=ExtensionDecision, default=ExtensionDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="extension_decisions",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("reviewer's comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=ExtensionDecision.values), name="extension_decision_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_reason_not_empty"),
+            # At most one open request per item.
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(decision=ExtensionDecision.PENDING),
+                name="extension_one_pending_per_item",
+            ),
+        ]
+        indexes = [models.Index(fields=["decision", "created_at"], name="extension_decision_idx")]
+
+    def __str__(self):
+        return f"{self.item} → {self.new_due_on:%Y-%m-%d}"
+
+
+class Instruction(models.Model):
+    """A leader's instruction on an item (领导批示)."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="instructions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="instructions",
+    )
+    text = models.TextField(_("instruction"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("leader's instruction")
+        verbose_name_plural = _("leaders' instructions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="instruction_text_not_empty")]
+
+    def __str__(self):
+        return f"{self.item} · {self.text[:20]}"
+
+
+class Follow(models.Model):
+    """A leader or reviewer follows an item (关注)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="follows"
+    )
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("followed item")
+        verbose_name_plural = _("followed items")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "item"], name="follow_unique_user_item")]
+
+    def __str__(self):
+        return f"{self.user} ☆ {self.item}"
+
+
+class ReminderLog(models.Model):
+    """One reminder mail sent to one person on one day: never two on the same day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_on = models.DateField(_("sent on"))
+    item_count = models.PositiveIntegerField(_("items named"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        ordering = ["-sent_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_once_per_day")]
+
+    def __str__(self):
+        return f"{self.user} · {self.sent_on:%Y-%m-%d}"

@@ -90,12 +90,43 @@ def can_change_status(user, item: Item) -> bool:
     return is_reviewer(user) or is_lead_staff(user, item)
 
 
+def is_leader(user) -> bool:
+    return role_of(user) == ROLE_LEADER
+
+
 def can_review(user, item: Item) -> bool:
-    """Reviewers decide on submissions, but never on one they made themselves."""
+    """Reviewers decide on submissions, but never on one they made themselves.
+
+    ``item.last_submitter_id`` (annotated by the selectors) is who moved it to submitted.
+    """
     if not is_reviewer(user):
         return False
     last_submitter = getattr(item, "last_submitter_id", None)
     return last_submitter is None or last_submitter != user.pk
+
+
+def can_request_extension(user, item: Item) -> bool:
+    return is_reviewer(user) or is_lead_staff(user, item)
+
+
+def can_decide_extension(user, extension) -> bool:
+    """Reviewers decide on extension requests, but not on their own."""
+    return is_reviewer(user) and extension.requested_by_id != user.pk
+
+
+def can_instruct(user) -> bool:
+    """Leaders give instructions (批示)."""
+    return is_leader(user)
+
+
+def can_follow(user) -> bool:
+    """Leaders and reviewers follow items (关注)."""
+    return role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)
+
+
+def can_assign(user) -> bool:
+    """Set lead and cooperating units, responsible person and deadline."""
+    return is_reviewer(user)
 
 
 def can_manage_years(user) -> bool:

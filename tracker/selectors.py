@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from . import permissions
-from .choices import ItemStatus
-from .models import Evidence, Item, ProgressUpdate, Review
+from .choices import ExtensionDecision, ItemStatus
+from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, ProgressUpdate, Review
 
 DUE_SOON_DAYS = 14
 
@@ -75,6 +85,27 @@ def status_counts_by_report(user) -> dict[int, dict[str, int]]:
     return dict(counts)
 
 
+def _last_submission(field: str = "author_id") -> Subquery:
+    """The latest history entry that moved the item to submitted (its author, by default)."""
+    return Subquery(
+        ProgressUpdate.objects.filter(item=OuterRef("pk"), status_to=ItemStatus.SUBMITTED)
+        .order_by("-created_at", "-pk")
+        .values(field)[:1]
+    )
+
+
+def last_submitter_id(item: Item) -> int | None:
+    """Who moved ``item`` to submitted last (None if nobody did)."""
+    if hasattr(item, "last_submitter_id"):
+        return item.last_submitter_id
+    return (
+        ProgressUpdate.objects.filter(item=item, status_to=ItemStatus.SUBMITTED)
+        .order_by("-created_at", "-pk")
+        .values_list("author_id", flat=True)
+        .first()
+    )
+
+
 def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it."""
     return (
@@ -93,8 +124,84 @@ def item_for_page(user, pk: int) -> Item:
             Prefetch("addresses", queryset=Item.objects.only("pk", "title", "kind", "status")),
             Prefetch("measures", queryset=Item.objects.only("pk", "title", "kind", "status")),
         )
-        .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+        .annotate(
+            is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
+            last_submitter_id=_last_submission(),
+            deadline_moves=Count(
+                "extension_requests",
+                filter=Q(extension_requests__decision=ExtensionDecision.GRANTED),
+                distinct=True,
+            ),
+            original_due_on=Subquery(
+                ExtensionRequest.objects.filter(item=OuterRef("pk"), decision=ExtensionDecision.GRANTED)
+                .order_by("created_at", "pk")
+                .values("previous_due_on")[:1]
+            ),
+            followed=Exists(Follow.objects.filter(item=OuterRef("pk"), user_id=user.pk)),
+        )
         .get(pk=pk)
+    )
+
+
+def item_pending_extension(item: Item) -> ExtensionRequest | None:
+    return (
+        ExtensionRequest.objects.filter(item=item, decision=ExtensionDecision.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+def review_queue(user) -> list[Item]:
+    """Every submitted item, oldest submission first, with its submission's note and evidence.
+
+    Each item gets ``.submission`` (the ProgressUpdate that submitted it, with evidence),
+    ``.submitted_at`` and ``.last_submitter_id``. A fixed number of queries.
+    """
+    items = list(
+        items_visible_to(user)
+        .filter(status=ItemStatus.SUBMITTED)
+        .select_related("report", "lead_unit", "area")
+        .annotate(
+            submission_id=_last_submission("pk"),
+            last_submitter_id=_last_submission(),
+            is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
+        )
+        .order_by("updated_at", "pk")
+    )
+    submissions = ProgressUpdate.objects.filter(pk__in=[i.submission_id for i in items if i.submission_id])
+    submissions = submissions.select_related("author").prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.order_by("pk"))
+    )
+    by_pk = {update.pk: update for update in submissions}
+    for item in items:
+        item.submission = by_pk.get(item.submission_id)
+        item.submitted_at = item.submission.created_at if item.submission else item.updated_at
+    items.sort(key=lambda i: (i.submitted_at, i.pk))
+    return items
+
+
+def extension_visible_to(user, pk: int) -> ExtensionRequest:
+    """One extension request if ``user`` may see its item; DoesNotExist otherwise."""
+    return ExtensionRequest.objects.select_related("item__report").get(pk=pk, item__in=items_visible_to(user))
+
+
+def pending_extensions(user) -> list[ExtensionRequest]:
+    """Extension requests waiting for a decision, oldest first."""
+    return list(
+        ExtensionRequest.objects.filter(decision=ExtensionDecision.PENDING, item__in=items_visible_to(user))
+        .select_related("item__report", "item__lead_unit", "requested_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def followed_items(user, *, limit: int = 10) -> list[Item]:
+    followed = Follow.objects.filter(user=user).values("item_id")
+    return list(
+        items_visible_to(user)
+        .filter(pk__in=followed)
+        .select_related("report", "lead_unit")
+        .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+        .order_by("-updated_at", "-pk")[:limit]
     )
 
 
@@ -112,15 +219,20 @@ def section_path(item: Item) -> list:
 
 
 def item_timeline(item: Item) -> list[dict]:
-    """Progress updates (with their evidence) and reviews, newest first. Two queries."""
+    """History entries (with their evidence and review decisions), reviews written without
+    an entry, and leaders' instructions, newest first. Four queries."""
     updates = (
         ProgressUpdate.objects.filter(item=item)
-        .select_related("author")
+        .select_related("author", "review")
         .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
     )
-    reviews = Review.objects.filter(item=item).select_related("reviewer")
+    reviews = Review.objects.filter(item=item, update__isnull=True).select_related("reviewer")
+    instructions = Instruction.objects.filter(item=item).select_related("author")
     entries = [{"kind": "update", "at": u.created_at, "pk": u.pk, "update": u} for u in updates]
     entries += [{"kind": "review", "at": r.created_at, "pk": r.pk, "review": r} for r in reviews]
+    entries += [
+        {"kind": "instruction", "at": i.created_at, "pk": i.pk, "instruction": i} for i in instructions
+    ]
     entries.sort(key=lambda e: (e["at"], e["pk"]), reverse=True)
     return entries
 
@@ -130,8 +242,9 @@ def evidence_visible_to(user, pk: int) -> Evidence:
     return Evidence.objects.select_related("update__item").get(pk=pk, update__item__in=items_visible_to(user))
 
 
-def my_items(user, *, limit: int = 8) -> dict[str, list[Item]]:
-    """The staff home page's lists: due soon, overdue, returned to the unit, recently updated."""
+def my_items(user, *, limit: int = 8) -> dict[str, list]:
+    """The staff home page's lists: due soon, overdue, returned to the unit (with the
+    reviewer's comment), recently updated, and leaders' instructions on the units' items."""
     units = permissions.unit_ids(user)
     mine = items_visible_to(user).select_related("report", "lead_unit")
     now = today()
@@ -144,9 +257,20 @@ def my_items(user, *, limit: int = 8) -> dict[str, list[Item]]:
             )[:limit]
         ),
         "returned": list(
-            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units).order_by("-updated_at", "pk")[
-                :limit
-            ]
+            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units)
+            .annotate(
+                return_comment=Subquery(
+                    Review.objects.filter(item=OuterRef("pk"), decision="return")
+                    .order_by("-created_at", "-pk")
+                    .values("comment")[:1]
+                )
+            )
+            .order_by("-updated_at", "pk")[:limit]
         ),
         "recent": list(mine.order_by("-updated_at", "-pk")[:limit]),
+        "instructions": list(
+            Instruction.objects.filter(item__in=items_visible_to(user))
+            .select_related("item", "author")
+            .order_by("-created_at", "-pk")[:limit]
+        ),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -13,8 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions, workflow
+from .choices import ExtensionDecision, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
-from .models import Evidence, Item, Membership, ProgressUpdate, Unit
+from .models import (
+    Evidence,
+    ExtensionRequest,
+    Follow,
+    Instruction,
+    Item,
+    Membership,
+    ProgressUpdate,
+    Review,
+    Unit,
+    UnitRating,
+)
 
 
 class StaleItem(Exception):
@@ -40,21 +53,6 @@ def ensure_year_open(item: Item) -> None:
         raise ValidationError(
             _("The year %(year)s is closed; its items can no longer change.") % {"year": item.report.year}
         )
-
-
-@transaction.atomic
-def item_assign_units(*, item: Item, lead_unit: Unit | None, cooperating_units: Iterable[Unit]) -> Item:
-    """Set an item's lead and cooperating units; refuses a lead unit that also cooperates."""
-    cooperating_units = list(cooperating_units)
-    error = lead_unit_conflict_error(lead_unit, cooperating_units)
-    if error:
-        raise ValidationError({"cooperating_units": error})
-    item.lead_unit = lead_unit
-    item.version = F("version") + 1
-    item.save(update_fields=["lead_unit", "version", "updated_at"])
-    item.cooperating_units.set(cooperating_units)
-    item.refresh_from_db(fields=["version"])
-    return item
 
 
 def item_add_progress(
@@ -139,3 +137,314 @@ def user_set_units(*, user, units: Iterable[Unit]) -> None:
     Membership.objects.filter(user=user).exclude(unit_id__in=wanted).delete()
     have = set(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
     Membership.objects.bulk_create([Membership(user=user, unit_id=pk) for pk in wanted - have])
+
+
+def _bump(item: Item, expected_version: int | None = None, **fields) -> None:
+    """Write ``fields`` and a new version in one UPDATE; StaleItem when the version moved on."""
+    rows = Item.objects.filter(pk=item.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(version=F("version") + 1, updated_at=timezone.now(), **fields):
+        raise StaleItem
+    item.refresh_from_db(fields=["status", "version", "updated_at", "due_on", "done_at"])
+
+
+@transaction.atomic
+def item_review(
+    *, item: Item, user, decision: str, comment: str = "", expected_version: int | None = None
+) -> Review:
+    """A reviewer approves a submitted item (done) or returns it (returned, comment required).
+
+    Refuses (PermissionDenied) non-reviewers and the person who submitted it; refuses
+    (ValidationError) an item that is not waiting for review or a return without comment.
+    The Review, its history entry and the status change land together.
+    """
+    from .selectors import last_submitter_id
+
+    if not permissions.is_reviewer(user):
+        raise PermissionDenied
+    ensure_year_open(item)
+    comment = (comment or "").strip()
+    if decision not in ReviewDecision.values:
+        raise ValidationError(_("Choose approve or return."))
+    if item.status != ItemStatus.SUBMITTED:
+        raise ValidationError(
+            _("This item is not waiting for review (it is “%(status)s”).") % {"status": item.status_label}
+        )
+    if last_submitter_id(item) == user.pk:
+        raise PermissionDenied(_("You submitted this item yourself; another reviewer must decide on it."))
+    if decision == ReviewDecision.RETURN and not comment:
+        raise ValidationError(_("Say why the item is returned, so that the unit knows what to fix."))
+    status_to = ItemStatus.DONE if decision == ReviewDecision.APPROVE else ItemStatus.RETURNED
+    now = timezone.now()
+    # Only a submitted item may be decided: a second reviewer deciding at the same moment loses.
+    changed = Item.objects.filter(pk=item.pk, status=ItemStatus.SUBMITTED)
+    if expected_version is not None:
+        changed = changed.filter(version=expected_version)
+    extra = {"done_at": now} if status_to == ItemStatus.DONE else {}
+    if not changed.update(status=status_to, version=F("version") + 1, updated_at=now, **extra):
+        raise StaleItem
+    update = ProgressUpdate.objects.create(
+        item=item,
+        author=user,
+        kind=UpdateKind.REVIEW,
+        note=comment,
+        status_from=ItemStatus.SUBMITTED,
+        status_to=status_to,
+    )
+    review = Review.objects.create(
+        item=item, reviewer=user, decision=decision, comment=comment, update=update
+    )
+    item.refresh_from_db(fields=["status", "version", "updated_at", "done_at"])
+    return review
+
+
+@transaction.atomic
+def extension_request(*, item: Item, user, new_due_on: date, reason: str) -> ExtensionRequest:
+    """The lead unit (or a reviewer) asks for a later deadline, with a reason."""
+    if not permissions.can_request_extension(user, item):
+        raise PermissionDenied
+    ensure_year_open(item)
+    reason = (reason or "").strip()
+    if item.status == ItemStatus.DONE:
+        raise ValidationError(_("A completed item needs no new deadline."))
+    if not reason:
+        raise ValidationError(_("Give the reason for the extension."))
+    if new_due_on is None:
+        raise ValidationError(_("Give the new deadline."))
+    floor = max(filter(None, [item.due_on, timezone.localdate()]))
+    if new_due_on <= floor:
+        raise ValidationError(
+            _("The new deadline must be later than %(date)s.") % {"date": floor.strftime("%Y-%m-%d")}
+        )
+    if ExtensionRequest.objects.filter(item=item, decision=ExtensionDecision.PENDING).exists():
+        raise ValidationError(_("An extension request for this item is already waiting for a decision."))
+    extension = ExtensionRequest.objects.create(
+        item=item, requested_by=user, previous_due_on=item.due_on, new_due_on=new_due_on, reason=reason
+    )
+    ProgressUpdate.objects.create(
+        item=item,
+        author=user,
+        kind=UpdateKind.EXTENSION,
+        note=_("Asked to move the deadline to %(date)s: %(reason)s")
+        % {"date": new_due_on.strftime("%Y-%m-%d"), "reason": reason},
+    )
+    return extension
+
+
+@transaction.atomic
+def extension_decide(
+    *, extension: ExtensionRequest, user, grant: bool, comment: str = ""
+) -> ExtensionRequest:
+    """A reviewer grants (the deadline moves) or refuses an extension request."""
+    if not permissions.can_decide_extension(user, extension):
+        raise PermissionDenied
+    item = extension.item
+    ensure_year_open(item)
+    comment = (comment or "").strip()
+    if not grant and not comment:
+        raise ValidationError(_("Say why the extension is refused."))
+    now = timezone.now()
+    decision = ExtensionDecision.GRANTED if grant else ExtensionDecision.REFUSED
+    if not ExtensionRequest.objects.filter(pk=extension.pk, decision=ExtensionDecision.PENDING).update(
+        decision=decision, decided_by=user, decided_at=now, comment=comment
+    ):
+        raise ValidationError(_("This extension request has already been decided."))
+    if grant:
+        _bump(item, due_on=extension.new_due_on)
+        note = _("Extension granted: the deadline is now %(date)s.") % {
+            "date": extension.new_due_on.strftime("%Y-%m-%d")
+        }
+    else:
+        note = _("Extension refused.")
+    if comment:
+        note = f"{note} {comment}"
+    ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, note=note)
+    extension.refresh_from_db()
+    return extension
+
+
+ASSIGNABLE = ("lead_unit", "cooperating_units", "assignee", "due_on")
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[str]]:
+    """The fields that really change on ``item``, and how to say so in its history.
+
+    A new lead unit drops a responsible person who is not one of its members (``members``
+    holds the (user, unit) pairs that exist), unless the change names one.
+    """
+    changes = dict(changes)
+    new_lead = changes.get("lead_unit", item.lead_unit)
+    if (
+        "lead_unit" in changes
+        and "assignee" not in changes
+        and item.assignee_id
+        and new_lead is not None
+        and (item.assignee_id, new_lead.pk) not in members
+    ):
+        changes["assignee"] = None
+    fields, said = {}, []
+    if "lead_unit" in changes and changes["lead_unit"] != item.lead_unit:
+        fields["lead_unit"] = changes["lead_unit"]
+        said.append(
+            _("lead unit: %(old)s → %(new)s")
+            % {"old": item.lead_unit or "—", "new": changes["lead_unit"] or "—"}
+        )
+    if "cooperating_units" in changes:
+        old = {unit.pk: unit for unit in item.cooperating_units.all()}
+        new = {unit.pk: unit for unit in changes["cooperating_units"]}
+        if set(old) != set(new):
+            fields["cooperating_units"] = list(new.values())
+            said.append(
+                _("cooperating units: %(old)s → %(new)s")
+                % {
+                    "old": "、".join(str(u) for u in old.values()) or "—",
+                    "new": "、".join(str(u) for u in new.values()) or "—",
+                }
+            )
+    if "assignee" in changes and changes["assignee"] != item.assignee:
+        fields["assignee"] = changes["assignee"]
+        said.append(
+            _("responsible person: %(old)s → %(new)s")
+            % {"old": _person(item.assignee), "new": _person(changes["assignee"])}
+        )
+    if "due_on" in changes and changes["due_on"] != item.due_on:
+        fields["due_on"] = changes["due_on"]
+        said.append(
+            _("deadline: %(old)s → %(new)s")
+            % {
+                "old": item.due_on.strftime("%Y-%m-%d") if item.due_on else "—",
+                "new": changes["due_on"].strftime("%Y-%m-%d") if changes["due_on"] else "—",
+            }
+        )
+    return fields, said
+
+
+def _assignment_error(item: Item, fields: dict, members: set[tuple[int, int]]) -> str | None:
+    if item.report.is_closed:
+        return _("The year %(year)s is closed; its items can no longer change.") % {"year": item.report.year}
+    lead = fields.get("lead_unit", item.lead_unit)
+    cooperating = fields.get("cooperating_units")
+    if cooperating is None:
+        cooperating = list(item.cooperating_units.all())
+    conflict = lead_unit_conflict_error(lead, cooperating)
+    if conflict:
+        return conflict
+    assignee = fields.get("assignee")
+    if assignee is not None and lead is not None and (assignee.pk, lead.pk) not in members:
+        return _("%(person)s is not a member of the lead unit %(unit)s.") % {
+            "person": _person(assignee),
+            "unit": lead,
+        }
+    return None
+
+
+@transaction.atomic
+def items_assign(
+    *, items: Sequence[Item], user, changes: dict, expected_version: int | None = None
+) -> list[Item]:
+    """Set lead unit, cooperating units, responsible person and deadline on one or many items.
+
+    ``changes`` holds only the fields to set (keys of ASSIGNABLE); the others stay. All or
+    nothing: one invalid item (a lead unit also cooperating, a responsible person outside the
+    lead unit, a closed year) refuses the whole batch, naming the items. Each item that really
+    changes gets one history entry. Returns the changed items.
+    """
+    if not permissions.can_assign(user):
+        raise PermissionDenied
+    unknown = set(changes) - set(ASSIGNABLE)
+    if unknown:
+        raise ValueError(f"not assignable: {sorted(unknown)}")
+    locked = list(
+        Item.objects.select_for_update(of=("self",))
+        .filter(pk__in=[item.pk for item in items])
+        .select_related("report", "lead_unit", "assignee")
+        .prefetch_related("cooperating_units")
+        .order_by("pk")
+    )
+    people = {item.assignee_id for item in locked if item.assignee_id}
+    if changes.get("assignee") is not None:
+        people.add(changes["assignee"].pk)
+    members = set(Membership.objects.filter(user_id__in=people).values_list("user_id", "unit_id"))
+    if expected_version is not None and any(item.version != expected_version for item in locked):
+        raise StaleItem
+    plans, errors = [], []
+    for item in locked:
+        fields, said = _assignment_changes(item, changes, members)
+        if not fields:
+            continue
+        error = _assignment_error(item, fields, members)
+        if error:
+            errors.append(_("%(item)s: %(error)s") % {"item": item.title, "error": error})
+        plans.append((item, fields, said))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    for item, fields, said in plans:
+        cooperating = fields.pop("cooperating_units", None)
+        Item.objects.filter(pk=item.pk).update(version=F("version") + 1, updated_at=now, **fields)
+        if cooperating is not None:
+            item.cooperating_units.set(cooperating)
+        ProgressUpdate.objects.create(
+            item=item,
+            author=user,
+            kind=UpdateKind.ASSIGNMENT,
+            note=_("Assignment changed: ") + "；".join(said),
+        )
+    return [item for item, _fields, _said in plans]
+
+
+def instruction_add(*, item: Item, user, text: str) -> Instruction:
+    """A leader's instruction (批示) on an item."""
+    if not (permissions.can_instruct(user) and permissions.can_view_item(user, item)):
+        raise PermissionDenied
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the instruction."))
+    return Instruction.objects.create(item=item, author=user, text=text)
+
+
+def item_follow(*, item: Item, user, follow: bool) -> bool:
+    """Follow or stop following an item. Returns whether the user now follows it."""
+    if not (permissions.can_follow(user) and permissions.can_view_item(user, item)):
+        raise PermissionDenied
+    if follow:
+        Follow.objects.get_or_create(user=user, item=item)
+    else:
+        Follow.objects.filter(user=user, item=item).delete()
+    return follow
+
+
+@transaction.atomic
+def ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
+    """Set the year's grade (优 / 良 / 中) and comment of each unit in ``grades``; an empty
+    grade removes the unit's rating. All or nothing. Returns how many ratings changed."""
+    from .choices import Grade
+
+    if not permissions.can_manage_years(user):
+        raise PermissionDenied
+    bad = [grade for grade, _comment in grades.values() if grade and grade not in Grade.values]
+    if bad:
+        raise ValidationError(_("Unknown grade: %(grade)s") % {"grade": bad[0]})
+    existing = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id, unit_id__in=grades)}
+    changed = 0
+    for unit_id, (grade, comment) in grades.items():
+        comment = (comment or "").strip()
+        rating = existing.get(unit_id)
+        if not grade:
+            if rating is not None:
+                rating.delete()
+                changed += 1
+            continue
+        if rating is None:
+            UnitRating.objects.create(report_id=report_id, unit_id=unit_id, grade=grade, comment=comment)
+            changed += 1
+        elif (rating.grade, rating.comment) != (grade, comment):
+            rating.grade, rating.comment = grade, comment
+            rating.save(update_fields=["grade", "comment"])
+            changed += 1
+    return changed

@@ -4,19 +4,40 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from . import permissions, selectors
-from .choices import ItemStatus
+from . import scoreboard as scoreboard_figures
+from .choices import Grade, ItemStatus
+from .decorators import reviewer_required
 from .exporting import csv_response, xlsx_response
 from .filters import ItemFilter
-from .forms import ProgressForm
-from .models import Evidence, Item
-from .services import StaleItem, item_add_progress
+from .forms import (
+    AssignForm,
+    BulkAssignForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    InstructionForm,
+    ProgressForm,
+    ReviewForm,
+)
+from .models import Evidence, ExtensionRequest, Item, Unit
+from .services import (
+    StaleItem,
+    extension_decide,
+    extension_request,
+    instruction_add,
+    item_add_progress,
+    item_follow,
+    item_review,
+    items_assign,
+    ratings_set,
+)
 from .tables import ItemTable
 
 
@@ -107,47 +128,47 @@ class ItemListView(SingleTableMixin, FilterView):
         return context
 
 
-def item_detail(request, pk: int):
-    """The item: source text, units, deadline, status, links, timeline, and the progress form."""
-    user = request.user
+def _item_or_404(user, pk: int) -> Item:
     try:
-        item = selectors.item_for_page(user, pk)
+        return selectors.item_for_page(user, pk)
     except Item.DoesNotExist:
         raise Http404(_("No such item, or it is not one of yours.")) from None
-    form = None
-    conflict = False
-    can_add = permissions.can_add_progress(user, item) and not item.report.is_closed
-    if request.method == "POST":
-        if not can_add or (request.POST.get("status") and not permissions.can_change_status(user, item)):
-            raise PermissionDenied
-        form = ProgressForm(request.POST, request.FILES, item=item, user=user)
-        if form.is_valid():
-            try:
-                item_add_progress(
-                    item=item,
-                    user=user,
-                    note=form.cleaned_data["note"],
-                    status=form.cleaned_data["status"] or None,
-                    files=form.cleaned_data["files"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except StaleItem as stale:
-                # Show the current state; keep what the person typed (files must be chosen again).
-                conflict = True
-                item = selectors.item_for_page(user, pk)
-                note = form.cleaned_data["note"]
-                form = ProgressForm(
-                    {"note": note, "status": "", "version": item.version}, item=item, user=user
-                )
-                form.add_error(None, str(stale))
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("Progress saved."))
-                return redirect(item)
-    if form is None and can_add:
-        form = ProgressForm(item=item, user=user)
+
+
+def _render_item(request, item: Item, *, status: int = 200, **forms):
+    """The item page, with any bound form given (so that what was typed stays)."""
+    user = request.user
+    open_year = not item.report.is_closed
+    if "form" not in forms and permissions.can_add_progress(user, item) and open_year:
+        forms["form"] = ProgressForm(item=item, user=user)
+    pending = selectors.item_pending_extension(item)
+    can_review = open_year and item.status == ItemStatus.SUBMITTED and permissions.is_reviewer(user)
+    if can_review:
+        forms.setdefault("review_form", ReviewForm(initial={"version": item.version}))
+    if (
+        open_year
+        and pending is None
+        and item.status != ItemStatus.DONE
+        and permissions.can_request_extension(user, item)
+    ):
+        forms.setdefault("extension_form", ExtensionRequestForm())
+    if open_year and pending is not None and permissions.can_decide_extension(user, pending):
+        forms.setdefault("decision_form", ExtensionDecisionForm())
+    if open_year and permissions.can_assign(user):
+        forms.setdefault(
+            "assign_form",
+            AssignForm(
+                initial={
+                    "lead_unit": item.lead_unit,
+                    "cooperating_units": list(item.cooperating_units.all()),
+                    "assignee": item.assignee,
+                    "due_on": item.due_on,
+                    "version": item.version,
+                }
+            ),
+        )
+    if permissions.can_instruct(user):
+        forms.setdefault("instruction_form", InstructionForm())
     return render(
         request,
         "tracker/item_detail.html",
@@ -156,10 +177,251 @@ def item_detail(request, pk: int):
             "path": selectors.section_path(item),
             "carried_to": selectors.item_carried_to(item),
             "timeline": selectors.item_timeline(item),
-            "form": form,
+            "pending_extension": pending,
             "can_change_status": permissions.can_change_status(user, item),
+            "own_submission": can_review and not permissions.can_review(user, item),
+            "can_follow": permissions.can_follow(user),
+            **forms,
         },
-        status=409 if conflict else 200,
+        status=status,
+    )
+
+
+def item_detail(request, pk: int):
+    """The item: source text, units, deadline, status, links, timeline, and the forms the
+    person may use (progress; review, assignment, extension, instruction)."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if request.method != "POST":
+        return _render_item(request, item)
+    can_add = permissions.can_add_progress(user, item) and not item.report.is_closed
+    if not can_add or (request.POST.get("status") and not permissions.can_change_status(user, item)):
+        raise PermissionDenied
+    form = ProgressForm(request.POST, request.FILES, item=item, user=user)
+    if form.is_valid():
+        try:
+            item_add_progress(
+                item=item,
+                user=user,
+                note=form.cleaned_data["note"],
+                status=form.cleaned_data["status"] or None,
+                files=form.cleaned_data["files"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleItem as stale:
+            # Show the current state; keep what the person typed (files must be chosen again).
+            item = selectors.item_for_page(user, pk)
+            note = form.cleaned_data["note"]
+            form = ProgressForm({"note": note, "status": "", "version": item.version}, item=item, user=user)
+            form.add_error(None, str(stale))
+            return _render_item(request, item, form=form, status=409)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Progress saved."))
+            return redirect(item)
+    return _render_item(request, item, form=form)
+
+
+def _refused(form, error) -> None:
+    """Put a service's refusal on the form, as non-field errors."""
+    if isinstance(error, StaleItem) or (isinstance(error, PermissionDenied) and error.args):
+        form.add_error(None, str(error))
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@require_POST
+def item_review_view(request, pk: int):
+    """Approve or return a submitted item (reviewers; never one's own submission)."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.is_reviewer(user):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            item_review(
+                item=item,
+                user=user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except PermissionDenied as error:
+            if not error.args:
+                raise
+            _refused(form, error)
+        except (ValidationError, StaleItem) as error:
+            _refused(form, error)
+        else:
+            approved = form.cleaned_data["decision"] == "approve"
+            messages.success(
+                request,
+                (_("Approved: %(title)s") if approved else _("Returned to the unit: %(title)s"))
+                % {"title": item.title},
+            )
+            return redirect((request.POST.get("next") == "queue" and "tracker:review") or item)
+    if request.POST.get("next") == "queue":
+        for error in form.non_field_errors():
+            messages.error(request, f"{item.title}: {error}")
+        return redirect("tracker:review")
+    return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=400)
+
+
+@require_POST
+def item_extension_view(request, pk: int):
+    """The lead unit asks for a later deadline."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_request_extension(user, item):
+        raise PermissionDenied
+    form = ExtensionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            extension_request(item=item, user=user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Extension requested; the rule-of-law office will decide."))
+            return redirect(item)
+    return _render_item(request, item, extension_form=form, status=400)
+
+
+@require_POST
+def extension_decide_view(request, pk: int):
+    """A reviewer grants or refuses an extension request."""
+    user = request.user
+    try:
+        extension = selectors.extension_visible_to(user, pk)
+    except ExtensionRequest.DoesNotExist:
+        raise Http404(_("No such extension request.")) from None
+    if not permissions.can_decide_extension(user, extension):
+        raise PermissionDenied
+    form = ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            extension_decide(
+                extension=extension,
+                user=user,
+                grant=form.cleaned_data["grant"] == "yes",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Extension decided: %(title)s") % {"title": extension.item.title})
+            if request.POST.get("next") == "queue":
+                return redirect("tracker:review")
+            return redirect(extension.item)
+    if request.POST.get("next") == "queue":
+        for error in [*form.non_field_errors(), *form.errors.get("grant", [])]:
+            messages.error(request, f"{extension.item.title}: {error}")
+        return redirect("tracker:review")
+    item = selectors.item_for_page(user, extension.item_id)
+    return _render_item(request, item, decision_form=form, status=400)
+
+
+@require_POST
+def item_assign_view(request, pk: int):
+    """A reviewer sets the item's units, responsible person and deadline."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_assign(user):
+        raise PermissionDenied
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = items_assign(
+                items=[item], user=user, changes=form.changes(), expected_version=form.cleaned_data["version"]
+            )
+        except (ValidationError, StaleItem) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Assignment saved.") if changed else _("Nothing changed."))
+            return redirect(item)
+    return _render_item(request, selectors.item_for_page(user, pk), assign_form=form, status=400)
+
+
+@require_POST
+def items_bulk_assign_view(request):
+    """A reviewer assigns the items ticked in the list, all in one transaction."""
+    user = request.user
+    if not permissions.can_assign(user):
+        raise PermissionDenied
+    back = request.POST.get("next") or ""
+    if not back.startswith("/items/"):
+        back = reverse("tracker:items")
+    form = BulkAssignForm(request.POST, items_queryset=selectors.items_visible_to(user))
+    if form.is_valid():
+        try:
+            changed = items_assign(items=list(form.cleaned_data["items"]), user=user, changes=form.changes())
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            messages.error(request, _("Nothing was changed."))
+        else:
+            messages.success(request, _("Assignment saved for %(count)s items.") % {"count": len(changed)})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(back)
+
+
+@require_POST
+def item_instruction_view(request, pk: int):
+    """A leader's instruction (批示) on an item."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_instruct(user):
+        raise PermissionDenied
+    form = InstructionForm(request.POST)
+    if form.is_valid():
+        try:
+            instruction_add(item=item, user=user, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Instruction recorded; the unit sees it on its home page."))
+            return redirect(item)
+    return _render_item(request, item, instruction_form=form, status=400)
+
+
+@require_POST
+def item_follow_view(request, pk: int):
+    """Follow or unfollow an item (leaders and reviewers)."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_follow(user):
+        raise PermissionDenied
+    follow = request.POST.get("follow") == "1"
+    item_follow(item=item, user=user, follow=follow)
+    messages.success(request, _("Following this item.") if follow else _("No longer following this item."))
+    return redirect(item)
+
+
+@reviewer_required
+def review_queue(request):
+    """Submitted items waiting for a decision, oldest first, and pending extension requests."""
+    user = request.user
+    queue = selectors.review_queue(user)
+    for item in queue:
+        item.own = not permissions.can_review(user, item)
+    extensions = selectors.pending_extensions(user)
+    for extension in extensions:
+        extension.own = not permissions.can_decide_extension(user, extension)
+    return render(
+        request,
+        "tracker/review_queue.html",
+        {
+            "queue": queue,
+            "extensions": extensions,
+            "review_form": ReviewForm(),
+            "decision_form": ExtensionDecisionForm(),
+        },
     )
 
 
@@ -182,3 +444,84 @@ def evidence_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+SCOREBOARD_SORTS = {
+    "rank": lambda row: row.rank,
+    "unit": lambda row: row.unit.name,
+    "led": lambda row: row.figures.total,
+    "done": lambda row: row.figures.done,
+    "completion": lambda row: row.figures.completion_rate if row.figures.completion_rate is not None else -1,
+    "overdue": lambda row: row.figures.overdue,
+    "returned": lambda row: row.figures.returned,
+    "on_time": lambda row: row.figures.on_time_rate if row.figures.on_time_rate is not None else -1,
+    "evidence": lambda row: row.figures.evidence,
+}
+
+
+def _years():
+    """The years that have a report, newest first, as (year, report id, closed)."""
+    Report = Item._meta.get_field("report").related_model
+    return list(Report.objects.order_by("-year").values_list("year", "pk", "state"))
+
+
+def scoreboard(request):
+    """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
+    ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""
+    user = request.user
+    years = _years()
+    if not years:
+        return render(request, "tracker/scoreboard.html", {"years": [], "rows": []})
+    chosen = request.GET.get("year", "")
+    year, report_id, state = next((y for y in years if str(y[0]) == chosen), years[0])
+    rows = scoreboard_figures.unit_scoreboard(year=year, report_id=report_id)
+    ranked_count = len(rows)
+    if not permissions.sees_all_items(user):
+        mine = permissions.unit_ids(user)
+        rows = [row for row in rows if row.unit.pk in mine]
+    sort = request.GET.get("sort", "rank")
+    descending = sort.startswith("-")
+    key = SCOREBOARD_SORTS.get(sort.lstrip("-"))
+    if key is not None:
+        rows.sort(key=key, reverse=descending)
+    can_rate = permissions.can_manage_years(user) and state != "closed"
+    return render(
+        request,
+        "tracker/scoreboard.html",
+        {
+            "years": years,
+            "year": year,
+            "rows": rows,
+            "ranked_count": ranked_count,
+            "sort": sort,
+            "can_rate": can_rate,
+            "grades": Grade.choices,
+        },
+    )
+
+
+@require_POST
+@reviewer_required
+def ratings_save(request):
+    """Save the grades and comments typed on the scoreboard, all in one transaction."""
+    years = {str(year): (year, pk, state) for year, pk, state in _years()}
+    chosen = years.get(request.POST.get("year", ""))
+    if chosen is None:
+        raise Http404(_("No such year."))
+    year, report_id, state = chosen
+    if state == "closed":
+        raise PermissionDenied
+    valid_units = set(Unit.objects.values_list("pk", flat=True))
+    grades = {}
+    for key, value in request.POST.items():
+        if key.startswith("grade_") and key[6:].isdigit() and int(key[6:]) in valid_units:
+            unit_id = int(key[6:])
+            grades[unit_id] = (value, request.POST.get(f"comment_{unit_id}", "")[:2000])
+    try:
+        changed = ratings_set(report_id=report_id, user=request.user, grades=grades)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Ratings saved (%(count)s changed).") % {"count": changed})
+    return redirect(f"{reverse('tracker:scoreboard')}?year={year}")

@@ -11,6 +11,7 @@ from tests.factories import (
     AnnualReportFactory,
     ItemFactory,
     MetricFactory,
+    ReviewerFactory,
     ReviewFactory,
     SectionFactory,
     UnitFactory,
@@ -18,9 +19,9 @@ from tests.factories import (
     UserFactory,
 )
 from tracker.models import Membership, Metric, Unit
-from tracker.services import item_assign_units
+from tracker.services import items_assign
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def assert_refused(create):
@@ -55,15 +56,21 @@ def test_lead_unit_cannot_also_cooperate():
     item = ItemFactory()
     other = UnitFactory()
     with pytest.raises(ValidationError) as excinfo:
-        item_assign_units(item=item, lead_unit=item.lead_unit, cooperating_units=[item.lead_unit, other])
-    assert "cooperating_units" in excinfo.value.message_dict
+        items_assign(
+            items=[item],
+            user=ReviewerFactory(),
+            changes={"lead_unit": item.lead_unit, "cooperating_units": [item.lead_unit, other]},
+        )
+    assert "cannot also be a cooperating unit" in " ".join(excinfo.value.messages)
     assert item.cooperating_units.count() == 0
 
 
 def test_assigning_units_bumps_the_version():
     item = ItemFactory()
     new_lead, helper = UnitFactory(), UnitFactory()
-    item_assign_units(item=item, lead_unit=new_lead, cooperating_units=[helper])
+    items_assign(
+        items=[item], user=ReviewerFactory(), changes={"lead_unit": new_lead, "cooperating_units": [helper]}
+    )
     item.refresh_from_db()
     assert item.lead_unit == new_lead
     assert list(item.cooperating_units.all()) == [helper]

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from tracker.workflow import status_label as _status_label
 
@@ -9,3 +10,27 @@ register = template.Library()
 def status_label(status: str, kind: str) -> str:
     """``{{ update.status_to|status_label:item.kind }}``: 待整改 for a shortfall, 未开始 for a task."""
     return _status_label(kind, status)
+
+
+@register.filter
+def percent(value) -> str:
+    """A rate from tracker.scoreboard (Decimal or None) as ``87.5%`` or ``—``."""
+    return "—" if value is None else f"{value}%"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, label, key, current, css=""):
+    """A <th> whose link sorts the table by ``key`` (a second click reverses)."""
+    request = context["request"]
+    query = request.GET.copy()
+    query["sort"] = f"-{key}" if current == key else key
+    arrow = " ▲" if current == key else (" ▼" if current == f"-{key}" else "")
+    sort_state = "ascending" if current == key else ("descending" if current == f"-{key}" else "none")
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a class="text-reset" href="?{}">{}{}</a></th>',
+        css,
+        sort_state,
+        query.urlencode(),
+        label,
+        arrow,
+    )

@@ -1,0 +1,102 @@
+"""Reminder mails: each unit's staff hear of items due soon, overdue, or returned to them.
+
+One mail per person per day at most: a ReminderLog row (unique per user and day) is written
+with each mail, so running the command twice on the same day sends nothing new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .choices import ItemStatus
+from .models import Item, Membership, ReminderLog
+from .roles import STAFF
+
+
+@dataclass
+class Reminder:
+    user: object
+    due_soon: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    returned: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.due_soon) + len(self.overdue) + len(self.returned)
+
+
+def reminders_for(*, on: date, days: int) -> list[Reminder]:
+    """Who should hear of what today: staff with an e-mail address, per their units' led items.
+
+    Three queries whatever the number of people and items.
+    """
+    horizon = on + timedelta(days=days)
+    items = list(
+        Item.objects.filter(report__state__in=["draft", "active"], lead_unit__isnull=False)
+        .exclude(status=ItemStatus.DONE)
+        .filter(Q(due_on__lt=on) | Q(due_on__gte=on, due_on__lte=horizon) | Q(status=ItemStatus.RETURNED))
+        .select_related("lead_unit")
+        .order_by("due_on", "pk")
+    )
+    by_unit = defaultdict(list)
+    for item in items:
+        by_unit[item.lead_unit_id].append(item)
+    members = (
+        Membership.objects.filter(unit_id__in=by_unit, user__is_active=True, user__groups__name=STAFF)
+        .exclude(user__email="")
+        .exclude(user__reminders__sent_on=on)
+        .select_related("user")
+        .order_by("user_id", "unit_id")
+    )
+    reminders: dict[int, Reminder] = {}
+    for membership in members:
+        reminder = reminders.setdefault(membership.user_id, Reminder(user=membership.user))
+        for item in by_unit[membership.unit_id]:
+            if item.status == ItemStatus.RETURNED:
+                reminder.returned.append(item)
+            elif item.due_on is not None and item.due_on < on:
+                reminder.overdue.append(item)
+            elif item.due_on is not None:
+                reminder.due_soon.append(item)
+    return [reminder for reminder in reminders.values() if reminder.count]
+
+
+def send_reminders(*, on: date, days: int = 7) -> list[Reminder]:
+    """Send today's reminders; returns those sent. A person already reminded today is skipped."""
+    sent = []
+    connection = get_connection()
+    with translation.override(settings.LANGUAGE_CODE):
+        for reminder in reminders_for(on=on, days=days):
+            context = {
+                "reminder": reminder,
+                "days": days,
+                "on": on,
+                "base_url": settings.LEDGER_BASE_URL,
+                "name": reminder.user.get_full_name() or reminder.user.get_username(),
+            }
+            subject = render_to_string("tracker/email/reminder_subject.txt", context).strip()
+            body = render_to_string("tracker/email/reminder.txt", context)
+            try:
+                with transaction.atomic():
+                    # The log row first: a second run (or a parallel one) cannot send again.
+                    ReminderLog.objects.create(user=reminder.user, sent_on=on, item_count=reminder.count)
+                    EmailMessage(subject, body, to=[reminder.user.email], connection=connection).send()
+            except IntegrityError:
+                continue
+            sent.append(reminder)
+    return sent
+
+
+def staff_without_email() -> int:
+    """How many active staff have no e-mail address (and so get no reminder)."""
+    return get_user_model().objects.filter(is_active=True, groups__name=STAFF, email="").distinct().count()
