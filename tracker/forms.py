@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, workflow
+from .widgets import FastSelect, FastSelectMultiple
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -122,7 +123,7 @@ class AssignForm(forms.Form):
         label=_("Cooperating units"),
         queryset=_active_units(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        widget=FastSelectMultiple(attrs={"class": "form-select", "size": 6}),
         help_text=_("Hold Ctrl to choose several."),
     )
     assignee = PersonChoiceField(
@@ -138,7 +139,8 @@ class AssignForm(forms.Form):
         self.fields["cooperating_units"].queryset = _active_units()
         self.fields["assignee"].queryset = _staff_people()
         for name in ("lead_unit", "assignee"):
-            self.fields[name].widget.attrs["class"] = "form-select"
+            field = self.fields[name]
+            field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.choices)
 
     def changes(self) -> dict:
         data = self.cleaned_data

@@ -13,6 +13,13 @@ class ItemTable(tables.Table):
     its cells in the order of ``Meta.fields``. Each render_* has a value_* for plain text.
     """
 
+    # Reviewers tick rows for bulk assignment (the view excludes it for everyone else).
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        exclude_from_export=True,
+        attrs={"th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")}},
+    )
     year = tables.Column(
         accessor="report__year",
         verbose_name=_("Year"),
@@ -53,6 +60,7 @@ class ItemTable(tables.Table):
     class Meta:
         model = Item
         fields = [
+            "select",
             "year",
             "area",
             "kind",

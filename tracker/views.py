@@ -98,6 +98,9 @@ class ItemListView(SingleTableMixin, FilterView):
         # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
         counts = self.status_counts()
         table.data._length = counts[self.status()] if self.status() else sum(counts.values())
+        table.bulk = permissions.can_assign(self.request.user)
+        if not table.bulk:
+            table.columns.hide("select")
         return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
 
     def get(self, request, *args, **kwargs):
@@ -125,6 +128,8 @@ class ItemListView(SingleTableMixin, FilterView):
         context["can_widen"] = not permissions.sees_all_items(self.request.user)
         context["total"] = context["table"].paginator.count
         context["filter_active"] = any(self.request.GET.get(name) for name in self.filterset.filters)
+        if permissions.can_assign(self.request.user):
+            context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none())
         return context
 
 

@@ -25,3 +25,17 @@ class FastSelect(forms.Select):
             ),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+class FastSelectMultiple(FastSelect):
+    allow_multiple_selected = True
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, {**(attrs or {}), "multiple": True}, renderer)
+
+    def value_from_datadict(self, data, files, name):
+        getter = getattr(data, "getlist", None)
+        return getter(name) if getter else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False

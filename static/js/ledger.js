@@ -6,3 +6,13 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A header checkbox ticks every row checkbox of the same name on the page.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  var name = all.getAttribute("data-select-all");
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

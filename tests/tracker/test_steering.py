@@ -540,3 +540,19 @@ def test_reminders_are_written_in_chinese(mailoutbox, lead_unit):
 
 def test_evidence_counts_use_submissions(scored_year):
     assert Evidence.objects.count() == 2
+
+
+def test_reviewers_list_has_row_checkboxes_and_the_bulk_form_and_staff_do_not(
+    reviewer_client, staff_client, item
+):
+    page = reviewer_client.get(reverse("tracker:items")).content.decode()
+    assert f'name="items" value="{item.pk}" form="bulk-assign"' in page and 'id="bulk-assign"' in page
+    page = staff_client.get(reverse("tracker:items")).content.decode()
+    assert 'form="bulk-assign"' not in page and 'id="bulk-assign"' not in page
+
+
+def test_assignment_form_shows_the_current_units(reviewer_client, item, coop_unit, lead_unit):
+    page = reviewer_client.get(item.get_absolute_url()).content.decode()
+    form = page[page.index('id="assign"') :]
+    assert f'<option value="{lead_unit.pk}" selected>' in form
+    assert f'<option value="{coop_unit.pk}" selected>' in form

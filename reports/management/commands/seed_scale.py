@@ -53,6 +53,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2020)
         parser.add_argument("--batch", type=int, default=2000)
 
+    @staticmethod
+    def _schedule(rng, start_of_year):
+        """Deadline and status; a done item was approved some days before or after its deadline."""
+        due_on = start_of_year + timedelta(days=rng.randint(60, 700))
+        status = rng.choice(STATUSES)
+        done_at = None
+        if status == "done":
+            day = due_on + timedelta(days=rng.randint(-40, 15))
+            done_at = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 10))
+        return {"due_on": due_on, "status": status, "done_at": done_at}
+
     def handle(self, *args, items, years, units, seed, batch, **options):
         rng = random.Random(seed)
         started = time.monotonic()
@@ -184,8 +195,7 @@ class Command(BaseCommand):
                     assignee=staff[units.index(lead)]
                     if rng.random() < 0.6 and units.index(lead) < len(staff)
                     else None,
-                    due_on=start_of_year + timedelta(days=rng.randint(60, 700)),
-                    status=rng.choice(STATUSES),
+                    **self._schedule(rng, start_of_year),
                 )
             )
         Item.objects.bulk_create(items)
