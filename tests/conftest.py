@@ -125,3 +125,16 @@ def _reference_data_in_transactional_tests(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         _reseed_reference_data()
+
+
+@pytest.fixture
+def clients(client, other_staff_client, staff_client, coop_staff_client, leader_client, reviewer_client):
+    """One client per column of the permission table (see ROLES in the view tests)."""
+    return {
+        "anonymous": client,
+        "other": other_staff_client,
+        "lead": staff_client,
+        "coop": coop_staff_client,
+        "leader": leader_client,
+        "reviewer": reviewer_client,
+    }

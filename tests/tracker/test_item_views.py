@@ -22,18 +22,6 @@ ROLES = ["anonymous", "other", "lead", "coop", "leader", "reviewer"]
 
 
 @pytest.fixture
-def clients(client, other_staff_client, staff_client, coop_staff_client, leader_client, reviewer_client):
-    return {
-        "anonymous": client,
-        "other": other_staff_client,
-        "lead": staff_client,
-        "coop": coop_staff_client,
-        "leader": leader_client,
-        "reviewer": reviewer_client,
-    }
-
-
-@pytest.fixture
 def evidence(item, pdf, staff_client):
     update = item_add_progress(
         item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1

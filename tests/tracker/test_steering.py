@@ -41,18 +41,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ROLES = ["anonymous", "other", "lead", "coop", "leader", "reviewer"]
 
 
-@pytest.fixture
-def clients(client, other_staff_client, staff_client, coop_staff_client, leader_client, reviewer_client):
-    return {
-        "anonymous": client,
-        "other": other_staff_client,
-        "lead": staff_client,
-        "coop": coop_staff_client,
-        "leader": leader_client,
-        "reviewer": reviewer_client,
-    }
-
-
 def submit(item, user, note="已完成，请审核", files=()):
     """Move ``item`` to submitted as ``user`` (through in progress when needed)."""
     item.refresh_from_db()
