@@ -71,10 +71,14 @@ def _overdue_bars(pairs, *, year: int) -> list[Bar]:
     ]
 
 
-def dashboard(*, user, year: int) -> dict:
-    """Everything the dashboard shows for ``year``; a fixed number of queries."""
+def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> dict:
+    """Everything the dashboard shows for ``year``; a fixed number of queries.
+
+    ``history`` is ``figures_by_year()`` when the caller has it already.
+    """
     figures = year_figures(year=year)
-    history: dict[int, Figures] = figures_by_year()
+    if history is None:
+        history = figures_by_year()
     return {
         "year": year,
         "figures": figures.figures,

@@ -18,17 +18,22 @@ from .models import AnnualReport, Section
 from .services import report_parse, text_sha256
 
 
-def reports_with_status_counts(user) -> list[AnnualReport]:
+def reports_with_status_counts(
+    user, *, by_year: dict[int, dict[str, int]] | None = None
+) -> list[AnnualReport]:
     """Every year, newest first, with the counts of the items ``user`` may see.
 
     Each report gets ``.counts`` (by status, plus ``total``) and ``.status_cells`` (the
-    counts in status order). Two queries whatever the number of years and items.
+    counts in status order). Two queries whatever the number of years and items; one when
+    the caller already counted by year (``by_year``, for people who see every item).
     """
-    counts = status_counts_by_report(user)
     empty = dict.fromkeys([*ItemStatus.values, "total"], 0)
     reports = list(AnnualReport.objects.order_by("-year").only("pk", "year", "title", "state", "issuer"))
+    if by_year is None:
+        by_report = status_counts_by_report(user)
+        by_year = {report.year: by_report.get(report.pk, empty) for report in reports}
     for report in reports:
-        report.counts = counts.get(report.pk, empty)
+        report.counts = by_year.get(report.year, empty)
         report.status_cells = [report.counts[status] for status in ItemStatus.values]
     return reports
 

@@ -12,6 +12,7 @@ from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
 from tracker.models import Unit
+from tracker.scoreboard import figures_by_year
 
 from . import selectors
 from .dashboard import dashboard
@@ -27,13 +28,16 @@ def home(request):
     the years with how many of the user's items stand in each status."""
     user = request.user
     sees_all = permissions.sees_all_items(user)
-    reports = selectors.reports_with_status_counts(user)
-    board = None
+    board, by_year = None, None
+    if sees_all:
+        history = figures_by_year()
+        by_year = {year: figures.by_status() for year, figures in history.items()}
+    reports = selectors.reports_with_status_counts(user, by_year=by_year)
     if sees_all and reports:
         years = [report.year for report in reports]
         chosen = request.GET.get("year", "")
         year = int(chosen) if chosen.isdigit() and int(chosen) in years else years[0]
-        board = dashboard(user=user, year=year)
+        board = dashboard(user=user, year=year, history=history)
         board["years"] = years
     return render(
         request,

@@ -162,7 +162,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "size", "content_type", "uploaded_by", "created_at"]
     list_filter = ["content_type"]
-    search_fields = ["original_name", "sha256", "update__item__title"]
+    search_fields = ["original_name", "sha256", "item__title"]
     list_select_related = ["uploaded_by"]
     exclude = ["file"]
 

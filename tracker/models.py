@@ -192,6 +192,12 @@ class Item(models.Model):
             models.Index(fields=["lead_unit", "status"], name="item_lead_status_idx"),
             models.Index(fields=["status", "due_on"], name="item_status_due_idx"),
             models.Index(fields=["due_on"], name="item_due_idx"),
+            # Dashboard and scoreboard figures: PostgreSQL counts a year from this index alone.
+            models.Index(
+                fields=["year", "area", "lead_unit"],
+                include=["status", "kind", "due_on", "done_at", "id"],
+                name="item_figures_idx",
+            ),
         ]
 
     def __str__(self):
@@ -286,6 +292,11 @@ class Evidence(models.Model):
 
     update = models.ForeignKey(
         ProgressUpdate, verbose_name=_("progress update"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    # The update's item, kept on the file too: counting a year's files per unit (scoreboard)
+    # then joins items alone instead of a million history rows.
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="evidence", editable=False
     )
     file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=255)
     original_name = models.CharField(_("original file name"), max_length=255)

@@ -239,7 +239,7 @@ def item_timeline(item: Item) -> list[dict]:
 
 def evidence_visible_to(user, pk: int) -> Evidence:
     """One evidence file if ``user`` may see its item; Evidence.DoesNotExist otherwise."""
-    return Evidence.objects.select_related("update__item").get(pk=pk, update__item__in=items_visible_to(user))
+    return Evidence.objects.select_related("item").get(pk=pk, item__in=items_visible_to(user))
 
 
 def my_items(user, *, limit: int = 8) -> dict[str, list]:

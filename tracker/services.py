@@ -115,6 +115,7 @@ def item_add_progress(
                 saved.append(name)
                 Evidence.objects.create(
                     update=update,
+                    item=item,
                     file=name,
                     original_name=file.original_name,
                     size=file.size,

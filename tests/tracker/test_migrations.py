@@ -52,3 +52,33 @@ def test_role_groups_exist_with_their_permissions():
     assert "view_item" in codenames(leader)
     # Leaders change nothing; they only give instructions and follow items.
     assert {c for c in codenames(leader) if not c.startswith("view_")} == {"add_instruction", "add_follow"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_evidence_learns_its_item_from_its_progress_update():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tracker", "0007_role_permissions_for_steering")]
+    after = [("tracker", "0008_evidence_item_and_figures_index")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    report = old.get_model("reports", "AnnualReport").objects.create(year=2020, title="报告")
+    item = old.get_model("tracker", "Item").objects.create(report=report, year=2020, title="事项")
+    update = old.get_model("tracker", "ProgressUpdate").objects.create(item=item, note="附件")
+    old.get_model("tracker", "Evidence").objects.create(
+        update=update,
+        file="evidence/x.pdf",
+        original_name="x.pdf",
+        size=1,
+        content_type="application/pdf",
+        sha256="0",
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from tracker.models import Evidence
+
+    assert Evidence.objects.get().item_id == item.pk

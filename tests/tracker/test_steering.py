@@ -476,13 +476,21 @@ def test_scoreboard_and_dashboard_query_counts_do_not_grow(reviewer_client, djan
 # -- dashboard -----------------------------------------------------------------------------
 
 
-def test_dashboard_figures_match_the_list(reviewer_client, scored_year):
+def test_dashboard_figures_match_the_list(reviewer_client, scored_year, lead_unit):
+    import html
+    import re
+
     page = reviewer_client.get(reverse("home")).content.decode()
     assert 'data-kpi="total">6<' in page
     assert 'data-kpi="completion">50.0%<' in page
     assert 'data-kpi="overdue">1<' in page
-    # A bar links to the filtered list, and the list shows the same count.
-    assert "/items/?year=2020&amp;lead_unit=" in page and "4项已完成2项(50.0%)" in page
+    assert "4项已完成2项(50.0%)" in page
+    # The bar of 县司法局 links to the item list filtered to exactly its four items.
+    link = html.unescape(re.search(rf'href="([^"]*lead_unit={lead_unit.pk})"', page).group(1))
+    listed = reviewer_client.get(link)
+    assert listed.context["total"] == 4
+    overdue = html.unescape(re.search(r'href="([^"]*overdue=yes)"', page).group(1))
+    assert reviewer_client.get(overdue).context["total"] == 1
 
 
 def test_staff_home_has_no_dashboard(staff_client, scored_year):

@@ -237,6 +237,7 @@ class Command(BaseCommand):
             [
                 Evidence(
                     update=update,
+                    item_id=update.item_id,
                     file=f"evidence/seed/{update.pk}.pdf",
                     original_name="佐证材料.pdf",
                     size=rng.randint(20_000, 2_000_000),
