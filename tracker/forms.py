@@ -135,12 +135,24 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Querysets are evaluated per form, so new units and people appear without a restart.
+        # They validate; the selects are drawn from two plain lists (one query each), not
+        # from model instances, because the item list draws this form on every view.
         self.fields["lead_unit"].queryset = _active_units()
         self.fields["cooperating_units"].queryset = _active_units()
         self.fields["assignee"].queryset = _staff_people()
-        for name in ("lead_unit", "assignee"):
-            field = self.fields[name]
-            field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.choices)
+        units = list(_active_units().values_list("pk", "name"))
+        people = [
+            (pk, f"{first} {last}".strip() or username)
+            for pk, first, last, username in _staff_people().values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+        ]
+        lead, assignee = self.fields["lead_unit"], self.fields["assignee"]
+        lead.widget = FastSelect(attrs={"class": "form-select"}, choices=[("", lead.empty_label), *units])
+        assignee.widget = FastSelect(
+            attrs={"class": "form-select"}, choices=[("", assignee.empty_label), *people]
+        )
+        self.fields["cooperating_units"].widget.choices = units
 
     def changes(self) -> dict:
         data = self.cleaned_data
@@ -156,8 +168,10 @@ class BulkAssignForm(AssignForm):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items_queryset
         self.fields["items"].error_messages["required"] = _("Tick the items to assign first.")
-        self.fields["lead_unit"].empty_label = _("(unchanged)")
-        self.fields["assignee"].empty_label = _("(unchanged)")
+        for name in ("lead_unit", "assignee"):
+            field = self.fields[name]
+            field.empty_label = _("(unchanged)")
+            field.widget.choices = [("", field.empty_label), *field.widget.choices[1:]]
         self.fields["cooperating_units"].help_text = _("Leave empty to keep each item's own.")
 
     def changes(self) -> dict:

@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -151,33 +152,43 @@ def item_pending_extension(item: Item) -> ExtensionRequest | None:
     )
 
 
-def review_queue(user) -> list[Item]:
-    """Every submitted item, oldest submission first, with its submission's note and evidence.
+REVIEW_PAGE_SIZE = 30
 
-    Each item gets ``.submission`` (the ProgressUpdate that submitted it, with evidence),
-    ``.submitted_at`` and ``.last_submitter_id``. A fixed number of queries.
+
+def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
+    """Submitted items, oldest submission first, one page at a time, each with its
+    submission's note and evidence.
+
+    Returns a Django ``Page``; each item on it has ``.submission`` (the ProgressUpdate that
+    submitted it, with evidence), ``.submitted_at`` and ``.last_submitter_id``. A fixed
+    number of queries, however long the queue.
     """
-    items = list(
+    from django.core.paginator import Paginator
+
+    items = (
         items_visible_to(user)
         .filter(status=ItemStatus.SUBMITTED)
         .select_related("report", "lead_unit", "area")
         .annotate(
+            submitted_at=_last_submission("created_at"),
             submission_id=_last_submission("pk"),
             last_submitter_id=_last_submission(),
             is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
         )
-        .order_by("updated_at", "pk")
+        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
     )
-    submissions = ProgressUpdate.objects.filter(pk__in=[i.submission_id for i in items if i.submission_id])
+    current = Paginator(items, per_page).get_page(page)
+    rows = list(current.object_list)
+    submissions = ProgressUpdate.objects.filter(pk__in=[i.submission_id for i in rows if i.submission_id])
     submissions = submissions.select_related("author").prefetch_related(
         Prefetch("evidence", queryset=Evidence.objects.order_by("pk"))
     )
     by_pk = {update.pk: update for update in submissions}
-    for item in items:
+    for item in rows:
         item.submission = by_pk.get(item.submission_id)
-        item.submitted_at = item.submission.created_at if item.submission else item.updated_at
-    items.sort(key=lambda i: (i.submitted_at, i.pk))
-    return items
+        item.submitted_at = item.submitted_at or item.updated_at
+    current.object_list = rows
+    return current
 
 
 def extension_visible_to(user, pk: int) -> ExtensionRequest:

@@ -412,7 +412,7 @@ def item_follow_view(request, pk: int):
 def review_queue(request):
     """Submitted items waiting for a decision, oldest first, and pending extension requests."""
     user = request.user
-    queue = selectors.review_queue(user)
+    queue = selectors.review_queue(user, page=request.GET.get("page", 1))
     for item in queue:
         item.own = not permissions.can_review(user, item)
     extensions = selectors.pending_extensions(user)

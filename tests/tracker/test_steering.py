@@ -552,3 +552,15 @@ def test_assignment_form_shows_the_current_units(reviewer_client, item, coop_uni
     form = page[page.index('id="assign"') :]
     assert f'<option value="{lead_unit.pk}" selected>' in form
     assert f'<option value="{coop_unit.pk}" selected>' in form
+
+
+def test_a_long_queue_is_paged_oldest_first(reviewer_client, staff_client, lead_unit):
+    report = AnnualReportFactory(year=2020)
+    items = [ItemFactory(report=report, lead_unit=lead_unit, title=f"待审事项{n:02d}") for n in range(33)]
+    for item in items:
+        submit(item, staff_client.user)
+    first = reviewer_client.get(reverse("tracker:review")).content.decode()
+    assert first.count('class="card shadow-sm mb-3 review-card"') == 30
+    assert "待审事项00" in first and "待审事项32" not in first and "33项待审核" in first
+    second = reviewer_client.get(reverse("tracker:review") + "?page=2").content.decode()
+    assert second.count('class="card shadow-sm mb-3 review-card"') == 3 and "待审事项32" in second
