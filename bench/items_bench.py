@@ -16,6 +16,8 @@ import argparse
 import http.client
 import os
 import random
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -149,6 +151,14 @@ def main():
     total = Item.objects.count()
     deep = max(1, min(total // 25, 2000))
 
+    # A server left over from an earlier run would answer in place of this one.
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            sys.exit(
+                f"port {args.port} is in use (a server left from an earlier run?); stop it or pass --port"
+            )
+    # Stopped from outside (SIGTERM), still stop gunicorn: the finally below runs.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     env = {**os.environ, **ENV, "DATABASE_URL": args.database_url}
     server = subprocess.Popen(
         [
