@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -233,3 +234,145 @@ def _write_sections(report, parsed, areas) -> dict[int, Section]:
         for (_parent, node), section in zip(depth[level], rows, strict=True):
             by_node[id(node)] = section
     return by_node
+
+
+# -- years: rollover and closing ---------------------------------------------------------
+
+
+@dataclass
+class RolloverPlan:
+    """What a rollover carries: each source item and the kind it takes in the new year."""
+
+    source: AnnualReport
+    target_year: int
+    target: AnnualReport | None  # None until written (or when the record does not exist yet)
+    carried: list[tuple[Item, str]] = field(default_factory=list)
+    already: int = 0  # items carried by an earlier run
+    created_report: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"task": 0, "shortfall": 0, "measure": 0}
+        for _item, kind in self.carried:
+            counts[kind] += 1
+        return counts
+
+
+def _moved_deadline(due_on, to_year: int):
+    """The deadline moved into ``to_year`` (same month and day; 29 February becomes the 28th)."""
+    import datetime
+
+    if due_on is None or due_on.year >= to_year:
+        return due_on
+    try:
+        return due_on.replace(year=to_year)
+    except ValueError:
+        return datetime.date(to_year, 2, 28)
+
+
+def _area_in_framework(area, framework: str, areas_by_code: dict):
+    """The same area in the new year's framework (2015-rules → 2021-rules), else unchanged."""
+    if area is None or area.framework == framework or area.framework == "cross":
+        return area
+    suffix = area.code.split("-", 1)[-1]
+    return areas_by_code.get(f"{framework[:4]}-{suffix}", area)
+
+
+def rollover_plan(*, from_year: int, to_year: int) -> RolloverPlan:
+    """What ``year_rollover`` would carry, without writing: every item of ``from_year`` not
+    done, and the measures of every open shortfall (as tasks), that no earlier run carried."""
+    source = AnnualReport.objects.filter(year=from_year).first()
+    if source is None:
+        raise ImportRefused(_("There is no record for the year %(year)s.") % {"year": from_year})
+    if to_year != from_year + 1:
+        raise ImportRefused(_("A year rolls over into the next one only."))
+    items = list(
+        source.items.select_related("area", "lead_unit", "assignee")
+        .prefetch_related("cooperating_units", "addresses")
+        .order_by("order", "pk")
+    )
+    open_shortfalls = {i.pk for i in items if i.kind == "shortfall" and i.status != "done"}
+    carried_ids = set(Item.objects.filter(carried_from__in=items).values_list("carried_from_id", flat=True))
+    plan = RolloverPlan(
+        source=source, target_year=to_year, target=AnnualReport.objects.filter(year=to_year).first()
+    )
+    for item in items:
+        answers_open = item.kind == "measure" and any(s.pk in open_shortfalls for s in item.addresses.all())
+        if item.status == "done" and not answers_open:
+            continue
+        if item.pk in carried_ids:
+            plan.already += 1
+            continue
+        plan.carried.append((item, "task" if answers_open else item.kind))
+    return plan
+
+
+def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = False) -> RolloverPlan:
+    """Carry ``from_year`` into ``to_year``: the next year's record (created, linked to the
+    last, when missing), a new item for each unfinished item (``carried_from`` set, same
+    units and responsible person, deadline moved into the new year, status reset to not
+    started unless ``keep_status``), and the measures of open shortfalls as tasks.
+
+    Running it again carries nothing twice. One transaction. Refuses a closed target year.
+    """
+    from tracker import permissions
+    from tracker.choices import ItemStatus, UpdateKind
+    from tracker.models import ProgressUpdate
+
+    if not permissions.can_manage_years(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        plan = rollover_plan(from_year=from_year, to_year=to_year)
+        target = plan.target
+        if target is not None and target.is_closed:
+            raise ImportRefused(
+                _("The year %(year)s is closed; its record can no longer change.") % {"year": to_year}
+            )
+        if target is None:
+            source = plan.source
+            target = AnnualReport.objects.create(
+                year=to_year,
+                title=_("%(year)s rule-of-law government construction ledger") % {"year": to_year},
+                issuer=source.issuer,
+                previous=source if not hasattr(source, "next") else None,
+                state=ReportState.DRAFT,
+            )
+            plan.created_report = True
+        elif target.previous_id is None and not AnnualReport.objects.filter(previous=plan.source).exists():
+            target.previous = plan.source
+            target.save(update_fields=["previous", "updated_at"])
+        plan.target = target
+        areas = {area.code: area for area in Area.objects.all()}
+        start = (target.items.order_by("-order").values_list("order", flat=True).first() or 0) + 10000
+        note = _("Carried over from %(year)s.") % {"year": from_year}
+        for n, (item, kind) in enumerate(plan.carried):
+            new = Item.objects.create(
+                report=target,
+                year=to_year,
+                area=_area_in_framework(item.area, target.framework, areas),
+                kind=kind,
+                title=item.title,
+                text=item.text,
+                order=start + n,
+                lead_unit=item.lead_unit,
+                assignee=item.assignee,
+                due_on=_moved_deadline(item.due_on, to_year),
+                status=item.status
+                if keep_status and item.status != ItemStatus.DONE
+                else ItemStatus.NOT_STARTED,
+                carried_from=item,
+            )
+            new.cooperating_units.set(item.cooperating_units.all())
+            ProgressUpdate.objects.create(item=new, author=user, kind=UpdateKind.ASSIGNMENT, note=note)
+    return plan
+
+
+def year_close(*, report: AnnualReport, user) -> AnnualReport:
+    """Close a year once its report is published: its record becomes read-only for everyone."""
+    from tracker import permissions
+
+    if not permissions.can_manage_years(user):
+        raise PermissionDenied
+    report.state = ReportState.CLOSED
+    report.save(update_fields=["state", "updated_at"])
+    return report

@@ -11,4 +11,6 @@ urlpatterns = [
     path("import/confirm/", views.report_import_confirm, name="import_confirm"),
     path("import/cancel/", views.report_import_cancel, name="import_cancel"),
     path("<int:year>/", views.report_detail, name="detail"),
+    path("<int:year>/rollover/", views.report_rollover, name="rollover"),
+    path("<int:year>/close/", views.report_close, name="close"),
 ]

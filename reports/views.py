@@ -18,7 +18,16 @@ from . import selectors
 from .dashboard import dashboard
 from .forms import ReportImportForm
 from .models import AnnualReport
-from .services import ImportRefused, report_import, report_import_target, report_parse, text_sha256
+from .services import (
+    ImportRefused,
+    report_import,
+    report_import_target,
+    report_parse,
+    rollover_plan,
+    text_sha256,
+    year_close,
+    year_rollover,
+)
 
 IMPORT_SESSION_KEY = "report_import_draft"
 
@@ -72,7 +81,11 @@ def report_detail(request, year: int):
     return render(
         request,
         "reports/report_detail.html",
-        {"report": report, "rows": selectors.report_outline_rows(report=report, user=request.user)},
+        {
+            "report": report,
+            "rows": selectors.report_outline_rows(report=report, user=request.user),
+            "can_manage": permissions.can_manage_years(request.user),
+        },
     )
 
 
@@ -177,3 +190,37 @@ def report_import_cancel(request):
     request.session.pop(IMPORT_SESSION_KEY, None)
     messages.info(request, _("Import cancelled; nothing was written."))
     return redirect("reports:import")
+
+
+@reviewer_required
+def report_rollover(request, year: int):
+    """Preview what carrying ``year`` into the next would do; confirm writes it."""
+    report = get_object_or_404(AnnualReport, year=year)
+    try:
+        plan = rollover_plan(from_year=year, to_year=year + 1)
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect("reports:detail", year=year)
+    if request.method == "POST":
+        keep = request.POST.get("keep_status") == "1"
+        try:
+            plan = year_rollover(from_year=year, to_year=year + 1, user=request.user, keep_status=keep)
+        except ImportRefused as error:
+            messages.error(request, str(error))
+            return redirect("reports:rollover", year=year)
+        messages.success(
+            request,
+            _("Carried %(count)s items into %(year)s.") % {"count": len(plan.carried), "year": year + 1},
+        )
+        return redirect("reports:detail", year=year + 1)
+    return render(request, "reports/rollover.html", {"report": report, "plan": plan})
+
+
+@require_POST
+@reviewer_required
+def report_close(request, year: int):
+    """Close a year: its record becomes read-only for everyone."""
+    report = get_object_or_404(AnnualReport, year=year)
+    year_close(report=report, user=request.user)
+    messages.success(request, _("The year %(year)s is closed; its record is now read-only.") % {"year": year})
+    return redirect("reports:detail", year=year)

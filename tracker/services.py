@@ -403,6 +403,7 @@ def instruction_add(*, item: Item, user, text: str) -> Instruction:
     """A leader's instruction (批示) on an item."""
     if not (permissions.can_instruct(user) and permissions.can_view_item(user, item)):
         raise PermissionDenied
+    ensure_year_open(item)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the instruction."))

@@ -172,7 +172,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
                 }
             ),
         )
-    if permissions.can_instruct(user):
+    if open_year and permissions.can_instruct(user):
         forms.setdefault("instruction_form", InstructionForm())
     return render(
         request,

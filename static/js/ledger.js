@@ -16,3 +16,9 @@ document.addEventListener("change", function (event) {
     box.checked = all.checked;
   });
 });
+
+// A form with data-confirm asks before it submits (closing a year cannot be undone here).
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+});

@@ -24,6 +24,8 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:item_instruction": "/items/1/instruction/",
     "tracker:item_follow": "/items/1/follow/",
     "tracker:extension_decide": "/extensions/1/decide/",
+    "reports:rollover": "/reports/2020/rollover/",
+    "reports:close": "/reports/2020/close/",
 }
 
 
