@@ -74,8 +74,20 @@ class ItemFilter(django_filters.FilterSet):
         units = [everything, *Unit.objects.filter(active=True).values_list("pk", "name")]
         self.filters["lead_unit"].extra["choices"] = units
         self.filters["cooperating_unit"].extra["choices"] = units
+        # Areas and people as plain (id, label) lists, read only when the form is drawn
+        # (exports build the filterset too): no model instances for the selects.
+        people = self.filters["assignee"].queryset.values_list("pk", "first_name", "last_name", "username")
+        plain_choices = {
+            "area": lambda: [everything, *Area.objects.values_list("pk", "name")],
+            "assignee": lambda: [
+                everything,
+                *((pk, f"{first} {last}".strip() or username) for pk, first, last, username in people),
+            ],
+        }
         for name, field in self.form.fields.items():
-            if hasattr(field, "choices"):
+            if name in plain_choices:
+                field.widget = FastSelect(attrs={"class": "form-select"}, choices=plain_choices[name])
+            elif hasattr(field, "choices"):
                 field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.choices)
             else:
                 field.widget.attrs.setdefault("class", "form-control")

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 
 from tracker.workflow import status_label as _status_label
@@ -34,3 +35,56 @@ def sort_header(context, label, key, current, css=""):
         label,
         arrow,
     )
+
+
+@register.simple_tag
+def item_rows(table):
+    """The item list's rows, drawn in Python: the page's most repeated markup, about five
+    times faster than the same cells through the template engine. Keep the cells in the
+    order of ``ItemTable.Meta.fields``."""
+    from django.utils.dateformat import format as date_format
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    overdue = format_html('<span class="badge text-bg-danger">{}</span>', gettext("Overdue"))
+    select_label = gettext("Select")
+    rows = []
+    for row in table.paginated_rows:
+        item = row.record
+        cells = []
+        if table.bulk:
+            cells.append(
+                format_html(
+                    '<td class="d-print-none"><input class="form-check-input" type="checkbox" name="items" '
+                    'value="{}" form="bulk-assign" aria-label="{} {}"></td>',
+                    item.pk,
+                    select_label,
+                    item.title,
+                )
+            )
+        person = item.assignee
+        cooperating = "、".join(unit.short_name or unit.name for unit in item.cooperating_units.all())
+        cells.append(
+            format_html(
+                '<td class="text-nowrap">{}</td><td>{}</td><td class="text-nowrap">{}</td>'
+                '<td class="item-title"><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+                '<td class="text-nowrap">{}</td>'
+                '<td class="text-nowrap"><span class="badge text-bg-{}">{}</span></td>'
+                '<td class="text-nowrap">{}</td><td class="text-nowrap">{}</td>',
+                item.year,
+                item.area.name if item.area else "",
+                item.get_kind_display(),
+                item.get_absolute_url(),
+                item.title,
+                item.lead_unit.name if item.lead_unit else "—",
+                cooperating or "—",
+                (person.get_full_name() or person.get_username()) if person else "—",
+                date_format(item.due_on, "Y-m-d") if item.due_on else "—",
+                item.status_colour,
+                item.status_label,
+                overdue if item.is_overdue else "",
+                date_format(timezone.localtime(item.updated_at), "Y-m-d H:i"),
+            )
+        )
+        rows.append(format_html("<tr>{}</tr>", mark_safe("".join(cells))))
+    return mark_safe("\n".join(rows))
