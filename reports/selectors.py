@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from tracker import permissions
 from tracker.choices import ItemStatus
-from tracker.models import Area, Metric, Unit
+from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import items_visible_to, status_counts_by_report
 
 from .importing import ParsedReport
@@ -160,4 +160,26 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
         duplicate=duplicate,
         replace=replace,
         units_matched=units_matched,
+    )
+
+
+def last_year_shortfalls(*, report: AnnualReport, user) -> list:
+    """上年度问题整改情况: each of the previous year's shortfalls (that ``user`` may see) with
+    its measures, and where each stands now (itself, or the item it was carried into).
+
+    Three queries whatever the number of shortfalls.
+    """
+    if report.previous_id is None:
+        return []
+    return list(
+        items_visible_to(user)
+        .filter(report_id=report.previous_id, kind="shortfall")
+        .select_related("lead_unit", "carried_to")
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Item.objects.select_related("lead_unit", "carried_to").order_by("order", "pk"),
+            )
+        )
+        .order_by("order", "pk")
     )

@@ -85,6 +85,7 @@ def report_detail(request, year: int):
             "report": report,
             "rows": selectors.report_outline_rows(report=report, user=request.user),
             "can_manage": permissions.can_manage_years(request.user),
+            "last_year": selectors.last_year_shortfalls(report=report, user=request.user),
         },
     )
 

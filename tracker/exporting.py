@@ -35,7 +35,7 @@ def item_columns() -> list[tuple[str, Callable[[Item], object]]]:
 
     return [
         (_("ID"), lambda i: i.pk),
-        (_("Year"), lambda i: i.report.year),
+        (_("Year"), lambda i: i.year),
         (_("Area"), lambda i: i.area.name if i.area else ""),
         (_("Kind"), lambda i: i.get_kind_display()),
         (_("Title"), lambda i: i.title),

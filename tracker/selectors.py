@@ -57,8 +57,9 @@ def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
     items = items_visible_to(user)
     if own_units_only and not permissions.sees_all_items(user):
         items = items.filter(lead_unit_id__in=permissions.unit_ids(user))
+    # Not the report: rows carry their year, and a report row holds the whole source text.
     return (
-        items.select_related("report", "area", "lead_unit", "assignee")
+        items.select_related("area", "lead_unit", "assignee")
         .prefetch_related("cooperating_units")
         .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
     )
@@ -119,6 +120,8 @@ def item_for_page(user, pk: int) -> Item:
             "carried_from__report",
             "section__parent__parent__parent",
         )
+        # A report row holds the whole published text; the page needs its year and state.
+        .defer("report__source_text", "carried_from__report__source_text")
         .prefetch_related(
             "cooperating_units",
             "metrics",

@@ -21,7 +21,7 @@ class ItemTable(tables.Table):
         attrs={"th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")}},
     )
     year = tables.Column(
-        accessor="report__year",
+        accessor="year",
         verbose_name=_("Year"),
         attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
     )

@@ -94,7 +94,8 @@ class ItemListView(SingleTableMixin, FilterView):
         return self._status_counts
 
     def get_table(self, **kwargs):
-        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        # The page shows no source text (exports do): leave it in the database.
+        table = self.get_table_class()(data=self.get_table_data().defer("text"), **kwargs)
         # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
         counts = self.status_counts()
         table.data._length = counts[self.status()] if self.status() else sum(counts.values())

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from reports.models import AnnualReport
 from reports.services import ImportRefused, rollover_plan, year_close, year_rollover
-from tests.factories import AnnualReportFactory, ItemFactory, LeaderFactory
+from tests.factories import AnnualReportFactory, ItemFactory, LeaderFactory, StaffFactory, UnitFactory
 from tracker.models import Area, Item
 from tracker.services import extension_request, instruction_add, item_add_progress, item_review, items_assign
 
@@ -200,3 +200,35 @@ def test_close_permissions(clients, item, role):
         assert response.status_code == CLOSE[role]
     item.report.refresh_from_db()
     assert item.report.is_closed == (CLOSE[role] == 302)
+
+
+def test_year_page_shows_what_became_of_last_years_shortfalls(year_2020, reviewer_client, staff_client):
+    year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
+    page = reviewer_client.get(reverse("reports:detail", args=[2021])).content.decode()
+    section = page[page.index('class="card shadow-sm mb-3 last-year"') :]
+    section = section[: section.index("</section>")]
+    for title in ("执法人员不足", "制度不健全", "加强执法培训", "充实执法力量", "完善制度"):
+        assert title in section
+    assert "已销号" in section  # 制度不健全 was closed out
+    carried = Item.objects.get(year=2021, title="执法人员不足")
+    assert carried.get_absolute_url() in section  # where the open shortfall stands this year
+    # Staff of another unit see none of it.
+    other = StaffFactory(units=[UnitFactory()])
+    staff_client.force_login(other)
+    assert "last-year" not in staff_client.get(reverse("reports:detail", args=[2021])).content.decode()
+
+
+def test_year_page_query_count_does_not_grow_with_last_years_shortfalls(
+    year_2020, reviewer_client, lead_unit, django_assert_max_num_queries
+):
+    year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
+    url = reverse("reports:detail", args=[2021])
+    with django_assert_max_num_queries(20) as first:
+        reviewer_client.get(url)
+    for n in range(10):
+        gap = ItemFactory(report=year_2020, kind="shortfall", title=f"问题{n}", lead_unit=lead_unit)
+        ItemFactory(report=year_2020, kind="measure", title=f"措施{n}", lead_unit=lead_unit).addresses.add(
+            gap
+        )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert reviewer_client.get(url).status_code == 200
