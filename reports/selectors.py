@@ -183,3 +183,83 @@ def last_year_shortfalls(*, report: AnnualReport, user) -> list:
         )
         .order_by("order", "pk")
     )
+
+
+@dataclass
+class AnnualSummary:
+    """What the annual summary exports hold for one year, restricted to what a person may see."""
+
+    report: AnnualReport
+    figures: object  # tracker.scoreboard.YearFigures
+    tasks: object  # iterable of items
+    shortfalls: object  # iterable of shortfalls, each with .measures prefetched
+    metrics: list = field(default_factory=list)  # (metric, item, last year's value or None)
+
+
+def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
+    """The year's figures and rows for the exports. ``user`` None means every item (the
+    command line); otherwise staff get their own units' rows, leaders and reviewers all.
+
+    A fixed number of queries; rows are read in chunks (constant memory).
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from tracker.models import ProgressUpdate
+    from tracker.scoreboard import year_figures
+
+    visible = Item.objects.all() if user is None else items_visible_to(user)
+    items = visible.filter(report=report)
+    latest_note = Subquery(
+        ProgressUpdate.objects.filter(item=OuterRef("pk"), kind="progress")
+        .exclude(note="")
+        .order_by("-created_at", "-pk")
+        .values("note")[:1]
+    )
+    tasks = (
+        items.filter(kind="task")
+        .select_related("area", "lead_unit", "assignee")
+        .prefetch_related("cooperating_units")
+        .annotate(latest_note=latest_note)
+        .order_by("order", "pk")
+        .iterator(chunk_size=2000)
+    )
+    shortfalls = (
+        items.filter(kind="shortfall")
+        .select_related("lead_unit")
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Item.objects.select_related("lead_unit")
+                .annotate(latest_note=latest_note)
+                .order_by("order", "pk"),
+            )
+        )
+        .order_by("order", "pk")
+        .iterator(chunk_size=2000)
+    )
+    metrics = list(
+        Metric.objects.filter(item__in=items)
+        .select_related("item")
+        .order_by("item__order", "item_id", "order", "pk")
+    )
+    previous: dict[tuple, object] = {}
+    carried: dict[tuple, object] = {}
+    if report.previous_id:
+        for metric in Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk"):
+            previous[(metric.label, metric.unit)] = metric.value
+            carried[(metric.item_id, metric.unit)] = metric.value
+    rows = []
+    for metric in metrics:
+        last = (
+            carried.get((metric.item.carried_from_id, metric.unit)) if metric.item.carried_from_id else None
+        )
+        if last is None:
+            last = previous.get((metric.label, metric.unit))
+        rows.append((metric, metric.item, last))
+    return AnnualSummary(
+        report=report,
+        figures=year_figures(year=report.year, items=visible),
+        tasks=tasks,
+        shortfalls=shortfalls,
+        metrics=rows,
+    )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:year>/", views.report_detail, name="detail"),
     path("<int:year>/rollover/", views.report_rollover, name="rollover"),
     path("<int:year>/close/", views.report_close, name="close"),
+    path("<int:year>/export/<str:fmt>/", views.report_export, name="export"),
 ]

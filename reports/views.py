@@ -225,3 +225,36 @@ def report_close(request, year: int):
     year_close(report=report, user=request.user)
     messages.success(request, _("The year %(year)s is closed; its record is now read-only.") % {"year": year})
     return redirect("reports:detail", year=year)
+
+
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def report_export(request, year: int, fmt: str):
+    """The year's annual summary as a file: the XLSX ledger or the CSV of its items. Staff
+    get their own units' rows; leaders and reviewers everything."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    from tracker.exporting import csv_response
+    from tracker.selectors import items_for_list
+
+    from .exporting.ledger import write_ledger_xlsx
+
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("No such export format."))
+    report = get_object_or_404(AnnualReport, year=year)
+    name = f"ledger-{year}"
+    if fmt == "csv":
+        items = items_for_list(request.user).filter(report=report).order_by("order", "pk")
+        return csv_response(items, name)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_ledger_xlsx(selectors.annual_summary(report=report, user=request.user), output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -60,6 +60,15 @@ class _Echo:
         return value
 
 
+def write_csv(items, handle) -> None:
+    """``items`` as CSV (with BOM) into an open text file."""
+    columns = item_columns()
+    writer = csv.writer(handle)
+    handle.write("\ufeff")
+    writer.writerow([header for header, _getter in columns])
+    writer.writerows(_rows(items.iterator(chunk_size=CHUNK), columns))
+
+
 def csv_response(items, filename: str) -> StreamingHttpResponse:
     """Stream ``items`` as CSV; Excel on Chinese Windows opens it thanks to the BOM."""
     columns = item_columns()

@@ -1,0 +1,195 @@
+"""The annual summary's sheets, in people's words: what each column of the XLSX ledger holds."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from .xlsx import SheetSpec, write_workbook
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value}%"
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def ledger_title(report) -> str:
+    """``新乡县人民政府 2020年度法治政府建设台账``."""
+    return _("%(issuer)s %(year)s rule-of-law government ledger") % {
+        "issuer": report.issuer or "",
+        "year": report.year,
+    }
+
+
+def ledger_sheets(summary) -> list[SheetSpec]:
+    figures = summary.figures
+
+    def overview():
+        headers = (_("Total"), _("Done"), _("Overdue"), _("Completion rate"), _("On-time rate"))
+        yield (
+            _("All items"),
+            figures.figures.total,
+            figures.figures.done,
+            figures.figures.overdue,
+            _pct(figures.figures.completion_rate),
+            _pct(figures.figures.on_time_rate),
+        )
+        yield ("", "", "", "", "", "")
+        yield (_("By area"), *headers)
+        for area, f in figures.by_area:
+            yield (
+                area.name if area else _("(none)"),
+                f.total,
+                f.done,
+                f.overdue,
+                _pct(f.completion_rate),
+                _pct(f.on_time_rate),
+            )
+        yield ("", "", "", "", "", "")
+        yield (_("By status"), _("Items"), "", "", "", "")
+        status_names = {
+            "not_started": _("Not started"),
+            "in_progress": _("In progress"),
+            "submitted": _("Submitted for review"),
+            "returned": _("Returned"),
+            "done": _("Done"),
+        }
+        for status, count in figures.figures.by_status().items():
+            if status != "total":
+                yield (status_names[status], count, "", "", "", "")
+        yield (
+            _("Shortfalls"),
+            figures.figures.shortfalls,
+            figures.figures.shortfalls_done,
+            "",
+            _pct(figures.figures.rectification_rate),
+            "",
+        )
+
+    def by_unit():
+        for unit, f in figures.by_unit:
+            yield (
+                unit.name,
+                f.total,
+                f.done,
+                f.overdue,
+                f.returned,
+                _pct(f.completion_rate),
+                _pct(f.on_time_rate),
+            )
+
+    def tasks():
+        for n, item in enumerate(summary.tasks, start=1):
+            yield (
+                n,
+                item.area.name if item.area else "",
+                item.title,
+                item.lead_unit.name if item.lead_unit else "",
+                "、".join(unit.name for unit in item.cooperating_units.all()),
+                _person(item.assignee),
+                _date(item.due_on),
+                item.status_label,
+                item.latest_note or "",
+            )
+
+    def shortfalls():
+        for shortfall in summary.shortfalls:
+            measures = list(shortfall.measures.all()) or [None]
+            for measure in measures:
+                yield (
+                    shortfall.title,
+                    shortfall.status_label,
+                    measure.title if measure else "",
+                    (measure.lead_unit.name if measure and measure.lead_unit else ""),
+                    _date(measure.due_on) if measure else "",
+                    measure.status_label if measure else "",
+                    (measure.latest_note or "") if measure else "",
+                )
+
+    def metrics():
+        for metric, item, last in summary.metrics:
+            yield (
+                item.title,
+                metric.label,
+                metric.value.normalize() if metric.value is not None else "",
+                metric.unit,
+                _("about") if metric.approximate else "",
+                last.normalize() if last is not None else "",
+            )
+
+    return [
+        SheetSpec(
+            _("Summary"),
+            [_("Group"), _("Total"), _("Done"), _("Overdue"), _("Completion rate"), _("On-time rate")],
+            [36, 10, 10, 10, 12, 12],
+            overview(),
+        ),
+        SheetSpec(
+            _("By unit"),
+            [
+                _("Lead unit"),
+                _("Items led"),
+                _("Done"),
+                _("Overdue"),
+                _("Returned"),
+                _("Completion rate"),
+                _("On-time rate"),
+            ],
+            [30, 10, 10, 10, 10, 12, 12],
+            by_unit(),
+        ),
+        SheetSpec(
+            _("Tasks"),
+            [
+                _("No."),
+                _("Area"),
+                _("Title"),
+                _("Lead unit"),
+                _("Cooperating units"),
+                _("Responsible person"),
+                _("Deadline"),
+                _("Status"),
+                _("Latest progress"),
+            ],
+            [6, 24, 40, 22, 28, 12, 12, 10, 50],
+            tasks(),
+        ),
+        SheetSpec(
+            _("Shortfalls and rectification"),
+            [
+                _("Shortfall"),
+                _("Shortfall status"),
+                _("Measure"),
+                _("Lead unit"),
+                _("Deadline"),
+                _("Measure status"),
+                _("Latest progress"),
+            ],
+            [40, 12, 40, 22, 12, 12, 50],
+            shortfalls(),
+        ),
+        SheetSpec(
+            _("Metrics"),
+            [
+                _("Item"),
+                _("Stated as"),
+                _("Value"),
+                _("Unit of measure"),
+                _("Approximate"),
+                _("Last year's value"),
+            ],
+            [36, 50, 12, 8, 8, 12],
+            metrics(),
+        ),
+    ]
+
+
+def write_ledger_xlsx(summary, output) -> None:
+    """The annual summary as the five-sheet XLSX ledger, into ``output`` (path or binary file)."""
+    write_workbook(output, title=ledger_title(summary.report), sheets=ledger_sheets(summary))

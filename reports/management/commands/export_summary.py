@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from reports.exporting.ledger import write_ledger_xlsx
+from reports.models import AnnualReport
+from reports.selectors import annual_summary
+from tracker.exporting import write_csv
+from tracker.models import Item
+
+
+class Command(BaseCommand):
+    help = "Write a year's annual summary: the XLSX ledger (five sheets) or the CSV of its items."
+
+    def add_arguments(self, parser):
+        parser.add_argument("year", type=int)
+        parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+        parser.add_argument("--output", required=True, help="Path of the file to write.")
+
+    def handle(self, year, format, output, **options):
+        report = AnnualReport.objects.filter(year=year).first()
+        if report is None:
+            raise CommandError(f"there is no record for the year {year}")
+        path = Path(output)
+        with translation.override(settings.LANGUAGE_CODE):
+            if format == "xlsx":
+                write_ledger_xlsx(annual_summary(report=report), path)
+            else:
+                items = (
+                    Item.objects.filter(report=report)
+                    .select_related("area", "lead_unit", "assignee")
+                    .prefetch_related("cooperating_units")
+                    .order_by("order", "pk")
+                )
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    write_csv(items, handle)
+        self.stdout.write(f"wrote {path}")

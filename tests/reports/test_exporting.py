@@ -1,0 +1,156 @@
+"""The annual summary exports, opened as a person would: sheets, headings, counts, values."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import AnnualReportFactory, ItemFactory, MetricFactory
+from tracker.models import Area
+
+pytestmark = pytest.mark.django_db
+
+SHEETS = ["汇总", "按单位", "工作任务", "问题整改", "指标"]
+
+
+@pytest.fixture
+def year(lead_unit, other_unit, coop_unit):
+    """2021 (previous: 2020): three tasks (one of 县市场监督管理局, one titled =1+1), a
+    shortfall with two measures, metrics compared with 2020's."""
+    last = AnnualReportFactory(year=2020, issuer="新乡县人民政府")
+    report = AnnualReportFactory(year=2021, issuer="新乡县人民政府", previous=last)
+    area = Area.objects.get(code="2021-rules")
+    old = ItemFactory(report=last, title="规范性文件审查", lead_unit=lead_unit)
+    MetricFactory(item=old, label="审查规范性文件", value=40, unit="件")
+    MetricFactory(
+        item=ItemFactory(report=last, lead_unit=lead_unit), label="培训执法人员", value=300, unit="人次"
+    )
+    carried = ItemFactory(
+        report=report, title="规范性文件审查", lead_unit=lead_unit, area=area, carried_from=old, order=1
+    )
+    carried.cooperating_units.add(coop_unit)
+    MetricFactory(item=carried, label="审查规范性文件", value=52, unit="件")
+    ItemFactory(report=report, title="=1+1", lead_unit=lead_unit, area=area, status="done", order=2)
+    other = ItemFactory(report=report, title="市场监管执法", lead_unit=other_unit, area=area, order=3)
+    MetricFactory(item=other, label="培训执法人员", value=320, unit="人次")
+    gap = ItemFactory(
+        report=report, kind="shortfall", title="执法人员不足", lead_unit=lead_unit, order=4, area=None
+    )
+    for n, title in enumerate(["充实执法力量", "加强执法培训"]):
+        ItemFactory(
+            report=report,
+            kind="measure",
+            title=title,
+            lead_unit=lead_unit,
+            order=5 + n,
+            area=None,
+            due_on=date(2021, 12, 31),
+        ).addresses.add(gap)
+    return report
+
+
+def workbook(response):
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def rows(sheet):
+    return [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)]
+
+
+def test_xlsx_ledger_has_five_sheets_titles_headers_counts_and_values(reviewer_client, year):
+    response = reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"]))
+    assert response.status_code == 200
+    book = workbook(response)
+    assert book.sheetnames == SHEETS
+    summary = book["汇总"]
+    assert summary["A1"].value == "新乡县人民政府 2021年度法治政府建设台账 · 汇总"
+    assert [c.value for c in summary[2]] == ["分组", "合计", "已完成", "逾期", "办结率", "按期完成率"]
+    assert rows(summary)[0][:3] == ["全部事项", 6, 1]
+    assert summary.freeze_panes == "A3" and summary.auto_filter.ref == "A2:F2"
+    tasks = rows(book["工作任务"])
+    assert [row[2] for row in tasks] == ["规范性文件审查", "=1+1", "市场监管执法"]
+    assert tasks[0][3] == "县司法局" and tasks[0][4] == "县财政局"
+    gaps = rows(book["问题整改"])
+    assert [(r[0], r[2]) for r in gaps] == [
+        ("执法人员不足", "充实执法力量"),
+        ("执法人员不足", "加强执法培训"),
+    ]
+    metrics = {row[1]: row for row in rows(book["指标"])}
+    assert metrics["审查规范性文件"][2] == 52 and metrics["审查规范性文件"][5] == 40  # carried item
+    assert metrics["培训执法人员"][5] == 300  # same label and unit last year
+    units = {row[0]: row for row in rows(book["按单位"])}
+    assert units["县司法局"][1:3] == [5, 1] and units["县市场监督管理局"][1] == 1
+
+
+def test_formula_cells_stay_text_in_xlsx_and_csv(reviewer_client, year):
+    book = workbook(reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"])))
+    cell = next(c for row in book["工作任务"].iter_rows(min_row=3) for c in row if c.value == "=1+1")
+    assert cell.data_type == "s"
+    content = b"".join(reviewer_client.get(reverse("reports:export", args=[2021, "csv"])).streaming_content)
+    assert content.startswith("\ufeff".encode())
+    titles = [row[4] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
+    assert "'=1+1" in titles and "=1+1" not in titles
+
+
+def test_staff_exports_hold_only_their_units_rows(other_staff_client, year):
+    book = workbook(other_staff_client.get(reverse("reports:export", args=[2021, "xlsx"])))
+    assert [row[2] for row in rows(book["工作任务"])] == ["市场监管执法"]
+    assert rows(book["问题整改"]) == []
+    assert rows(book["汇总"])[0][1] == 1
+    content = b"".join(
+        other_staff_client.get(reverse("reports:export", args=[2021, "csv"])).streaming_content
+    )
+    assert "市场监管执法" in content.decode("utf-8-sig") and "规范性文件审查" not in content.decode(
+        "utf-8-sig"
+    )
+
+
+EXPORT = {"anonymous": "login", "other": 200, "lead": 200, "coop": 200, "leader": 200, "reviewer": 200}
+
+
+@pytest.mark.parametrize("role", list(EXPORT))
+def test_export_permissions(clients, year, role):
+    response = clients[role].get(reverse("reports:export", args=[2021, "xlsx"]))
+    if EXPORT[role] == "login":
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+    else:
+        assert response.status_code == 200
+
+
+def test_unknown_format_and_year_are_404(reviewer_client, year):
+    assert reviewer_client.get(reverse("reports:export", args=[2021, "pdf"])).status_code == 404
+    assert reviewer_client.get(reverse("reports:export", args=[1999, "xlsx"])).status_code == 404
+
+
+def test_export_query_counts_do_not_grow_with_rows(
+    reviewer_client, year, lead_unit, django_assert_max_num_queries
+):
+    url_xlsx = reverse("reports:export", args=[2021, "xlsx"])
+    url_csv = reverse("reports:export", args=[2021, "csv"])
+    with django_assert_max_num_queries(30) as first_xlsx:
+        workbook(reviewer_client.get(url_xlsx))
+    with django_assert_max_num_queries(30) as first_csv:
+        b"".join(reviewer_client.get(url_csv).streaming_content)
+    for n in range(30):
+        item = ItemFactory(report=year, title=f"任务{n}", lead_unit=lead_unit, order=100 + n)
+        MetricFactory(item=item, label=f"指标{n}", value=n, unit="项")
+    with django_assert_max_num_queries(len(first_xlsx.captured_queries)):
+        assert len(rows(workbook(reviewer_client.get(url_xlsx))["工作任务"])) == 33
+    with django_assert_max_num_queries(len(first_csv.captured_queries)):
+        b"".join(reviewer_client.get(url_csv).streaming_content)
+
+
+def test_export_summary_command_writes_the_files(year, tmp_path):
+    call_command(
+        "export_summary", "2021", "--format", "xlsx", "--output", str(tmp_path / "l.xlsx"), verbosity=0
+    )
+    assert load_workbook(tmp_path / "l.xlsx").sheetnames == SHEETS
+    call_command(
+        "export_summary", "2021", "--format", "csv", "--output", str(tmp_path / "l.csv"), verbosity=0
+    )
+    text = (tmp_path / "l.csv").read_text(encoding="utf-8")
+    assert text.startswith("\ufeff") and text.count("\n") == 7  # header and six items
