@@ -26,6 +26,7 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:extension_decide": "/extensions/1/decide/",
     "reports:rollover": "/reports/2020/rollover/",
     "reports:close": "/reports/2020/close/",
+    "reports:export": "/reports/2020/export/xlsx/",
 }
 
 
