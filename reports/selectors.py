@@ -263,3 +263,101 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         shortfalls=shortfalls,
         metrics=rows,
     )
+
+
+@dataclass
+class ReportDraft:
+    """The text of the DOCX draft: a title, an opening, and parts of (subheading, lines)."""
+
+    title: str
+    opening: str
+    issuer: str
+    nothing: str
+    parts: list = field(default_factory=list)
+
+
+def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
+    """The year's report drafted from the ledger, in the order of the five required contents
+    (plus last year's shortfalls). ``user`` None means every item. Five queries."""
+    from django.db.models import OuterRef, Subquery
+    from django.utils.translation import gettext as _
+
+    from tracker.models import ProgressUpdate
+
+    visible = Item.objects.all() if user is None else items_visible_to(user)
+    latest_note = Subquery(
+        ProgressUpdate.objects.filter(item=OuterRef("pk"), kind="progress")
+        .exclude(note="")
+        .order_by("-created_at", "-pk")
+        .values("note")[:1]
+    )
+    items = list(
+        visible.filter(report=report)
+        .select_related("area", "lead_unit")
+        .annotate(latest_note=latest_note)
+        .order_by("order", "pk")
+    )
+
+    def describe(item, *, deadline=False) -> str:
+        facts = [_("lead unit: %(unit)s") % {"unit": item.lead_unit.name if item.lead_unit else "—"}]
+        if deadline and item.due_on:
+            facts.append(_("deadline: %(date)s") % {"date": item.due_on.strftime("%Y-%m-%d")})
+        facts.append(_("status: %(status)s") % {"status": item.status_label})
+        note = f"{item.latest_note.rstrip('。')}。" if item.latest_note else ""
+        return f"{item.title.rstrip('。')}。{note}（{'；'.join(facts)}）"
+
+    def numbered(rows, **kw) -> list[str]:
+        return [f"{n}. {describe(item, **kw)}" for n, item in enumerate(rows, start=1)]
+
+    special = {"leaders-duty", "other"}
+    by_area: dict = {}
+    for item in items:
+        if item.kind == "task" and not (item.area and item.area.code in special):
+            by_area.setdefault(item.area, []).append(item)
+    ordered_areas = sorted(by_area, key=lambda a: (a is None, (a.framework, a.order) if a else ("", 0)))
+    measures_and_results = [
+        (area.name if area else _("Other work"), numbered(by_area[area])) for area in ordered_areas
+    ]
+    last_year = []
+    for shortfall in (
+        last_year_shortfalls(report=report, user=user) if user is not None else _all_last_year(report)
+    ):
+        measures = "；".join(f"{m.title}（{m.status_label}）" for m in shortfall.measures.all())
+        line = f"{shortfall.title.rstrip('。')}（{shortfall.status_label}）。"
+        if measures:
+            line += _("Measures: %(measures)s.") % {"measures": measures}
+        last_year.append(line)
+    duty = [i for i in items if i.area and i.area.code == "leaders-duty"]
+    other = [i for i in items if i.area and i.area.code == "other" and i.kind == "task"]
+    shortfalls = [i for i in items if i.kind == "shortfall"]
+    measures = [i for i in items if i.kind == "measure"]
+    return ReportDraft(
+        title=report.title or _("%(year)s annual report") % {"year": report.year},
+        opening=_(
+            "This draft was compiled from the ledger on the state of each item; check and complete it before use."
+        ),
+        issuer=report.issuer,
+        nothing=_("None."),
+        parts=[
+            (_("Main measures and results"), measures_and_results),
+            (_("What became of last year's shortfalls"), [(None, last_year)] if last_year else []),
+            (
+                _("How the principal leaders fulfilled their duty as first responsible persons"),
+                [(None, numbered(duty))] if duty else [],
+            ),
+            (_("Shortfalls and their causes"), [(None, numbered(shortfalls))] if shortfalls else []),
+            (_("Main plans for next year"), [(None, numbered(measures, deadline=True))] if measures else []),
+            (_("Other matters to report"), [(None, numbered(other))] if other else []),
+        ],
+    )
+
+
+def _all_last_year(report: AnnualReport) -> list:
+    """Last year's shortfalls, every one (for the command line, which has no user)."""
+    if report.previous_id is None:
+        return []
+    return list(
+        Item.objects.filter(report_id=report.previous_id, kind="shortfall")
+        .prefetch_related(Prefetch("measures", queryset=Item.objects.order_by("order", "pk")))
+        .order_by("order", "pk")
+    )

@@ -227,7 +227,7 @@ def report_close(request, year: int):
     return redirect("reports:detail", year=year)
 
 
-EXPORT_FORMATS = ("xlsx", "csv")
+EXPORT_FORMATS = ("xlsx", "csv", "docx")
 
 
 def report_export(request, year: int, fmt: str):
@@ -240,6 +240,7 @@ def report_export(request, year: int, fmt: str):
     from tracker.exporting import csv_response
     from tracker.selectors import items_for_list
 
+    from .exporting.docx import write_report_docx
     from .exporting.ledger import write_ledger_xlsx
 
     if fmt not in EXPORT_FORMATS:
@@ -250,11 +251,12 @@ def report_export(request, year: int, fmt: str):
         items = items_for_list(request.user).filter(report=report).order_by("order", "pk")
         return csv_response(items, name)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    write_ledger_xlsx(selectors.annual_summary(report=report, user=request.user), output)
+    if fmt == "docx":
+        write_report_docx(selectors.report_draft(report=report, user=request.user), output)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        name = f"report-draft-{year}"
+    else:
+        write_ledger_xlsx(selectors.annual_summary(report=report, user=request.user), output)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"{name}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return FileResponse(output, as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type)

@@ -154,3 +154,67 @@ def test_export_summary_command_writes_the_files(year, tmp_path):
     )
     text = (tmp_path / "l.csv").read_text(encoding="utf-8")
     assert text.startswith("\ufeff") and text.count("\n") == 7  # header and six items
+
+
+def docx_of(response):
+    from docx import Document
+
+    return Document(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client, year, lead_unit):
+    gap_2020 = ItemFactory(
+        report=year.previous, kind="shortfall", title="复议应诉能力不足", lead_unit=lead_unit
+    )
+    ItemFactory(
+        report=year.previous, kind="measure", title="开展应诉培训", status="done", lead_unit=lead_unit
+    ).addresses.add(gap_2020)
+    document = docx_of(reviewer_client.get(reverse("reports:export", args=[2021, "docx"])))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == year.title
+    headings = [t for t in texts if len(t) > 2 and t[1] == "、" and t[0] in "一二三四五六"]
+    assert headings == [
+        "一、主要举措和成效",
+        "二、上年度问题整改情况",
+        "三、党政主要负责人履行推进法治建设第一责任人职责情况",
+        "四、存在的不足和原因",
+        "五、下一年度主要安排",
+        "六、其他需要报告的情况",
+    ]
+    body = "\n".join(texts)
+    assert "（一）依法行政制度体系" in body and "规范性文件审查" in body and "市场监管执法" in body
+    assert "复议应诉能力不足（待整改）" in body and "开展应诉培训（已完成）" in body
+    assert body.index("执法人员不足") > body.index("四、存在的不足和原因")
+    plans = body[body.index("五、下一年度主要安排") :]
+    assert "充实执法力量" in plans and "完成时限：2021-12-31" in plans
+    section = document.sections[0]
+    margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    heading = next(p for p in document.paragraphs if p.text == "一、主要举措和成效")
+    assert heading.runs[0].font.size.pt == 16
+    assert (
+        heading.runs[0]._element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
+        == "黑体"
+    )
+
+
+def test_staff_docx_holds_only_their_units_items(other_staff_client, year):
+    body = "\n".join(
+        p.text
+        for p in docx_of(other_staff_client.get(reverse("reports:export", args=[2021, "docx"]))).paragraphs
+    )
+    assert "市场监管执法" in body and "规范性文件审查" not in body and "执法人员不足" not in body
+
+
+def test_docx_query_count_does_not_grow_with_rows(
+    reviewer_client, year, lead_unit, django_assert_max_num_queries
+):
+    url = reverse("reports:export", args=[2021, "docx"])
+    with django_assert_max_num_queries(30) as first:
+        docx_of(reviewer_client.get(url))
+    ItemFactory.create_batch(30, report=year, lead_unit=lead_unit)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        docx_of(reviewer_client.get(url))

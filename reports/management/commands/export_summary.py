@@ -4,19 +4,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from reports.exporting.docx import write_report_docx
 from reports.exporting.ledger import write_ledger_xlsx
 from reports.models import AnnualReport
-from reports.selectors import annual_summary
+from reports.selectors import annual_summary, report_draft
 from tracker.exporting import write_csv
 from tracker.models import Item
 
 
 class Command(BaseCommand):
-    help = "Write a year's annual summary: the XLSX ledger (five sheets) or the CSV of its items."
+    help = "Write a year's annual summary: the XLSX ledger (five sheets), the CSV of its items, or the DOCX report draft."
 
     def add_arguments(self, parser):
         parser.add_argument("year", type=int)
-        parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+        parser.add_argument("--format", choices=["xlsx", "csv", "docx"], default="xlsx")
         parser.add_argument("--output", required=True, help="Path of the file to write.")
 
     def handle(self, year, format, output, **options):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE):
             if format == "xlsx":
                 write_ledger_xlsx(annual_summary(report=report), path)
+            elif format == "docx":
+                write_report_docx(report_draft(report=report), path)
             else:
                 items = (
                     Item.objects.filter(report=report)
