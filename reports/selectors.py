@@ -193,7 +193,7 @@ class AnnualSummary:
     figures: object  # tracker.scoreboard.YearFigures
     tasks: object  # iterable of items
     shortfalls: object  # iterable of shortfalls, each with .measures prefetched
-    metrics: list = field(default_factory=list)  # (metric, item, last year's value or None)
+    metrics: object = ()  # iterable of (metric, item, last year's value or None)
 
 
 def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
@@ -215,6 +215,8 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .order_by("-created_at", "-pk")
         .values("note")[:1]
     )
+    # The ledger shows no source text: leave it in the database (memory stays flat).
+    items = items.defer("text")
     tasks = (
         items.filter(kind="task")
         .select_related("area", "lead_unit", "assignee")
@@ -229,7 +231,8 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .prefetch_related(
             Prefetch(
                 "measures",
-                queryset=Item.objects.select_related("lead_unit")
+                queryset=Item.objects.defer("text")
+                .select_related("lead_unit")
                 .annotate(latest_note=latest_note)
                 .order_by("order", "pk"),
             )
@@ -237,31 +240,34 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .order_by("order", "pk")
         .iterator(chunk_size=2000)
     )
-    metrics = list(
+    metrics = (
         Metric.objects.filter(item__in=items)
         .select_related("item")
+        .only("label", "value", "unit", "approximate", "item__title", "item__carried_from_id")
         .order_by("item__order", "item_id", "order", "pk")
     )
     previous: dict[tuple, object] = {}
     carried: dict[tuple, object] = {}
     if report.previous_id:
-        for metric in Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk"):
-            previous[(metric.label, metric.unit)] = metric.value
-            carried[(metric.item_id, metric.unit)] = metric.value
-    rows = []
-    for metric in metrics:
-        last = (
-            carried.get((metric.item.carried_from_id, metric.unit)) if metric.item.carried_from_id else None
-        )
-        if last is None:
-            last = previous.get((metric.label, metric.unit))
-        rows.append((metric, metric.item, last))
+        last_year = Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk")
+        for item_id, label, unit, value in last_year.values_list("item_id", "label", "unit", "value"):
+            previous[(label, unit)] = value
+            carried[(item_id, unit)] = value
+
+    def rows():
+        for metric in metrics.iterator(chunk_size=2000):
+            item = metric.item
+            last = carried.get((item.carried_from_id, metric.unit)) if item.carried_from_id else None
+            if last is None:
+                last = previous.get((metric.label, metric.unit))
+            yield metric, item, last
+
     return AnnualSummary(
         report=report,
         figures=year_figures(year=report.year, items=visible),
         tasks=tasks,
         shortfalls=shortfalls,
-        metrics=rows,
+        metrics=rows(),
     )
 
 

@@ -16,7 +16,10 @@ Offices without these fonts see Word's substitutes; the names are what the stand
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -34,32 +37,25 @@ def _numeral(n: int) -> str:
     return NUMERALS[tens - 1] + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
-def _run(paragraph, text: str, font: str, size: int = 16, bold: bool = False):
-    run = paragraph.add_run(text)
-    run.font.name = font
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-    return run
-
-
-def _paragraph(
-    document, text: str, font: str = BODY_FONT, *, indent: bool = True, size: int = 16, center=False
-):
-    paragraph = document.add_paragraph()
-    fmt = paragraph.paragraph_format
+def _style(document, name: str, font: str, size: int, *, indent: bool, align=None):
+    """A paragraph style: font (East Asian too), size, fixed 28 pt line pitch, indent."""
+    style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["Normal"]
+    style.font.name = font
+    style.font.size = Pt(size)
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    fmt = style.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(28)
     fmt.space_before = fmt.space_after = Pt(0)
     if indent:
         fmt.first_line_indent = Pt(size * 2)
-    if center:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(paragraph, text, font, size)
-    return paragraph
+    if align is not None:
+        fmt.alignment = align
+    return style
 
 
-def _setup(document) -> None:
+def _setup(document) -> dict:
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
@@ -68,27 +64,53 @@ def _setup(document) -> None:
     normal.font.name = BODY_FONT
     normal.font.size = Pt(16)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    return {
+        "title": _style(document, "公文标题", TITLE_FONT, 22, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER),
+        "h1": _style(document, "一级标题", HEADING_FONT, 16, indent=True),
+        "h2": _style(document, "二级标题", SUBHEADING_FONT, 16, indent=True),
+        "body": _style(document, "公文正文", BODY_FONT, 16, indent=True),
+        "signature": _style(document, "落款", BODY_FONT, 16, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT),
+    }
+
+
+class _Writer:
+    """Adds paragraphs fast: the first of each style is built by python-docx, the rest are
+    copies of it with new text (python-docx takes half a millisecond a paragraph)."""
+
+    def __init__(self, document, styles):
+        self.document, self.styles, self.templates = document, styles, {}
+        self.body = document.element.body
+        self.section_properties = self.body[-1]  # w:sectPr stays last
+
+    def add(self, kind: str, text: str) -> None:
+        template = self.templates.get(kind)
+        if template is None:
+            paragraph = self.document.add_paragraph(text, style=self.styles[kind])
+            self.templates[kind] = paragraph._p
+            return
+        element = deepcopy(template)
+        element.xpath("./w:r/w:t")[0].text = text
+        self.section_properties.addprevious(element)
 
 
 def write_report_docx(draft, output) -> None:
     """Write ``draft`` (a ``reports.selectors.ReportDraft``) to ``output`` (path or binary file)."""
     document = Document()
-    _setup(document)
-    _paragraph(document, draft.title, TITLE_FONT, indent=False, size=22, center=True)
-    _paragraph(document, "", indent=False)
+    writer = _Writer(document, _setup(document))
+    writer.add("title", draft.title)
+    writer.add("body", " ")
     if draft.opening:
-        _paragraph(document, draft.opening)
+        writer.add("body", draft.opening)
     for n, (heading, blocks) in enumerate(draft.parts, start=1):
-        _paragraph(document, f"{_numeral(n)}、{heading}", HEADING_FONT)
+        writer.add("h1", f"{_numeral(n)}、{heading}")
         if not blocks:
-            _paragraph(document, draft.nothing)
+            writer.add("body", draft.nothing)
         for m, (subheading, lines) in enumerate(blocks, start=1):
             if subheading:
-                _paragraph(document, f"（{_numeral(m)}）{subheading}", SUBHEADING_FONT)
+                writer.add("h2", f"（{_numeral(m)}）{subheading}")
             for line in lines:
-                _paragraph(document, line)
+                writer.add("body", line)
     if draft.issuer:
-        _paragraph(document, "", indent=False)
-        signature = _paragraph(document, draft.issuer, indent=False)
-        signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        writer.add("body", " ")
+        writer.add("signature", draft.issuer)
     document.save(output)

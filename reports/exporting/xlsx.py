@@ -55,5 +55,14 @@ def write_workbook(output, *, title: str, sheets: Sequence[SheetSpec]) -> None:
         sheet.append([title_cell])
         sheet.append([_cell(sheet, header, bold=True) for header in spec.headers])
         for row in spec.rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            # Plain values go in as they are (much faster); only formula-looking text needs
+            # a cell of its own, marked as text.
+            sheet.append(
+                [
+                    _cell(sheet, value)
+                    if isinstance(value, str) and value.startswith(FORMULA_START)
+                    else value
+                    for value in row
+                ]
+            )
     workbook.save(output)

@@ -191,14 +191,18 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
     margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
     assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    heading = next(p for p in document.paragraphs if p.text == "一、主要举措和成效")
-    assert heading.runs[0].font.size.pt == 16
-    assert (
-        heading.runs[0]._element.rPr.rFonts.get(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
-        )
-        == "黑体"
-    )
+    east_asian = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+
+    def font_of(text):
+        style = next(p for p in document.paragraphs if p.text == text).style
+        return style.element.rPr.rFonts.get(east_asian), style.font.size.pt
+
+    assert font_of(year.title) == ("方正小标宋简体", 22)
+    assert font_of("一、主要举措和成效") == ("黑体", 16)
+    assert font_of("（一）依法行政制度体系") == ("楷体_GB2312", 16)
+    body_style = next(p for p in document.paragraphs if "规范性文件审查" in p.text).style
+    assert body_style.element.rPr.rFonts.get(east_asian) == "仿宋_GB2312"
+    assert body_style.paragraph_format.line_spacing.pt == 28
 
 
 def test_staff_docx_holds_only_their_units_items(other_staff_client, year):
