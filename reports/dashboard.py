@@ -95,3 +95,10 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
             "all": _items_url(year=year),
         },
     }
+
+
+def area_completion_bars(*, report, user) -> list[Bar]:
+    """Completion by area of one year's items that ``user`` may see (the year page). Three
+    queries."""
+    figures = year_figures(year=report.year, items=tracker_selectors.items_visible_to(user))
+    return _completion_bars(figures.by_area, year=report.year, param="area")

@@ -43,6 +43,25 @@ def units_of(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=permissions.unit_ids(user)).order_by("name"))
 
 
+def last_year_values(report: AnnualReport):
+    """A function ``(label, unit, carried_from_id) -> last year's value or None``: the carried
+    item's figure in the same unit, else a figure of last year with the same label and unit.
+    One query (none for a first year)."""
+    previous: dict[tuple, object] = {}
+    carried: dict[tuple, object] = {}
+    if report.previous_id:
+        last_year = Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk")
+        for item_id, label, unit, value in last_year.values_list("item_id", "label", "unit", "value"):
+            previous[(label, unit)] = value
+            carried[(item_id, unit)] = value
+
+    def lookup(label: str, unit: str, carried_from_id: int | None):
+        value = carried.get((carried_from_id, unit)) if carried_from_id else None
+        return previous.get((label, unit)) if value is None else value
+
+    return lookup
+
+
 def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     """The report's sections in outline order, each with ``.item_list`` (those ``user`` may see,
     with ``.metric_list``) and ``.metric_list`` (quantities in the section's own text).
@@ -58,8 +77,11 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
         .order_by("order", "pk")
     )
     by_section: dict[int | None, list] = defaultdict(list)
+    last_value = last_year_values(report)
     for item in items:
         by_section[item.section_id].append(item)
+        for metric in item.metric_list:
+            metric.last_value = last_value(metric.label, metric.unit, item.carried_from_id)
     section_metrics: dict[int, list[Metric]] = defaultdict(list)
     for metric in Metric.objects.filter(section__report=report).order_by("order", "pk"):
         section_metrics[metric.section_id].append(metric)
@@ -246,21 +268,12 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .only("label", "value", "unit", "approximate", "item__title", "item__carried_from_id")
         .order_by("item__order", "item_id", "order", "pk")
     )
-    previous: dict[tuple, object] = {}
-    carried: dict[tuple, object] = {}
-    if report.previous_id:
-        last_year = Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk")
-        for item_id, label, unit, value in last_year.values_list("item_id", "label", "unit", "value"):
-            previous[(label, unit)] = value
-            carried[(item_id, unit)] = value
+    last_value = last_year_values(report)
 
     def rows():
         for metric in metrics.iterator(chunk_size=2000):
             item = metric.item
-            last = carried.get((item.carried_from_id, metric.unit)) if item.carried_from_id else None
-            if last is None:
-                last = previous.get((metric.label, metric.unit))
-            yield metric, item, last
+            yield metric, item, last_value(metric.label, metric.unit, item.carried_from_id)
 
     return AnnualSummary(
         report=report,

@@ -15,7 +15,7 @@ from tracker.models import Unit
 from tracker.scoreboard import figures_by_year
 
 from . import selectors
-from .dashboard import dashboard
+from .dashboard import area_completion_bars, dashboard
 from .forms import ReportImportForm
 from .models import AnnualReport
 from .services import (
@@ -86,6 +86,7 @@ def report_detail(request, year: int):
             "rows": selectors.report_outline_rows(report=report, user=request.user),
             "can_manage": permissions.can_manage_years(request.user),
             "last_year": selectors.last_year_shortfalls(report=report, user=request.user),
+            "area_bars": area_completion_bars(report=report, user=request.user),
         },
     )
 

@@ -222,3 +222,11 @@ def test_docx_query_count_does_not_grow_with_rows(
     ItemFactory.create_batch(30, report=year, lead_unit=lead_unit)
     with django_assert_max_num_queries(len(first.captured_queries)):
         docx_of(reviewer_client.get(url))
+
+
+def test_year_page_compares_figures_with_last_year_and_shows_completion_by_area(reviewer_client, year):
+    page = reviewer_client.get(reverse("reports:detail", args=[2021])).content.decode()
+    assert '52件 <span class="text-body-secondary">(上年 40件)</span>' in page  # carried item
+    assert '320人次 <span class="text-body-secondary">(上年 300人次)</span>' in page  # same label and unit
+    chart = page[page.index('id="chart-area"') :]
+    assert "依法行政制度体系" in chart and "3项已完成1项(33.3%)" in chart
