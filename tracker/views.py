@@ -277,23 +277,37 @@ def item_review_view(request, pk: int):
     return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=400)
 
 
-@require_POST
-def item_extension_view(request, pk: int):
-    """The lead unit asks for a later deadline."""
+def _item_form_action(request, pk: int, *, allowed, form_class, form_name: str, act, success: str):
+    """POST of one of the item page's small forms: check, validate, act, then back to the
+    item with ``success``; a refusal re-renders the page with what was typed."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not permissions.can_request_extension(user, item):
+    if not allowed(user, item):
         raise PermissionDenied
-    form = ExtensionRequestForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            extension_request(item=item, user=user, **form.cleaned_data)
+            act(item=item, user=user, **form.cleaned_data)
         except ValidationError as error:
             _refused(form, error)
         else:
-            messages.success(request, _("Extension requested; the rule-of-law office will decide."))
+            messages.success(request, success)
             return redirect(item)
-    return _render_item(request, item, extension_form=form, status=400)
+    return _render_item(request, item, status=400, **{form_name: form})
+
+
+@require_POST
+def item_extension_view(request, pk: int):
+    """The lead unit asks for a later deadline."""
+    return _item_form_action(
+        request,
+        pk,
+        allowed=permissions.can_request_extension,
+        form_class=ExtensionRequestForm,
+        form_name="extension_form",
+        act=extension_request,
+        success=_("Extension requested; the rule-of-law office will decide."),
+    )
 
 
 @require_POST
@@ -380,20 +394,15 @@ def items_bulk_assign_view(request):
 @require_POST
 def item_instruction_view(request, pk: int):
     """A leader's instruction (批示) on an item."""
-    user = request.user
-    item = _item_or_404(user, pk)
-    if not permissions.can_instruct(user):
-        raise PermissionDenied
-    form = InstructionForm(request.POST)
-    if form.is_valid():
-        try:
-            instruction_add(item=item, user=user, text=form.cleaned_data["text"])
-        except ValidationError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Instruction recorded; the unit sees it on its home page."))
-            return redirect(item)
-    return _render_item(request, item, instruction_form=form, status=400)
+    return _item_form_action(
+        request,
+        pk,
+        allowed=lambda user, item: permissions.can_instruct(user),
+        form_class=InstructionForm,
+        form_name="instruction_form",
+        act=instruction_add,
+        success=_("Instruction recorded; the unit sees it on its home page."),
+    )
 
 
 @require_POST

@@ -22,3 +22,19 @@ document.addEventListener("submit", function (event) {
   var form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
 });
+
+// An export link says that it is working until the download starts (a few seconds for a
+// large year), so that nobody clicks it again.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("a[data-busy]");
+  if (!link || link.classList.contains("disabled")) return;
+  var label = link.textContent;
+  link.textContent = link.getAttribute("data-busy");
+  link.classList.add("disabled");
+  link.setAttribute("aria-disabled", "true");
+  window.setTimeout(function () {
+    link.textContent = label;
+    link.classList.remove("disabled");
+    link.removeAttribute("aria-disabled");
+  }, 8000);
+});
