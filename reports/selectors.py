@@ -333,7 +333,14 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
     for item in items:
         if item.kind == "task" and not (item.area and item.area.code in special):
             by_area.setdefault(item.area, []).append(item)
-    ordered_areas = sorted(by_area, key=lambda a: (a is None, (a.framework, a.order) if a else ("", 0)))
+    # The year's own framework first (a carried item may keep an area of the older one).
+    ordered_areas = sorted(
+        by_area,
+        key=lambda a: (
+            a is None,
+            *((a.framework != report.framework, a.framework, a.order) if a else (True, "", 0)),
+        ),
+    )
     measures_and_results = [
         (area.name if area else _("Other work"), numbered(by_area[area])) for area in ordered_areas
     ]

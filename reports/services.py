@@ -345,6 +345,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
         areas = {area.code: area for area in Area.objects.all()}
         start = (target.items.order_by("-order").values_list("order", flat=True).first() or 0) + 10000
         note = _("Carried over from %(year)s.") % {"year": from_year}
+        carried_now = []
         for n, (item, kind) in enumerate(plan.carried):
             new = Item.objects.create(
                 report=target,
@@ -364,6 +365,23 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
             )
             new.cooperating_units.set(item.cooperating_units.all())
             ProgressUpdate.objects.create(item=new, author=user, kind=UpdateKind.ASSIGNMENT, note=note)
+            carried_now.append((item, new))
+        # What answered a shortfall last year answers its carried copy this year.
+        copies = dict(
+            Item.objects.filter(report=target, carried_from__kind="shortfall").values_list(
+                "carried_from_id", "pk"
+            )
+        )
+        Through = Item.addresses.through
+        Through.objects.bulk_create(
+            [
+                Through(from_item_id=new.pk, to_item_id=copies[shortfall.pk])
+                for item, new in carried_now
+                for shortfall in item.addresses.all()
+                if shortfall.pk in copies
+            ],
+            ignore_conflicts=True,
+        )
     return plan
 
 

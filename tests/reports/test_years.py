@@ -232,3 +232,9 @@ def test_year_page_query_count_does_not_grow_with_last_years_shortfalls(
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert reviewer_client.get(url).status_code == 200
+
+
+def test_carried_measures_answer_the_carried_shortfall(year_2020, reviewer_client):
+    year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
+    gap = Item.objects.get(year=2021, title="执法人员不足")
+    assert sorted(gap.measures.values_list("title", flat=True)) == ["充实执法力量", "加强执法培训"]
