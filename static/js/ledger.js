@@ -38,3 +38,13 @@ document.addEventListener("click", function (event) {
     link.removeAttribute("aria-disabled");
   }, 8000);
 });
+
+// The import preview: put every lead unit back to its suggestion, or clear them all.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-suggestions]");
+  if (!button) return;
+  var apply = button.getAttribute("data-suggestions") === "apply";
+  document.querySelectorAll("select[data-suggested]").forEach(function (select) {
+    select.value = apply ? select.getAttribute("data-suggested") : "";
+  });
+});

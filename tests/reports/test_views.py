@@ -66,6 +66,8 @@ def test_upload_preview_confirm_writes_the_report(reviewer_client):
     assert content.count('class="badge kind-measure"') == 3
     # The item naming 县司法局 has it preselected as its lead unit.
     assert re.search(rf'<option value="{justice.pk}" selected>县司法局</option>', content)
+    # Suggestions can be accepted (or cleared) in bulk; confirming as shown accepts them all.
+    assert f'data-suggested="{justice.pk}"' in content and "全部采用建议" in content
 
     token = re.search(r'name="token" value="([^"]+)"', content).group(1)
     done = reviewer_client.post("/reports/import/confirm/", {"token": token})
