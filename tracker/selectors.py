@@ -171,6 +171,7 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     items = (
         items_visible_to(user)
         .filter(status=ItemStatus.SUBMITTED)
+        .exclude(report__state="closed")  # a closed year is read-only: nothing to decide there
         .select_related("report", "lead_unit", "area")
         .annotate(
             submitted_at=_last_submission("created_at"),

@@ -238,3 +238,8 @@ def test_carried_measures_answer_the_carried_shortfall(year_2020, reviewer_clien
     year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
     gap = Item.objects.get(year=2021, title="执法人员不足")
     assert sorted(gap.measures.values_list("title", flat=True)) == ["充实执法力量", "加强执法培训"]
+
+
+def test_closed_years_leave_the_review_queue(closed_item, reviewer_client):
+    page = reviewer_client.get(reverse("tracker:review")).content.decode()
+    assert closed_item.title not in page
