@@ -73,6 +73,21 @@ def status_counts(items: QuerySet[Item]) -> dict[str, int]:
     return counts
 
 
+def status_counts_capped(items: QuerySet[Item], *, cap: int) -> dict[str, int] | None:
+    """``{status: count}`` over ``items``, or None when they are more than ``cap``.
+
+    Reads at most ``cap + 1`` statuses, so the database stops scanning as soon as it has
+    found that many (a free-text search over a province's texts need not read them all).
+    """
+    statuses = list(items.order_by().values_list("status", flat=True)[: cap + 1])
+    if len(statuses) > cap:
+        return None
+    counts = dict.fromkeys(ItemStatus.values, 0)
+    for status in statuses:
+        counts[status] += 1
+    return counts
+
+
 def status_counts_by_report(user) -> dict[int, dict[str, int]]:
     """``{report_id: {status: count, ..., "total": n}}`` over the items ``user`` may see.
 

@@ -55,6 +55,10 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+# A free-text search counts at most this many matches: beyond it the page says "1000+".
+SEARCH_COUNT_CAP = 1000
+
+
 class ItemListView(SingleTableMixin, FilterView):
     """All the items a person may see, filtered, sorted, paged, and exported as filtered.
 
@@ -88,17 +92,33 @@ class ItemListView(SingleTableMixin, FilterView):
         rows = self.filtered()
         return rows.filter(status=self.status()) if self.status() else rows
 
-    def status_counts(self) -> dict[str, int]:
+    def searching(self) -> bool:
+        return bool(self.request.GET.get("q", "").strip())
+
+    def status_counts(self) -> dict[str, int] | None:
+        """Rows per status under the other filters; None when a free-text search matches more
+        than SEARCH_COUNT_CAP rows (counting them all would scan every text: see README)."""
         if not hasattr(self, "_status_counts"):
-            self._status_counts = selectors.status_counts(self.filtered())
+            if self.searching():
+                self._status_counts = selectors.status_counts_capped(self.filtered(), cap=SEARCH_COUNT_CAP)
+            else:
+                self._status_counts = selectors.status_counts(self.filtered())
         return self._status_counts
+
+    def row_count(self) -> int:
+        counts = self.status_counts()
+        if counts is not None:
+            return counts[self.status()] if self.status() else sum(counts.values())
+        if not self.status():
+            return SEARCH_COUNT_CAP
+        matching = self.get_table_data().order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
+        return min(len(matching), SEARCH_COUNT_CAP)
 
     def get_table(self, **kwargs):
         # The page shows no source text (exports do): leave it in the database.
         table = self.get_table_class()(data=self.get_table_data().defer("text"), **kwargs)
         # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
-        counts = self.status_counts()
-        table.data._length = counts[self.status()] if self.status() else sum(counts.values())
+        table.data._length = self.row_count()
         table.bulk = permissions.can_assign(self.request.user)
         if not table.bulk:
             table.columns.hide("select")
@@ -120,10 +140,17 @@ class ItemListView(SingleTableMixin, FilterView):
         counts = self.status_counts()
         current = self.status()
         context["status_chips"] = [
-            {"value": value, "label": label, "count": counts[value], "active": current == value}
+            {
+                "value": value,
+                "label": label,
+                "count": counts[value] if counts else None,
+                "active": current == value,
+            }
             for value, label in ItemStatus.choices
         ]
-        context["chip_total"] = sum(counts.values())
+        context["chip_total"] = sum(counts.values()) if counts else None
+        context["search_capped"] = counts is None
+        context["search_cap"] = SEARCH_COUNT_CAP
         context["status_filtered"] = bool(current)
         context["own_units_only"] = self.own_units_only()
         context["can_widen"] = not permissions.sees_all_items(self.request.user)

@@ -410,3 +410,22 @@ def test_staff_home_lists_overdue_due_soon_returned_and_recent(staff_client, lea
     boxes = dict(re.findall(r"<span>([^<]+)</span><span class=\"badge[^\"]*\">(\d+)</span>", content))
     assert boxes == {"逾期": "1", "两周内到期": "1", "退回本单位": "1", "最近更新": "3"}
     assert "别人的事项" not in content
+
+
+def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting(
+    reviewer_client, lead_unit, monkeypatch
+):
+    import tracker.views
+
+    monkeypatch.setattr(tracker.views, "SEARCH_COUNT_CAP", 3)
+    report = AnnualReportFactory(year=2022)
+    ItemFactory.create_batch(5, report=report, lead_unit=lead_unit, title="行政执法检查")
+    ItemFactory(report=report, lead_unit=lead_unit, title="普法宣传", status="in_progress")
+    page = reviewer_client.get(reverse("tracker:items"), {"q": "执法"})
+    content = page.content.decode()
+    assert "超过3项" in content and "请增加关键词或其他筛选条件" in content
+    assert page.context["total"] == 3  # the first three can be paged through
+    assert [chip["count"] for chip in page.context["status_chips"]] == [None] * 5
+    narrow = reviewer_client.get(reverse("tracker:items"), {"q": "普法"})
+    assert narrow.context["total"] == 1 and narrow.context["status_chips"][1]["count"] == 1
+    assert "超过" not in narrow.content.decode()
