@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import permissions
@@ -146,10 +147,16 @@ def item_for_page(user, pk: int) -> Item:
         .annotate(
             is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
             last_submitter_id=_last_submission(),
-            deadline_moves=Count(
-                "extension_requests",
-                filter=Q(extension_requests__decision=ExtensionDecision.GRANTED),
-                distinct=True,
+            # Subqueries, not joins: a join would GROUP BY every column of the page's query.
+            deadline_moves=Coalesce(
+                Subquery(
+                    ExtensionRequest.objects.filter(item=OuterRef("pk"), decision=ExtensionDecision.GRANTED)
+                    .order_by()
+                    .values("item")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
             ),
             original_due_on=Subquery(
                 ExtensionRequest.objects.filter(item=OuterRef("pk"), decision=ExtensionDecision.GRANTED)
