@@ -50,3 +50,24 @@ def test_load_demo_refuses_production_mode_unless_forced(tmp_path):
     result = run_manage("load_demo", env_overrides=env)
     assert result.returncode != 0
     assert "--force" in result.stderr
+
+
+def test_eight_concurrent_writers_on_sqlite_never_see_database_is_locked(tmp_path):
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        {"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
+    result = subprocess.run(
+        [sys.executable, "tests/sqlite_writers.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"errors": [], "updates": 80, "journal_mode": "wal"}
