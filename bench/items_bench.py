@@ -13,99 +13,15 @@ rule-of-law office steers). ``--only dashboard,scoreboard`` runs a subset.
 """
 
 import argparse
-import http.client
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-secret-key-8f3a9c1e7b5d2f4a6c8e0b1d3f5a7c9e-not-for-production"
-ENV = {
-    "DJANGO_SECRET_KEY": SECRET,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "DJANGO_LOG_LEVEL": "WARNING",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def setup_django(database_url):
-    os.environ.update(ENV)
-    os.environ.pop("DJANGO_DEBUG", None)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def ensure_database(database_url):
-    if not database_url.startswith("postgres"):
-        return
-    import psycopg
-
-    base, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def session_cookie(user):
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return f"sessionid={session.session_key}"
-
-
-def measure(port, cookie, paths, clients, requests):
-    """Fire ``requests`` GETs over ``clients`` threads (keep-alive). Returns latencies in ms."""
-    latencies, errors, lock = [], [], threading.Lock()
-    counter = iter(range(requests))
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                break
-            path = paths[n % len(paths)]
-            start = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
-            response = conn.getresponse()
-            response.read()
-            elapsed = (time.perf_counter() - start) * 1000
-            with lock:
-                latencies.append(elapsed)
-                if response.status != 200:
-                    errors.append((path, response.status))
-        conn.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return latencies, errors, wall
-
-
-def pct(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+from common import ensure_database, gunicorn, measure, pct, session_cookie, setup_django
 
 
 def main():
@@ -151,38 +67,7 @@ def main():
     total = Item.objects.count()
     deep = max(1, min(total // 25, 2000))
 
-    # A server left over from an earlier run would answer in place of this one.
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
-            sys.exit(
-                f"port {args.port} is in use (a server left from an earlier run?); stop it or pass --port"
-            )
-    # Stopped from outside (SIGTERM), still stop gunicorn: the finally below runs.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
-    env = {**os.environ, **ENV, "DATABASE_URL": args.database_url}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(args.port, args.database_url):
         scenarios = [
             ("item list, first page (reviewer)", reviewer_cookie, ["/items/"]),
             (
@@ -218,9 +103,6 @@ def main():
                 )
                 if errors:
                     print("   first errors:", errors[:3])
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
