@@ -2,9 +2,12 @@
 has LEDGER_BENCH_FLOOR=1): the same page of rows fetched with one SQL query and drawn as a
 bare HTML table, to show how far the real page is from what the database alone costs."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse
 from django.utils.html import escape
+
+from . import permissions
 
 PAGE = 25
 SQL = """
@@ -19,6 +22,8 @@ LIMIT %s OFFSET %s
 
 
 def item_floor(request):
+    if not permissions.sees_all_items(request.user):  # it shows every unit's items
+        raise PermissionDenied
     year = int(request.GET.get("year", 0))
     area = int(request.GET.get("area", 0) or 0)
     page = max(1, int(request.GET.get("page", 1)))
