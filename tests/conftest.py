@@ -138,3 +138,11 @@ def clients(client, other_staff_client, staff_client, coop_staff_client, leader_
         "leader": leader_client,
         "reviewer": reviewer_client,
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached choice lists must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -6,3 +6,6 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tracker"
     verbose_name = _("Ledger")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, workflow
@@ -76,6 +77,31 @@ def _active_units():
     return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk")
 
 
+ASSIGNMENT_CHOICES_KEY = "ledger:assignment-choices"
+ASSIGNMENT_CHOICES_SECONDS = 60
+
+
+def assignment_choices() -> tuple[list, list]:
+    """(units, people) as (id, label) lists for the assignment selects.
+
+    Kept a minute in the process's cache: every reviewer's item page and list draws them.
+    Saving or deleting a unit, a membership or a user clears it (``tracker.signals``); other
+    worker processes see the change within the minute.
+    """
+
+    def build():
+        units = list(_active_units().values_list("pk", "name"))
+        people = [
+            (pk, f"{first} {last}".strip() or username)
+            for pk, first, last, username in _staff_people().values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+        ]
+        return units, people
+
+    return cache.get_or_set(ASSIGNMENT_CHOICES_KEY, build, ASSIGNMENT_CHOICES_SECONDS)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
@@ -140,13 +166,7 @@ class AssignForm(forms.Form):
         self.fields["lead_unit"].queryset = _active_units()
         self.fields["cooperating_units"].queryset = _active_units()
         self.fields["assignee"].queryset = _staff_people()
-        units = list(_active_units().values_list("pk", "name"))
-        people = [
-            (pk, f"{first} {last}".strip() or username)
-            for pk, first, last, username in _staff_people().values_list(
-                "pk", "first_name", "last_name", "username"
-            )
-        ]
+        units, people = assignment_choices()
         lead, assignee = self.fields["lead_unit"], self.fields["assignee"]
         lead.widget = FastSelect(attrs={"class": "form-select"}, choices=[("", lead.empty_label), *units])
         assignee.widget = FastSelect(

@@ -134,6 +134,7 @@ def item_for_page(user, pk: int) -> Item:
             "lead_unit",
             "assignee",
             "carried_from__report",
+            "carried_to",
             "section__parent__parent__parent",
         )
         # A report row holds the whole published text; the page needs its year and state.
@@ -243,7 +244,11 @@ def followed_items(user, *, limit: int = 10) -> list[Item]:
 
 
 def item_carried_to(item: Item) -> Item | None:
-    return Item.objects.select_related("report").filter(carried_from=item).first()
+    """The item this one was carried into next year (``item_for_page`` fetched it already)."""
+    try:
+        return item.carried_to
+    except Item.DoesNotExist:
+        return None
 
 
 def section_path(item: Item) -> list:
@@ -256,17 +261,15 @@ def section_path(item: Item) -> list:
 
 
 def item_timeline(item: Item) -> list[dict]:
-    """History entries (with their evidence and review decisions), reviews written without
-    an entry, and leaders' instructions, newest first. Four queries."""
+    """History entries (with their evidence; a review decision is one of them) and leaders'
+    instructions, newest first. Three queries."""
     updates = (
         ProgressUpdate.objects.filter(item=item)
-        .select_related("author", "review")
+        .select_related("author")
         .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
     )
-    reviews = Review.objects.filter(item=item, update__isnull=True).select_related("reviewer")
     instructions = Instruction.objects.filter(item=item).select_related("author")
     entries = [{"kind": "update", "at": u.created_at, "pk": u.pk, "update": u} for u in updates]
-    entries += [{"kind": "review", "at": r.created_at, "pk": r.pk, "review": r} for r in reviews]
     entries += [
         {"kind": "instruction", "at": i.created_at, "pk": i.pk, "instruction": i} for i in instructions
     ]

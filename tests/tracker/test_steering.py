@@ -564,3 +564,19 @@ def test_a_long_queue_is_paged_oldest_first(reviewer_client, staff_client, lead_
     assert "待审事项00" in first and "待审事项32" not in first and "33项待审核" in first
     second = reviewer_client.get(reverse("tracker:review") + "?page=2").content.decode()
     assert second.count('class="card shadow-sm mb-3 review-card"') == 3 and "待审事项32" in second
+
+
+def test_a_new_unit_appears_in_the_assignment_form_at_once(reviewer_client, item):
+    reviewer_client.get(item.get_absolute_url())  # fills the cached choices
+    new = UnitFactory(name="县新设立的局")
+    page = reviewer_client.get(item.get_absolute_url()).content.decode()
+    assert f'<option value="{new.pk}">县新设立的局</option>' in page
+
+
+def test_reviewer_item_page_makes_at_most_twelve_queries(
+    reviewer_client, staff_client, item, pdf, django_assert_max_num_queries
+):
+    submit(item, staff_client.user, files=[pdf()])
+    reviewer_client.get(item.get_absolute_url())  # the assignment choices are cached from here on
+    with django_assert_max_num_queries(12):
+        assert reviewer_client.get(item.get_absolute_url()).status_code == 200

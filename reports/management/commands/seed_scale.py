@@ -221,13 +221,20 @@ class Command(BaseCommand):
             metrics.append(Metric(item=item, label="办理案件", value=rng.randint(1, 900), unit="件", order=0))
             if item.status in ("done", "returned"):
                 decision = "approve" if item.status == "done" else "return"
+                comment = "" if decision == "approve" else "佐证材料不全,请补充。"
+                moment += timedelta(days=rng.randint(1, 20))
+                decided = ProgressUpdate(
+                    item=item,
+                    author=reviewer,
+                    created_at=moment,
+                    kind="review",
+                    note=comment,
+                    status_from="submitted",
+                    status_to=item.status,
+                )
+                updates.append(decided)
                 reviews.append(
-                    Review(
-                        item=item,
-                        reviewer=reviewer,
-                        decision=decision,
-                        comment="" if decision == "approve" else "佐证材料不全,请补充。",
-                    )
+                    Review(item=item, reviewer=reviewer, decision=decision, comment=comment, update=decided)
                 )
         through.objects.bulk_create(coop)
         ProgressUpdate.objects.bulk_create(updates)
