@@ -71,3 +71,15 @@ def test_eight_concurrent_writers_on_sqlite_never_see_database_is_locked(tmp_pat
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome == {"errors": [], "updates": 80, "journal_mode": "wal"}
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client, db):
+    response = client.get("/accounts/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self';" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in response.content.decode()

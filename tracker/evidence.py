@@ -6,6 +6,7 @@ import hashlib
 import os
 import unicodedata
 import uuid
+import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -86,12 +87,50 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
             _("“%(name)s” is not really a .%(ext)s file (its content says otherwise).")
             % {"name": original, "ext": extension}
         )
+    if family == ZIP:
+        check_archive(upload, original)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     return CheckedFile(upload, original, extension, content_type, upload.size, digest.hexdigest())
+
+
+# An archive (zip, and Office files, which are zips) may unpack to at most this much.
+ARCHIVE_MAX_UNPACKED = 100 * 1024 * 1024
+ARCHIVE_MAX_ENTRIES = 1000
+
+
+def check_archive(upload: UploadedFile, original: str) -> None:
+    """Refuse a zip bomb: more than ARCHIVE_MAX_ENTRIES entries or ARCHIVE_MAX_UNPACKED bytes
+    once unpacked (as the archive's directory declares them), or an archive that cannot be
+    read at all. Nothing is unpacked here."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationError(
+            _("“%(name)s” is a damaged archive and cannot be opened.") % {"name": original}
+        ) from None
+    finally:
+        upload.seek(0)
+    if len(entries) > ARCHIVE_MAX_ENTRIES:
+        raise ValidationError(
+            _("“%(name)s” holds %(count)s files; an archive may hold at most %(limit)s.")
+            % {"name": original, "count": len(entries), "limit": ARCHIVE_MAX_ENTRIES}
+        )
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > ARCHIVE_MAX_UNPACKED:
+        raise ValidationError(
+            _("“%(name)s” would unpack to %(size)s MB; an archive may unpack to at most %(limit)s MB.")
+            % {
+                "name": original,
+                "size": unpacked // 1024 // 1024,
+                "limit": ARCHIVE_MAX_UNPACKED // 1024 // 1024,
+            }
+        )
 
 
 def storage_name(checked: CheckedFile) -> str:

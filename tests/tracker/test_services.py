@@ -218,3 +218,45 @@ def test_two_racing_saves_one_wins_one_is_refused(lead_unit):
 def test_storage_cleanup_helper_sees_saved_files(item, lead_staff, pdf):
     update = item_add_progress(item=item, user=lead_staff, note="x", files=[pdf()], expected_version=1)
     assert default_storage.exists(update.evidence.get().file.name)
+
+
+def _zip(entries: int = 1, unpacked: int = 10) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n in range(entries):
+            with archive.open(f"f{n}.txt", "w") as handle:
+                remaining = unpacked if n == 0 else 1
+                while remaining > 0:
+                    chunk = min(remaining, 1024 * 1024)
+                    handle.write(b"\0" * chunk)
+                    remaining -= chunk
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, make, message",
+    [
+        ("bomb.zip", lambda: _zip(unpacked=101 * 1024 * 1024), "unpack to 101 MB"),
+        ("many.docx", lambda: _zip(entries=1001), "holds 1001 files"),
+        ("broken.xlsx", lambda: b"PK\x03\x04 not really a zip", "damaged archive"),
+    ],
+)
+def test_zip_bombs_and_broken_archives_are_refused(item, lead_staff, pdf, name, make, message):
+    upload = pdf(name=name, content=make())
+    with pytest.raises(ValidationError, match=message):
+        item_add_progress(item=item, user=lead_staff, note="附件", files=[upload], expected_version=1)
+    assert ProgressUpdate.objects.count() == 0
+
+
+def test_an_ordinary_archive_is_accepted(item, lead_staff, pdf):
+    update = item_add_progress(
+        item=item,
+        user=lead_staff,
+        note="附件",
+        files=[pdf(name="材料.zip", content=_zip(entries=3))],
+        expected_version=1,
+    )
+    assert update.evidence.get().original_name == "材料.zip"
