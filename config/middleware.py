@@ -34,3 +34,37 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session that has been idle longer than SESSION_IDLE_SECONDS (2 hours).
+
+    The session's absolute lifetime is SESSION_COOKIE_AGE (12 hours from login). The time of
+    the last request is written at most once a minute, so that reading pages writes nothing.
+    """
+
+    WRITE_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.utils.translation import gettext as _
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get("last_seen")
+            if last is not None and now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                messages.info(
+                    request, _("You were logged out after two hours without activity. Please log in again.")
+                )
+            elif last is None or now - last > self.WRITE_EVERY:
+                request.session["last_seen"] = now
+        return self.get_response(request)

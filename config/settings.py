@@ -73,6 +73,7 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -173,7 +174,8 @@ LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rst
 # Security. Production defaults are strict; an intranet behind a TLS proxy sets
 # DJANGO_SECURE_PROXY_SSL_HEADER=1 so that Django knows the request came in over HTTPS.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute: a login lasts at most 12 hours
+SESSION_IDLE_SECONDS = 2 * 60 * 60  # idle: two hours without a request log the user out
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -83,3 +83,21 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client, db)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "<script>" not in response.content.decode()
+
+
+def test_two_idle_hours_log_the_user_out_and_say_why(staff_client):
+    import time
+
+    from django.urls import reverse
+
+    assert staff_client.get(reverse("tracker:items")).status_code == 200
+    session = staff_client.session
+    session["last_seen"] = int(time.time()) - 3600  # one hour: still in
+    session.save()
+    assert staff_client.get(reverse("tracker:items")).status_code == 200
+    session = staff_client.session
+    session["last_seen"] = int(time.time()) - 2 * 3600 - 5
+    session.save()
+    response = staff_client.get(reverse("tracker:items"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert "两小时" in response.content.decode()
