@@ -101,3 +101,35 @@ def test_two_idle_hours_log_the_user_out_and_say_why(staff_client):
     response = staff_client.get(reverse("tracker:items"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("login"))
     assert "两小时" in response.content.decode()
+
+
+def test_five_failed_logins_lock_that_user_on_that_address_only(db):
+    from django.test import Client
+
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="staff1")  # password correct-horse-battery
+    StaffFactory(username="staff2")
+    office = Client(REMOTE_ADDR="10.1.1.1")
+    for _ in range(5):
+        response = office.post("/accounts/login/", {"username": "staff1", "password": "wrong-password"})
+    assert response.status_code == 429 and "锁定15分钟" in response.content.decode()
+    # Now even the right password is refused for staff1 from this address ...
+    locked = office.post("/accounts/login/", {"username": "staff1", "password": "correct-horse-battery"})
+    assert locked.status_code == 429
+    # ... but a colleague behind the same NAT address still logs in,
+    colleague = Client(REMOTE_ADDR="10.1.1.1")
+    assert (
+        colleague.post(
+            "/accounts/login/", {"username": "staff2", "password": "correct-horse-battery"}
+        ).status_code
+        == 302
+    )
+    # and so does staff1 from another address.
+    elsewhere = Client(REMOTE_ADDR="10.2.2.2")
+    assert (
+        elsewhere.post(
+            "/accounts/login/", {"username": "staff1", "password": "correct-horse-battery"}
+        ).status_code
+        == 302
+    )
