@@ -118,11 +118,11 @@ def report_import(
     if dry_run:
         return ImportResult(parsed=parsed, report=existing, created=False, unit_names=names)
     with transaction.atomic():
-        report, kept = _write(parsed, text, sha, existing, source_url, lead_units or {})
+        report, kept = _write(parsed, text, sha, existing, source_url, lead_units or {}, user)
     return ImportResult(parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names)
 
 
-def _write(parsed, text, sha, existing, source_url, lead_units) -> tuple[AnnualReport, list[Item]]:
+def _write(parsed, text, sha, existing, source_url, lead_units, user=None) -> tuple[AnnualReport, list[Item]]:
     report = existing or AnnualReport(year=parsed.year)
     if existing is not None:
         existing = AnnualReport.objects.select_for_update().get(pk=existing.pk)
@@ -144,7 +144,10 @@ def _write(parsed, text, sha, existing, source_url, lead_units) -> tuple[AnnualR
     if existing is not None:
         # Replacing: items that have progress, or were carried over, stay; the rest go.
         imported = report.items.filter(carried_from__isnull=True)
-        kept = list(imported.filter(updates__isnull=False).distinct())
+        from tracker.models import ProgressUpdate
+
+        worked_on = ProgressUpdate.objects.exclude(kind="import").values("item_id")
+        kept = list(imported.filter(pk__in=worked_on))
         imported.exclude(pk__in=[i.pk for i in kept]).delete()
         report.sections.all().delete()
 
@@ -167,6 +170,14 @@ def _write(parsed, text, sha, existing, source_url, lead_units) -> tuple[AnnualR
             )
         )
     Item.objects.bulk_create(items)
+    # Each item's history opens with where it came from.
+    from tracker.choices import UpdateKind
+    from tracker.models import ProgressUpdate
+
+    note = _("Imported from %(title)s.") % {"title": report.title}
+    ProgressUpdate.objects.bulk_create(
+        [ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, note=note) for item in items]
+    )
     shortfalls = [item for item in items if item.kind == "shortfall"]
     Through = Item.addresses.through
     Through.objects.bulk_create(

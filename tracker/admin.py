@@ -2,8 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import F
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .choices import UpdateKind
 from .models import (
     Area,
     Evidence,
@@ -130,6 +133,21 @@ class ItemAdmin(admin.ModelAdmin):
     date_hierarchy = "due_on"
     readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [MetricInline, ProgressUpdateInline]
+
+    def save_related(self, request, form, formsets, change):
+        """An administrator's change leaves one entry in the item's history, like every other
+        path (the admin's own log keeps the details too)."""
+        super().save_related(request, form, formsets, change)
+        fields = [str(form.fields[name].label) for name in form.changed_data if name in form.fields]
+        if change and fields:
+            item = form.instance
+            Item.objects.filter(pk=item.pk).update(version=F("version") + 1)
+            ProgressUpdate.objects.create(
+                item=item,
+                author=request.user,
+                kind=UpdateKind.ASSIGNMENT,
+                note=gettext("Changed in the administration: %(fields)s") % {"fields": "、".join(fields)},
+            )
 
 
 @admin.register(Metric)

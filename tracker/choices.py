@@ -48,6 +48,7 @@ class UpdateKind(models.TextChoices):
     REVIEW = "review", _("Review decision")
     ASSIGNMENT = "assignment", _("Assignment")
     EXTENSION = "extension", _("Deadline extension")
+    IMPORT = "import", _("Imported")
 
 
 class ExtensionDecision(models.TextChoices):

@@ -158,3 +158,13 @@ def test_chosen_lead_units_override_the_suggestions():
     items = list(result.report.items.order_by("order"))
     assert items[0].lead_unit == market
     assert items[1].lead_unit is None
+
+
+def test_each_imported_item_opens_its_history_with_one_import_entry():
+    from tracker.models import ProgressUpdate
+
+    result = report_import(text=QINGSHI)
+    items = list(result.report.items.all())
+    entries = ProgressUpdate.objects.filter(item__in=items)
+    assert entries.count() == len(items) and {e.kind for e in entries} == {"import"}
+    assert all(e.note == f"Imported from {result.report.title}." or "导入" in e.note for e in entries)

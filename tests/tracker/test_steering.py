@@ -580,3 +580,24 @@ def test_reviewer_item_page_makes_at_most_twelve_queries(
     reviewer_client.get(item.get_absolute_url())  # the assignment choices are cached from here on
     with django_assert_max_num_queries(12):
         assert reviewer_client.get(item.get_absolute_url()).status_code == 200
+
+
+def test_an_admin_change_to_an_item_leaves_one_history_entry(superuser_client, item, other_unit):
+    url = reverse("admin:tracker_item_change", args=[item.pk])
+    form = superuser_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        {
+            "title": "管理员改过的标题",
+            "cooperating_units": [u.pk for u in item.cooperating_units.all()],
+            "metrics-TOTAL_FORMS": 0,
+            "metrics-INITIAL_FORMS": 0,
+            "updates-TOTAL_FORMS": 0,
+            "updates-INITIAL_FORMS": 0,
+        }
+    )
+    data.pop("addresses", None)
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entries = ProgressUpdate.objects.filter(item=item)
+    assert entries.count() == 1 and "标题" in entries.get().note
