@@ -45,7 +45,7 @@ def home(request):
     if sees_all and reports:
         years = [report.year for report in reports]
         chosen = request.GET.get("year", "")
-        year = int(chosen) if chosen.isdigit() and int(chosen) in years else years[0]
+        year = next((y for y in years if str(y) == chosen), years[0])
         board = dashboard(user=user, year=year, history=history)
         board["years"] = years
     return render(

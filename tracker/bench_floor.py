@@ -24,9 +24,12 @@ LIMIT %s OFFSET %s
 def item_floor(request):
     if not permissions.sees_all_items(request.user):  # it shows every unit's items
         raise PermissionDenied
-    year = int(request.GET.get("year", 0))
-    area = int(request.GET.get("area", 0) or 0)
-    page = max(1, int(request.GET.get("page", 1)))
+    try:
+        year = int(request.GET.get("year", 0))
+        area = int(request.GET.get("area", 0) or 0)
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return HttpResponse(status=400)
     with connection.cursor() as cursor:
         cursor.execute(SQL, [year, area, area, PAGE, (page - 1) * PAGE])
         rows = cursor.fetchall()
