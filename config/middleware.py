@@ -68,3 +68,28 @@ class IdleTimeoutMiddleware:
             elif last is None or now - last > self.WRITE_EVERY:
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+
+class RefusalLogMiddleware:
+    """Record each request refused to a logged-in person (403, 404) in tracker.AccessRefusal,
+    for the administrators (and reviewers) to read in the admin."""
+
+    LOGGED = (403, 404)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if response.status_code in self.LOGGED and user is not None and user.is_authenticated:
+            from tracker.models import AccessRefusal
+
+            AccessRefusal.objects.create(
+                user=user,
+                method=request.method[:10],
+                path=request.get_full_path()[:500],
+                status=response.status_code,
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        return response

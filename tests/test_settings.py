@@ -133,3 +133,26 @@ def test_five_failed_logins_lock_that_user_on_that_address_only(db):
         ).status_code
         == 302
     )
+
+
+def test_refused_requests_are_logged_for_the_admin(other_staff_client, item, superuser_client):
+    from tracker.models import AccessRefusal
+
+    assert other_staff_client.get(item.get_absolute_url()).status_code == 404
+    assert other_staff_client.get("/review/").status_code == 403
+    rows = list(AccessRefusal.objects.order_by("pk").values_list("user__username", "path", "status"))
+    assert rows == [("staff2", item.get_absolute_url(), 404), ("staff2", "/review/", 403)]
+    page = superuser_client.get("/admin/tracker/accessrefusal/").content.decode()
+    assert "/review/" in page
+
+
+def test_reviewers_may_read_the_access_logs(db):
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name="审核人").permissions.values_list("codename", flat=True))
+    assert {
+        "view_accessrefusal",
+        "view_accessattempt",
+        "view_accesslog",
+        "view_accessfailurelog",
+    } <= codenames

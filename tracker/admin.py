@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import UpdateKind
 from .models import (
+    AccessRefusal,
     Area,
     Evidence,
     ExtensionRequest,
@@ -242,6 +243,17 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["sent_on"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(AccessRefusal)
+class AccessRefusalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests refused to logged-in people; logins and failed logins are under Axes."""
+
+    list_display = ["created_at", "user", "method", "path", "status", "ip_address"]
+    list_filter = ["status", "method"]
+    search_fields = ["user__username", "path", "ip_address"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
 
 
 class UserMembershipInline(MembershipInline):

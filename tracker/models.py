@@ -508,3 +508,29 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.sent_on:%Y-%m-%d}"
+
+
+class AccessRefusal(models.Model):
+    """A request the ledger refused a logged-in person (403, or 404 for what is not theirs):
+    who, when, what. Logins and failed logins are kept by django-axes beside it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="access_refusals",
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("address"), max_length=500)
+    status = models.PositiveSmallIntegerField(_("answer"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("refused request")
+        verbose_name_plural = _("refused requests")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.path} → {self.status}"

@@ -29,7 +29,15 @@ def test_every_admin_changelist_answers_200_for_a_superuser(superuser_client):
 
 
 def test_every_admin_add_page_answers_200_unless_rows_are_written_by_the_app(superuser_client, rf):
-    read_only = {"progressupdate", "evidence", "review", "extensionrequest", "instruction", "reminderlog"}
+    read_only = {
+        "progressupdate",
+        "evidence",
+        "review",
+        "extensionrequest",
+        "instruction",
+        "reminderlog",
+        "accessrefusal",
+    }
     for model in registered_models():
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
