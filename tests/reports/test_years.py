@@ -243,3 +243,24 @@ def test_carried_measures_answer_the_carried_shortfall(year_2020, reviewer_clien
 def test_closed_years_leave_the_review_queue(closed_item, reviewer_client):
     page = reviewer_client.get(reverse("tracker:review")).content.decode()
     assert closed_item.title not in page
+
+
+def test_a_database_error_midway_through_a_rollover_writes_nothing(year_2020, reviewer_client, monkeypatch):
+    from django.db import DatabaseError
+
+    from tracker.models import ProgressUpdate
+
+    real_create = ProgressUpdate.objects.create
+    calls = {"n": 0}
+
+    def fail_on_third(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise DatabaseError("disk full")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(ProgressUpdate.objects, "create", fail_on_third)
+    with pytest.raises(DatabaseError):
+        year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
+    assert not AnnualReport.objects.filter(year=2021).exists()
+    assert not Item.objects.filter(year=2021).exists()
