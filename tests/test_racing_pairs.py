@@ -1,0 +1,156 @@
+"""200 racing edit pairs through gunicorn on PostgreSQL: for each item, two people who opened
+the same version save at the same moment; exactly one wins, the other is told the item
+changed (409), and nothing is lost or written twice."""
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import AnnualReportFactory, ItemFactory, StaffFactory, UnitFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+PAIRS = 200
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="racing saves through gunicorn need PostgreSQL"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def session_cookie(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["last_seen"] = int(time.time())
+    session.save()
+    return session.session_key
+
+
+def test_two_hundred_racing_pairs_one_wins_each_nothing_lost():
+    from tracker.models import Item, ProgressUpdate
+
+    unit = UnitFactory(name="县司法局")
+    people = [StaffFactory(units=[unit]) for _ in range(2)]
+    report = AnnualReportFactory(year=2020, state="active")
+    items = [ItemFactory(report=report, lead_unit=unit) for _ in range(PAIRS)]
+    cookies = [session_cookie(person) for person in people]
+
+    port = free_port()
+    settings_db = connection.settings_dict
+    url = f"postgres://{settings_db['USER']}@{settings_db['HOST'] or '127.0.0.1'}:{settings_db['PORT'] or 5432}/{settings_db['NAME']}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        {
+            "DATABASE_URL": url,
+            # The sessions made here are signed with this process's key: the server needs it.
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def opened(session_key, item_id):
+            """GET the item page as one person: (csrf cookie, token, version)."""
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(
+                "GET",
+                f"/items/{item_id}/",
+                headers={"Cookie": f"sessionid={session_key}", "Host": "127.0.0.1"},
+            )
+            response = conn.getresponse()
+            body = response.read().decode()
+            assert response.status == 200, (response.status, response.getheader("Location"), body[:300])
+            csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+            version = re.search(r'name="version" value="(\d+)"', body).group(1)
+            conn.close()
+            return csrf, token, version
+
+        outcomes = {}
+
+        def save(n, who, form, barrier):
+            csrf, token, version = form
+            body = urlencode(
+                {"csrfmiddlewaretoken": token, "note": f"第{who}人的进展", "status": "", "version": version}
+            )
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            barrier.wait()
+            conn.request(
+                "POST",
+                f"/items/{items[n].pk}/",
+                body=body,
+                headers={
+                    "Cookie": f"sessionid={cookies[who]}; csrftoken={csrf}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Host": "127.0.0.1",
+                    "Referer": f"http://127.0.0.1:{port}/items/{items[n].pk}/",
+                },
+            )
+            status = conn.getresponse().status
+            conn.close()
+            outcomes.setdefault(n, []).append(status)
+
+        for n, item in enumerate(items):
+            forms = [opened(cookies[who], item.pk) for who in (0, 1)]
+            barrier = threading.Barrier(2)
+            threads = [threading.Thread(target=save, args=(n, who, forms[who], barrier)) for who in (0, 1)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert all(sorted(statuses) == [302, 409] for statuses in outcomes.values()), outcomes
+    assert len(outcomes) == PAIRS
+    assert ProgressUpdate.objects.filter(item__in=items).count() == PAIRS
+    assert set(Item.objects.filter(pk__in=[i.pk for i in items]).values_list("version", flat=True)) == {2}
