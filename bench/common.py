@@ -99,13 +99,17 @@ def pct(values, q):
 
 
 @contextlib.contextmanager
-def gunicorn(port: int, database_url: str, extra_env: dict | None = None, workers: int = 2):
-    """gunicorn serving the project on 127.0.0.1:``port`` until the block ends (or SIGTERM)."""
+def gunicorn(
+    port: int, database_url: str, extra_env: dict | None = None, workers: int = 2, handle_sigterm: bool = True
+):
+    """gunicorn serving the project on 127.0.0.1:``port`` until the block ends (or SIGTERM,
+    when ``handle_sigterm``: a benchmark stopped from outside still stops its server)."""
     # A server left over from an earlier run would answer in place of this one.
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             sys.exit(f"port {port} is in use (a server left from an earlier run?); stop it or pass --port")
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
+    if handle_sigterm:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     env = {**os.environ, **ENV, "DATABASE_URL": database_url, **(extra_env or {})}
     server = subprocess.Popen(
         [

@@ -3,10 +3,8 @@ the same version save at the same moment; exactly one wins, the other is told th
 changed (409), and nothing is lost or written twice."""
 
 import http.client
-import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +18,10 @@ from django.db import connection
 from tests.factories import AnnualReportFactory, ItemFactory, StaffFactory, UnitFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import gunicorn  # noqa: E402  (bench/common.py: gunicorn on 127.0.0.1)
+
 PAIRS = 200
 
 pytestmark = [
@@ -59,43 +61,11 @@ def test_two_hundred_racing_pairs_one_wins_each_nothing_lost():
     cookies = [session_cookie(person) for person in people]
 
     port = free_port()
-    settings_db = connection.settings_dict
-    url = f"postgres://{settings_db['USER']}@{settings_db['HOST'] or '127.0.0.1'}:{settings_db['PORT'] or 5432}/{settings_db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        {
-            "DATABASE_URL": url,
-            # The sessions made here are signed with this process's key: the server needs it.
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # The sessions made here are signed with this process's key: the server needs the same.
+    extra = {"DJANGO_SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    with gunicorn(port, url, extra, handle_sigterm=False):
 
         def opened(session_key, item_id):
             """GET the item page as one person: (csrf cookie, token, version)."""
@@ -146,9 +116,6 @@ def test_two_hundred_racing_pairs_one_wins_each_nothing_lost():
                 thread.start()
             for thread in threads:
                 thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     assert all(sorted(statuses) == [302, 409] for statuses in outcomes.values()), outcomes
     assert len(outcomes) == PAIRS
