@@ -64,7 +64,12 @@ def test_two_hundred_racing_pairs_one_wins_each_nothing_lost():
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     # The sessions made here are signed with this process's key: the server needs the same.
-    extra = {"DJANGO_SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # Development mode: static files need no collectstatic manifest in a fresh checkout.
+    extra = {
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "1",
+    }
     with gunicorn(port, url, extra, handle_sigterm=False):
 
         def opened(session_key, item_id):
