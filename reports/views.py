@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tracker import permissions
 from tracker import selectors as tracker_selectors
@@ -32,6 +32,7 @@ from .services import (
 IMPORT_SESSION_KEY = "report_import_draft"
 
 
+@require_GET
 def home(request):
     """After login: the dashboard for reviewers and leaders, "my items" for unit staff, and
     the years with how many of the user's items stand in each status."""
@@ -62,6 +63,7 @@ def home(request):
     )
 
 
+@require_GET
 def report_list(request):
     """Every year's report, newest first."""
     return render(
@@ -75,6 +77,7 @@ def report_list(request):
     )
 
 
+@require_GET
 def report_detail(request, year: int):
     """The report's outline with its items, kinds, units and metrics, to check an import."""
     report = get_object_or_404(AnnualReport, year=year)
@@ -123,6 +126,7 @@ def _draft(request) -> dict:
     return draft
 
 
+@require_GET
 @reviewer_required
 def report_import_preview(request):
     """Step 2: the outline, kinds, metrics and suggested units; confirm or cancel."""
@@ -231,6 +235,7 @@ def report_close(request, year: int):
 EXPORT_FORMATS = ("xlsx", "csv", "docx")
 
 
+@require_GET
 def report_export(request, year: int, fmt: str):
     """The year's annual summary as a file: the XLSX ledger or the CSV of its items. Staff
     get their own units' rows; leaders and reviewers everything."""

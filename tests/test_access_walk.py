@@ -105,3 +105,56 @@ def test_every_route_answers_each_role_as_the_table_says(clients, objects):
                 assert response.status_code == want, (name, role, response.status_code)
             walked += 1
     assert walked == len(ACCESS) * len(ROLES)
+
+
+# The answer to an empty POST (a form with nothing filled in), per route and person.
+# 405: the route does not take POST. For people allowed to act, an empty form gives its errors
+# (200 / 400), or the action's redirect where every field may be empty.
+P = "login"
+POST_ACCESS = {
+    "home": [P, 405, 405, 405, 405, 405],
+    "tracker:healthz": [405] * 6,
+    "tracker:items": [P, 405, 405, 405, 405, 405],
+    "tracker:item": [P, 404, 200, 200, 403, 200],
+    "tracker:bulk_assign": [P, 403, 403, 403, 403, 302],
+    "tracker:item_review": [P, 404, 403, 403, 403, 400],
+    "tracker:item_extension": [P, 404, 400, 403, 403, 400],
+    "tracker:item_assign": [P, 404, 403, 403, 403, 302],
+    "tracker:item_instruction": [P, 404, 403, 403, 400, 403],
+    "tracker:item_follow": [P, 404, 403, 403, 302, 302],
+    "tracker:extension_decide": [P, 404, 403, 403, 403, 400],
+    "tracker:review": [P, 405, 405, 405, 405, 405],
+    "tracker:scoreboard": [P, 405, 405, 405, 405, 405],
+    "tracker:ratings": [P, 403, 403, 403, 403, 404],
+    "tracker:evidence": [P, 405, 405, 405, 405, 405],
+    "reports:list": [P, 405, 405, 405, 405, 405],
+    "reports:import": [P, 403, 403, 403, 403, 200],
+    "reports:import_preview": [P, 405, 405, 405, 405, 405],
+    "reports:import_confirm": [P, 403, 403, 403, 403, 404],
+    "reports:import_cancel": [P, 403, 403, 403, 403, 302],
+    "reports:detail": [P, 405, 405, 405, 405, 405],
+    "reports:rollover": [P, 403, 403, 403, 403, 302],
+    "reports:close": [P, 403, 403, 403, 403, 302],
+    "reports:export": [P, 405, 405, 405, 405, 405],
+    "login": [200, 302, 302, 302, 302, 302],
+    "logout": [P] * 6,
+    "password_change": [P, 200, 200, 200, 200, 200],
+    "password_change_done": [P, 405, 405, 405, 405, 405],
+    "set_language": [302] * 6,
+}
+
+
+def test_every_route_has_a_post_entry():
+    assert sorted(POST_ACCESS) == sorted(name for name, _route in project_routes())
+
+
+@pytest.mark.parametrize("name", sorted(POST_ACCESS))
+def test_every_route_answers_a_post_from_each_role_as_the_table_says(clients, objects, name):
+    AnnualReportFactory(year=2020)
+    path = ACCESS[name][0].format(**objects)
+    for role, want in zip(ROLES, POST_ACCESS[name], strict=True):
+        response = clients[role].post(path, {})
+        if want == P:
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), (name, role)
+        else:
+            assert response.status_code == want, (name, role, response.status_code)

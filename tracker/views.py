@@ -445,6 +445,7 @@ def item_follow_view(request, pk: int):
     return redirect(item)
 
 
+@require_GET
 @reviewer_required
 def review_queue(request):
     """Submitted items waiting for a decision, oldest first, and pending extension requests."""
@@ -467,6 +468,7 @@ def review_queue(request):
     )
 
 
+@require_GET
 def evidence_download(request, pk: int):
     """Serve an evidence file to those who may see its item; always as a download."""
     try:
@@ -507,6 +509,7 @@ def _years():
     return list(Report.objects.order_by("-year").values_list("year", "pk", "state"))
 
 
+@require_GET
 def scoreboard(request):
     """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
     ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""
