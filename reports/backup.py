@@ -2,8 +2,10 @@
 
 The archive (a zip) holds ``data.json`` (Django's dumpdata of the ledger, users and groups,
 with natural keys, so that it loads into any empty installation on SQLite or PostgreSQL),
-``media/…`` (every evidence file under its stored name) and ``manifest.json`` (row counts per
-model, the sha256 of data.json and of every file). Restore refuses a non-empty installation,
+``media/…`` (every evidence file under its stored name), on PostgreSQL also
+``database.pgdump`` (pg_dump -Fc of the whole database), and ``manifest.json`` (row counts
+per model, the sha256 of data.json, of the dump and of every file). ``restore`` loads the
+portable data.json; the dump is there for a like-for-like PostgreSQL restore. Restore refuses a non-empty installation,
 checks every sha256 first, and loads the data in one transaction.
 """
 
@@ -12,6 +14,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
+import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
@@ -59,6 +64,31 @@ def counts() -> dict[str, int]:
     return {label: apps.get_model(label).objects.count() for label in COUNTED}
 
 
+def _pg_dump() -> bytes | None:
+    """``pg_dump -Fc`` of the database when it is PostgreSQL and pg_dump is installed."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or shutil.which("pg_dump") is None:
+        return None
+    db = connection.settings_dict
+    env = {"PGPASSWORD": db.get("PASSWORD") or ""}
+    command = [
+        "pg_dump",
+        "-Fc",
+        "--no-owner",
+        "-h",
+        db.get("HOST") or "127.0.0.1",
+        "-p",
+        str(db.get("PORT") or 5432),
+    ]
+    if db.get("USER"):
+        command += ["-U", db["USER"]]
+    result = subprocess.run([*command, db["NAME"]], capture_output=True, env={**os.environ, **env})
+    if result.returncode != 0:
+        raise BackupError(f"pg_dump failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
+
+
 def backup_write(path: Path) -> dict:
     """Write the archive to ``path``; returns its manifest."""
     out = io.StringIO()
@@ -81,6 +111,12 @@ def backup_write(path: Path) -> dict:
             "data_sha256": _sha256(data),
             "files": files,
         }
+        dump = _pg_dump()
+        if dump is not None:
+            # PostgreSQL's own copy of the whole database beside the portable data.json:
+            # `pg_restore -d NEWDB database.pgdump` restores it on the same major version.
+            archive.writestr("database.pgdump", dump)
+            manifest["pgdump_sha256"] = _sha256(dump)
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
 

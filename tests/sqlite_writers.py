@@ -1,4 +1,5 @@
-"""Eight threads write progress at once into a SQLite file; prints what happened as JSON.
+"""Eight people save progress at once, through the whole request stack (middleware, views,
+services), into a SQLite file; prints what happened as JSON.
 
 Run by tests/test_settings.py in a subprocess with DJANGO_VAR_DIR set to a temporary folder,
 so that it uses the production SQLite settings (WAL, busy timeout, immediate transactions)
@@ -32,7 +33,6 @@ def main():
     from reports.models import AnnualReport
     from tracker import roles
     from tracker.models import Item, Membership, ProgressUpdate, Unit
-    from tracker.services import item_add_progress
 
     report = AnnualReport.objects.create(year=2020, title="并发写入测试")
     unit = Unit.objects.create(name="县司法局")
@@ -41,16 +41,22 @@ def main():
     Membership.objects.create(user=user, unit=unit)
     items = [Item.objects.create(report=report, title=f"事项{n}", lead_unit=unit) for n in range(WRITERS)]
     connection.close()
-    errors, barrier = [], threading.Barrier(WRITERS)
+    errors, statuses, barrier = [], [], threading.Barrier(WRITERS)
 
     def write(item_id):
         from django.db import connection as own
+        from django.test import Client
 
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
         try:
             barrier.wait()
             for n in range(ROUNDS):
-                item = Item.objects.select_related("report").get(pk=item_id)
-                item_add_progress(item=item, user=user, note=f"第{n}次", expected_version=item.version)
+                version = Item.objects.values_list("version", flat=True).get(pk=item_id)
+                response = client.post(
+                    f"/items/{item_id}/", {"note": f"第{n}次", "status": "", "version": version}
+                )
+                statuses.append(response.status_code)
         except OperationalError as error:
             errors.append(str(error))
         finally:
@@ -62,7 +68,17 @@ def main():
     for thread in threads:
         thread.join()
     mode = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
-    print(json.dumps({"errors": errors, "updates": ProgressUpdate.objects.count(), "journal_mode": mode}))
+    answers = {str(code): statuses.count(code) for code in sorted(set(statuses))}
+    print(
+        json.dumps(
+            {
+                "errors": errors,
+                "answers": answers,
+                "updates": ProgressUpdate.objects.count(),
+                "journal_mode": mode,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

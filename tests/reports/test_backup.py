@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from reports.backup import counts
 from reports.models import AnnualReport
@@ -72,6 +73,8 @@ def test_backup_then_restore_into_an_empty_installation_gives_the_same_ledger(le
     with zipfile.ZipFile(tmp_path / "ledger.zip") as archive:
         names = set(archive.namelist())
     assert {"data.json", "manifest.json"} <= names and sum(n.startswith("media/") for n in names) == 2
+    # On PostgreSQL the archive also carries pg_dump's own copy of the database.
+    assert ("database.pgdump" in names) == (connection.vendor == "postgresql")
 
     # An empty installation: migrated, no ledger, no files.
     for name in files_before:
