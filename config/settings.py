@@ -94,6 +94,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Keep every failed login (who, when, from where) for the admin, not only the lockout counter.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the county's gateway, set DJANGO_AXES_PROXY_COUNT to the number of proxies so that
 # the client's own address (X-Forwarded-For) is the one counted.

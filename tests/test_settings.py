@@ -134,6 +134,11 @@ def test_five_failed_logins_lock_that_user_on_that_address_only(db):
         ).status_code
         == 302
     )
+    # Logins and failed logins are kept for the admin (django-axes' logs).
+    from axes.models import AccessFailureLog, AccessLog
+
+    assert AccessFailureLog.objects.filter(username="staff1", ip_address="10.1.1.1").count() >= 5
+    assert set(AccessLog.objects.values_list("username", flat=True)) >= {"staff1", "staff2"}
 
 
 def test_refused_requests_are_logged_for_the_admin(other_staff_client, item, superuser_client):
