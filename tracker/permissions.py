@@ -44,7 +44,19 @@ def unit_ids(user) -> frozenset[int]:
 
 
 def role_of(user: AbstractBaseUser) -> str | None:
-    """The user's role in the ledger: reviewer, leader, staff, or None."""
+    """The user's role in the ledger: reviewer, leader, staff, or None (kept on the user
+    object for the request, like the groups and units it is made of)."""
+    try:
+        return user._ledger_role
+    except AttributeError:
+        pass
+    role = _role_of(user)
+    if user.is_authenticated:
+        user._ledger_role = role
+    return role
+
+
+def _role_of(user) -> str | None:
     if not user.is_authenticated:
         return None
     names = _group_names(user)

@@ -75,9 +75,11 @@ class ItemListView(SingleTableMixin, FilterView):
     def own_units_only(self) -> bool:
         return self.request.GET.get("scope") != "all" and not permissions.sees_all_items(self.request.user)
 
+    STATUSES = frozenset(ItemStatus.values)
+
     def status(self) -> str | None:
         status = self.request.GET.get("status")
-        return status if status in ItemStatus.values else None
+        return status if status in self.STATUSES else None
 
     def get_queryset(self):
         return selectors.items_for_list(self.request.user, own_units_only=self.own_units_only())

@@ -39,52 +39,57 @@ def sort_header(context, label, key, current, css=""):
 
 @register.simple_tag
 def item_rows(table):
-    """The item list's rows, drawn in Python: the page's most repeated markup, about five
-    times faster than the same cells through the template engine. Keep the cells in the
-    order of ``ItemTable.Meta.fields``."""
-    from django.utils.dateformat import format as date_format
+    """The item list's rows, drawn in Python: the page's most repeated markup, several times
+    faster than the same cells through the template engine (or through format_html, whose
+    lazy-aware escaping costs more than the cell itself). Every value is escaped here with
+    ``html.escape``. Keep the cells in the order of ``ItemTable.Meta.fields``."""
+    from html import escape
+
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext
 
-    overdue = format_html('<span class="badge text-bg-danger">{}</span>', gettext("Overdue"))
-    select_label = gettext("Select")
+    from tracker.models import Item
+    from tracker.workflow import STATUS_COLOURS
+
+    overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
+    select_label = escape(gettext("Select"))
+    kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
+    url_of = _item_url_maker()
+    timezone_now = timezone.get_current_timezone()
     rows = []
     for row in table.paginated_rows:
         item = row.record
         cells = []
         if table.bulk:
             cells.append(
-                format_html(
-                    '<td class="d-print-none"><input class="form-check-input" type="checkbox" name="items" '
-                    'value="{}" form="bulk-assign" aria-label="{} {}"></td>',
-                    item.pk,
-                    select_label,
-                    item.title,
-                )
+                f'<td class="d-print-none"><input class="form-check-input" type="checkbox" name="items" '
+                f'value="{item.pk}" form="bulk-assign" aria-label="{select_label} {escape(item.title)}"></td>'
             )
         person = item.assignee
         cooperating = "、".join(unit.short_name or unit.name for unit in item.cooperating_units.all())
+        updated = item.updated_at.astimezone(timezone_now)
         cells.append(
-            format_html(
-                '<td class="text-nowrap">{}</td><td>{}</td><td class="text-nowrap">{}</td>'
-                '<td class="item-title"><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
-                '<td class="text-nowrap">{}</td>'
-                '<td class="text-nowrap"><span class="badge text-bg-{}">{}</span></td>'
-                '<td class="text-nowrap">{}</td><td class="text-nowrap">{}</td>',
-                item.year,
-                item.area.name if item.area else "",
-                item.get_kind_display(),
-                item.get_absolute_url(),
-                item.title,
-                item.lead_unit.name if item.lead_unit else "—",
-                cooperating or "—",
-                (person.get_full_name() or person.get_username()) if person else "—",
-                date_format(item.due_on, "Y-m-d") if item.due_on else "—",
-                item.status_colour,
-                item.status_label,
-                overdue if item.is_overdue else "",
-                date_format(timezone.localtime(item.updated_at), "Y-m-d H:i"),
-            )
+            f'<td class="text-nowrap">{item.year}</td>'
+            f"<td>{escape(item.area.name) if item.area else ''}</td>"
+            f'<td class="text-nowrap">{kinds.get(item.kind, escape(item.kind))}</td>'
+            f'<td class="item-title"><a href="{url_of(item.pk)}">{escape(item.title)}</a></td>'
+            f"<td>{escape(item.lead_unit.name) if item.lead_unit else '—'}</td>"
+            f"<td>{escape(cooperating) or '—'}</td>"
+            f"<td>{escape(person.get_full_name() or person.get_username()) if person else '—'}</td>"
+            f'<td class="text-nowrap">{item.due_on.isoformat() if item.due_on else "—"}</td>'
+            f'<td class="text-nowrap"><span class="badge text-bg-{STATUS_COLOURS.get(item.status, "secondary")}">'
+            f"{escape(item.status_label)}</span></td>"
+            f'<td class="text-nowrap">{overdue if item.is_overdue else ""}</td>'
+            f'<td class="text-nowrap">{updated:%Y-%m-%d %H:%M}</td>'
         )
-        rows.append(format_html("<tr>{}</tr>", mark_safe("".join(cells))))
+        rows.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(rows))
+
+
+def _item_url_maker():
+    """``pk -> /items/<pk>/`` with one reverse() for the whole table (same URL as
+    Item.get_absolute_url, including any script prefix)."""
+    from django.urls import reverse
+
+    head, _, tail = reverse("tracker:item", args=[987654321]).partition("987654321")
+    return lambda pk: f"{head}{pk}{tail}"
