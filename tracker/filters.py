@@ -1,11 +1,12 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ItemKind
-from .models import Area, Item, Unit
+from .forms import assignment_choices
+from .models import Area, Item
+from .search import search_items
 from .selectors import overdue_q
 from .widgets import FastSelect
 
@@ -59,6 +60,8 @@ class ItemFilter(django_filters.FilterSet):
         ]
 
     ALL_YEARS = "all"
+    # See tracker.search and ItemListView.page_rows.
+    use_search_index = True
 
     def __init__(self, data=None, *args, **kwargs):
         reports = Item._meta.get_field("report").related_model.objects.order_by("-year")
@@ -70,19 +73,17 @@ class ItemFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         everything = ("", _("All"))
         self.filters["year"].extra["choices"] = [(self.ALL_YEARS, _("All years")), *((y, y) for y in years)]
-        # One query for both unit lists.
-        units = [everything, *Unit.objects.filter(active=True).values_list("pk", "name")]
+        # Units and people from the assignment choices (cached a minute per process, cleared
+        # when units, memberships or users change: tracker.forms.assignment_choices).
+        unit_choices, people = assignment_choices()
+        units = [everything, *unit_choices]
         self.filters["lead_unit"].extra["choices"] = units
         self.filters["cooperating_unit"].extra["choices"] = units
         # Areas and people as plain (id, label) lists, read only when the form is drawn
-        # (exports build the filterset too): no model instances for the selects.
-        people = self.filters["assignee"].queryset.values_list("pk", "first_name", "last_name", "username")
+        # (exports build the filterset too), once: no model instances for the selects.
         plain_choices = {
-            "area": lambda: [everything, *Area.objects.values_list("pk", "name")],
-            "assignee": lambda: [
-                everything,
-                *((pk, f"{first} {last}".strip() or username) for pk, first, last, username in people),
-            ],
+            "area": _once(lambda: [everything, *Area.objects.values_list("pk", "name")]),
+            "assignee": lambda: [everything, *people],
         }
         for name, field in self.form.fields.items():
             if name in plain_choices:
@@ -99,12 +100,9 @@ class ItemFilter(django_filters.FilterSet):
         return queryset if value == self.ALL_YEARS else queryset.filter(year=int(value))
 
     def filter_q(self, queryset, name, value):
-        # Plain LIKE, not ILIKE: Chinese has no case, and a case-folding scan is 2-3x slower
-        # on PostgreSQL. (Latin words must then match their case.)
+        # Substring match over title and source text; tracker.search says how it stays fast.
         value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__contains=value) | Q(text__contains=value))
+        return search_items(queryset, value, use_index=self.use_search_index) if value else queryset
 
     def filter_cooperating(self, queryset, name, unit_id):
         through = Item.cooperating_units.through.objects.filter(unit_id=unit_id).values("item_id")
@@ -116,3 +114,15 @@ class ItemFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(overdue_q())
         return queryset
+
+
+def _once(build):
+    """``build`` called at most once: a select's choices are read more than once per page."""
+    result = []
+
+    def choices():
+        if not result:
+            result.append(build())
+        return result[0]
+
+    return choices
