@@ -137,6 +137,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DJANGO_PG_SERVER_SIDE_BINDING", True
+):
+    # Parameters bound by the server, so that one page's queries have the same text whatever
+    # the ids: psycopg prepares a query from its fifth run on a connection, and PostgreSQL
+    # then skips planning it (planning was most of the item page's database time).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
