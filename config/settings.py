@@ -121,6 +121,8 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
+# Plain inputs and text areas drawn in Python (same HTML as Django's widget templates).
+FORM_RENDERER = "tracker.widgets.FastFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
