@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tracker import selectors as tracker_selectors
-from tracker.scoreboard import Figures, figures_by_year, year_figures
+from tracker.scoreboard import Figures, figures_by_area, figures_by_year, year_figures
 
 
 @dataclass
@@ -100,5 +100,5 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
 def area_completion_bars(*, report, user) -> list[Bar]:
     """Completion by area of one year's items that ``user`` may see (the year page). Three
     queries."""
-    figures = year_figures(year=report.year, items=tracker_selectors.items_visible_to(user))
-    return _completion_bars(figures.by_area, year=report.year, param="area")
+    by_area = figures_by_area(year=report.year, items=tracker_selectors.items_visible_to(user))
+    return _completion_bars(by_area, year=report.year, param="area")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from tracker import permissions
 from tracker.choices import ItemStatus
@@ -62,43 +63,121 @@ def last_year_values(report: AnnualReport):
     return lookup
 
 
+# A county's report holds tens of items, and the year page shows every one in its place. A
+# year with more (a province's ledger, synthetic benchmark data) shows the first
+# OUTLINE_PER_SECTION of each section and links to the item list for the rest.
+OUTLINE_ALL_UP_TO = 300
+OUTLINE_PER_SECTION = 10
+
+
 def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     """The report's sections in outline order, each with ``.item_list`` (those ``user`` may see,
-    with ``.metric_list``) and ``.metric_list`` (quantities in the section's own text).
+    with ``.metric_list``, each metric with ``.last_value``), ``.item_count`` (all of them,
+    shown or not) and ``.metric_list`` (quantities in the section's own text).
 
-    A fixed number of queries whatever the size of the report.
+    Six queries whatever the size of the report: sections, counts by section, the items
+    shown, their cooperating units, and every metric the page needs (the sections', the
+    items', last year's) in one.
     """
     sections = list(report.sections.select_related("area").order_by("order", "pk"))
-    items = (
+    # Which items to show, over narrow rows (item_report_section_idx alone): each item's rank
+    # and count in its section and the year's count, by window functions; past
+    # OUTLINE_ALL_UP_TO only the first few of each section. Then those items, whole.
+    in_section = {"partition_by": F("section_id")}
+    ranked = (
         items_visible_to(user)
         .filter(report=report)
+        .annotate(
+            rank=Window(RowNumber(), order_by=(F("order").asc(), F("pk").asc()), **in_section),
+            section_count=Window(Count("*"), **in_section),
+            year_count=Window(Count("*")),
+        )
+        .filter(Q(rank__lte=OUTLINE_PER_SECTION) | Q(year_count__lte=OUTLINE_ALL_UP_TO))
+        .order_by()  # the model's ordering would join the report and sort every row
+    )
+    counts, shown_ids, year_count = {}, [], 0
+    for pk, section_id, section_count, of_year in ranked.values_list(
+        "pk", "section_id", "section_count", "year_count"
+    ):
+        counts[section_id] = section_count
+        shown_ids.append(pk)
+        year_count = of_year
+    items = list(
+        Item.objects.filter(pk__in=shown_ids)
         .select_related("lead_unit", "area")
-        .prefetch_related("cooperating_units", Prefetch("metrics", to_attr="metric_list"))
+        .prefetch_related("cooperating_units")
         .order_by("order", "pk")
     )
+    metrics = _outline_metrics(report, items, sections, small=year_count <= OUTLINE_ALL_UP_TO)
     by_section: dict[int | None, list] = defaultdict(list)
-    last_value = last_year_values(report)
     for item in items:
+        item.metric_list = metrics.of_item.get(item.pk, [])
         by_section[item.section_id].append(item)
         for metric in item.metric_list:
-            metric.last_value = last_value(metric.label, metric.unit, item.carried_from_id)
-    section_metrics: dict[int, list[Metric]] = defaultdict(list)
-    for metric in Metric.objects.filter(section__report=report).order_by("order", "pk"):
-        section_metrics[metric.section_id].append(metric)
+            metric.last_value = metrics.last_value(metric.label, metric.unit, item.carried_from_id)
     parents = {section.parent_id for section in sections}
     for section in sections:
         section.item_list = by_section.get(section.pk, [])
-        section.metric_list = section_metrics.get(section.pk, [])
+        section.item_count = counts.get(section.pk, 0)
+        section.metric_list = metrics.of_section.get(section.pk, [])
         # A leaf whose whole text is an item: the page shows the item in its place.
-        section.is_item = bool(section.item_list) and section.pk not in parents
-    orphans = by_section.get(None)
-    if orphans:
+        section.is_item = (
+            bool(section.item_list)
+            and section.item_count == len(section.item_list)
+            and section.pk not in parents
+        )
+    if counts.get(None):
         # Items without a section (kept on replace, or carried over) are listed at the end.
         sections.append(Section(report=report, level=1, heading="", kind="other", order=len(sections)))
-        sections[-1].item_list = orphans
+        sections[-1].item_list = by_section.get(None, [])
+        sections[-1].item_count = counts[None]
         sections[-1].metric_list = []
         sections[-1].is_item = False
     return sections
+
+
+@dataclass
+class _OutlineMetrics:
+    of_item: dict
+    of_section: dict
+    last_value: object  # (label, unit, carried_from_id) -> value or None
+
+
+def _outline_metrics(report: AnnualReport, items: list, sections: list, *, small: bool) -> _OutlineMetrics:
+    """The metrics of ``sections`` (the report's) and of ``items``, and last year's to compare
+    with: the carried item's figure in the same unit, else (in a county-size year, ``small``)
+    last year's figure with the same label and unit. In a province-size year a label such as
+    培训次数 recurs thousands of times, so only the carried item's figure means anything. One
+    query."""
+    shown = {item.pk for item in items}
+    carried_ids = [item.carried_from_id for item in items if item.carried_from_id]
+    # Plain id lists, no joins: each part of the condition reads its own index.
+    wanted = Q(section_id__in=[section.pk for section in sections]) | Q(item_id__in=shown)
+    if report.previous_id:
+        wanted |= Q(item_id__in=carried_ids)
+        if small:
+            wanted |= Q(item_id__in=Item.objects.filter(report_id=report.previous_id).values("pk"))
+    of_item, of_section = defaultdict(list), defaultdict(list)
+    previous: dict[tuple, object] = {}
+    carried: dict[tuple, object] = {}
+    last_year = []
+    for metric in Metric.objects.filter(wanted).order_by("order", "pk"):
+        if metric.section_id is not None:
+            of_section[metric.section_id].append(metric)
+        elif metric.item_id in shown:
+            of_item[metric.item_id].append(metric)
+        else:
+            last_year.append(metric)
+    # Last year's figures are laid down newest first, so that for a label the oldest stays.
+    for metric in sorted(last_year, key=lambda metric: -metric.pk):
+        previous[(metric.label, metric.unit)] = metric.value
+        carried[(metric.item_id, metric.unit)] = metric.value
+
+    def last_value(label: str, unit: str, carried_from_id: int | None):
+        value = carried.get((carried_from_id, unit)) if carried_from_id else None
+        return previous.get((label, unit)) if value is None else value
+
+    return _OutlineMetrics(of_item=dict(of_item), of_section=dict(of_section), last_value=last_value)
 
 
 @dataclass
@@ -185,18 +264,28 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
     )
 
 
-def last_year_shortfalls(*, report: AnnualReport, user) -> list:
+LAST_YEAR_SHOWN = 50
+
+
+def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None) -> list:
     """上年度问题整改情况: each of the previous year's shortfalls (that ``user`` may see) with
-    its measures, and where each stands now (itself, or the item it was carried into).
+    its measures, and where each stands now (itself, or the item it was carried into); the
+    first ``limit`` of them when given.
 
     Three queries whatever the number of shortfalls.
     """
     if report.previous_id is None:
         return []
+    # By year (the same rows as the previous report's): item_year_order_idx then serves the
+    # order, and the first ``limit`` come without reading the rest.
+    previous_year = AnnualReport.objects.filter(pk=report.previous_id).values("year")
+    shortfalls = items_visible_to(user).filter(year=Subquery(previous_year), kind="shortfall")
+    if limit is not None:
+        shortfalls = shortfalls.filter(
+            pk__in=shortfalls.order_by("order", "pk").values_list("pk", flat=True)[:limit]
+        )
     return list(
-        items_visible_to(user)
-        .filter(report_id=report.previous_id, kind="shortfall")
-        .select_related("lead_unit", "carried_to")
+        shortfalls.select_related("lead_unit", "carried_to")
         .prefetch_related(
             Prefetch(
                 "measures",

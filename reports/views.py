@@ -80,7 +80,10 @@ def report_list(request):
 @require_GET
 def report_detail(request, year: int):
     """The report's outline with its items, kinds, units and metrics, to check an import."""
-    report = get_object_or_404(AnnualReport, year=year)
+    report = get_object_or_404(
+        AnnualReport.objects.select_related("previous").defer("source_text", "previous__source_text"),
+        year=year,
+    )
     return render(
         request,
         "reports/report_detail.html",
@@ -88,7 +91,10 @@ def report_detail(request, year: int):
             "report": report,
             "rows": selectors.report_outline_rows(report=report, user=request.user),
             "can_manage": permissions.can_manage_years(request.user),
-            "last_year": selectors.last_year_shortfalls(report=report, user=request.user),
+            "last_year": selectors.last_year_shortfalls(
+                report=report, user=request.user, limit=selectors.LAST_YEAR_SHOWN + 1
+            ),
+            "last_year_shown": selectors.LAST_YEAR_SHOWN,
             "area_bars": area_completion_bars(report=report, user=request.user),
         },
     )

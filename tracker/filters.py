@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,8 @@ class ItemFilter(django_filters.FilterSet):
     )
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
+    # From the year page's "see all" links: one section of the report's outline.
+    section = django_filters.NumberFilter(field_name="section_id", widget=forms.HiddenInput)
     overdue = django_filters.ChoiceFilter(
         choices=[("yes", _("Overdue only")), ("no", _("Not overdue"))],
         method="filter_overdue",
@@ -57,6 +60,7 @@ class ItemFilter(django_filters.FilterSet):
             "due_after",
             "due_before",
             "overdue",
+            "section",
         ]
 
     ALL_YEARS = "all"

@@ -192,6 +192,8 @@ class Item(models.Model):
             models.Index(fields=["lead_unit", "status"], name="item_lead_status_idx"),
             models.Index(fields=["status", "due_on"], name="item_status_due_idx"),
             models.Index(fields=["due_on"], name="item_due_idx"),
+            # The year page: counts by section, and the first items of each section in order.
+            models.Index(fields=["report", "section", "order", "id"], name="item_report_section_idx"),
             # Dashboard and scoreboard figures: PostgreSQL counts a year from this index alone.
             models.Index(
                 fields=["year", "area", "lead_unit"],

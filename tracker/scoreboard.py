@@ -185,6 +185,26 @@ def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigure
     return YearFigures(year=year, figures=totals, by_area=by_area, by_unit=by_unit)
 
 
+def figures_by_area(*, year: int, items=None, on: date | None = None) -> list[tuple[Area | None, Figures]]:
+    """One year's figures by area, in the areas' order (no area last). One query."""
+    on = on or today()
+    items = Item.objects.all() if items is None else items
+    fields = ("area_id", "area__code", "area__name", "area__framework", "area__order")
+    rows = items.filter(year=year).order_by().values(*fields).annotate(**_counts(on))
+    pairs = [
+        (
+            Area(pk=row["area_id"], code=row["area__code"], name=row["area__name"], framework=row["area__framework"],
+                 order=row["area__order"]) if row["area_id"] is not None else None,
+            Figures.from_row(row),
+        )
+        for row in rows
+    ]  # fmt: skip
+    pairs.sort(
+        key=lambda pair: (pair[0] is None, *((pair[0].framework, pair[0].order) if pair[0] else ("", 0)))
+    )
+    return pairs
+
+
 def figures_by_year(*, on: date | None = None) -> dict[int, Figures]:
     """The same totals for every year, for comparing with earlier years. One query."""
     on = on or today()

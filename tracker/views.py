@@ -116,6 +116,19 @@ class ItemListView(SingleTableMixin, FilterView):
         matching = self.get_table_data().order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
         return min(len(matching), SEARCH_COUNT_CAP)
 
+    def section_filter(self):
+        """The report section the list is narrowed to (from the year page), with ``.label``."""
+        section_id = self.filterset.form.cleaned_data.get("section") if self.filterset.is_valid() else None
+        if section_id is None:
+            return None
+        Section = Item._meta.get_field("section").related_model
+        section = Section.objects.select_related("report", "parent").filter(pk=section_id).first()
+        if section is not None:
+            parent = section.parent
+            section.label = f"{parent.number}{parent.heading} › " if parent else ""
+            section.label += f"{section.number}{section.heading}"
+        return section
+
     def page_rows(self):
         """The rows the table pages through. A search matching more than SEARCH_COUNT_CAP rows
         is a common word: walking the list's sort index finds a page of it at once, and the
@@ -169,6 +182,7 @@ class ItemListView(SingleTableMixin, FilterView):
         context["can_widen"] = not permissions.sees_all_items(self.request.user)
         context["total"] = context["table"].paginator.count
         context["filter_active"] = any(self.request.GET.get(name) for name in self.filterset.filters)
+        context["section_filter"] = self.section_filter()
         if permissions.can_assign(self.request.user):
             context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none())
         return context

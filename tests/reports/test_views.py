@@ -182,6 +182,44 @@ def test_report_page_query_count_does_not_grow_with_items(reviewer_client, djang
         assert reviewer_client.get("/reports/2022/").status_code == 200
 
 
+def test_a_big_year_shows_the_first_items_of_each_section_and_links_to_the_rest(
+    reviewer_client, monkeypatch, django_assert_max_num_queries
+):
+    import reports.selectors
+
+    monkeypatch.setattr(reports.selectors, "OUTLINE_ALL_UP_TO", 4)
+    monkeypatch.setattr(reports.selectors, "OUTLINE_PER_SECTION", 2)
+    report = report_import(text=QINGSHI).report
+    section = report.sections.filter(level=2).first()
+    for n in range(5):
+        ItemFactory(report=report, section=section, order=100 + n, title=f"省级台账事项{n}")
+    with django_assert_max_num_queries(12):
+        content = reviewer_client.get("/reports/2022/").content.decode()
+    assert "省级台账事项0" in content and "省级台账事项1" in content and "省级台账事项2" not in content
+    total = report.items.filter(section=section).count()
+    link = f"/items/?year=2022&amp;section={section.pk}"
+    assert link in content and f"此处共{total}项，显示前2项" in content
+    listed = reviewer_client.get("/items/", {"year": 2022, "section": section.pk})
+    assert listed.context["total"] == total
+    page = listed.content.decode()
+    assert "省级台账事项4" in page and "只看2022年报告中的：" in page and section.heading[:6] in page
+
+
+def test_last_years_shortfalls_beyond_the_first_fifty_are_a_link(reviewer_client, monkeypatch):
+    import reports.selectors
+
+    monkeypatch.setattr(reports.selectors, "LAST_YEAR_SHOWN", 2)
+    last = report_import(text=QINGSHI).report
+    for n in range(3):
+        ItemFactory(report=last, kind="shortfall", order=200 + n, title=f"去年问题{n}")
+    this = AnnualReport.objects.create(year=2023, title="2023年报告", previous=last)
+    content = reviewer_client.get(f"/reports/{this.year}/").content.decode()
+    first_two = Item.objects.filter(report=last, kind="shortfall").order_by("order", "pk")[:2]
+    assert all(item.title in content for item in first_two)
+    assert "去年问题2" not in content
+    assert "/items/?year=2022&amp;kind=shortfall" in content
+
+
 def test_report_list_links_each_year(leader_client):
     report_import(text=QINGSHI)
     content = leader_client.get("/reports/").content.decode()
