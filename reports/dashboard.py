@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tracker import selectors as tracker_selectors
+from tracker.freshness import cached
 from tracker.scoreboard import Figures, figures_by_area, figures_by_year, year_figures
 
 
@@ -76,9 +77,9 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
 
     ``history`` is ``figures_by_year()`` when the caller has it already.
     """
-    figures = year_figures(year=year)
+    figures = cached("year_figures", year, build=lambda: year_figures(year=year))
     if history is None:
-        history = figures_by_year()
+        history = cached("figures_by_year", build=figures_by_year)
     return {
         "year": year,
         "figures": figures.figures,

@@ -11,6 +11,7 @@ from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
+from tracker.freshness import cached
 from tracker.models import Unit
 from tracker.scoreboard import figures_by_year
 
@@ -40,7 +41,7 @@ def home(request):
     sees_all = permissions.sees_all_items(user)
     board, by_year = None, None
     if sees_all:
-        history = figures_by_year()
+        history = cached("figures_by_year", build=figures_by_year)
         by_year = {year: figures.by_status() for year, figures in history.items()}
     reports = selectors.reports_with_status_counts(user, by_year=by_year)
     if sees_all and reports:

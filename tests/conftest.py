@@ -107,6 +107,7 @@ def _reseed_reference_data():
     from django.contrib.auth.models import Group, Permission
 
     importlib.import_module("tracker.migrations.0002_seed_areas").seed(apps, None)
+    apps.get_model("tracker", "LedgerStamp").objects.get_or_create(pk=1)
     roles_migration = importlib.import_module("tracker.migrations.0003_role_groups")
     for role in (roles_migration.STAFF, roles_migration.REVIEWER, roles_migration.LEADER):
         group, _ = Group.objects.get_or_create(name=role)

@@ -8,4 +8,4 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import freshness, signals  # noqa: F401 - connect the receivers

@@ -536,3 +536,17 @@ class AccessRefusal(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.method} {self.path} → {self.status}"
+
+
+class LedgerStamp(models.Model):
+    """One row whose ``version`` rises after each committed write to the ledger's tables, so
+    that every process knows its cached figures are out of date (tracker.freshness)."""
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ledger version")
+        verbose_name_plural = _("ledger version")
+
+    def __str__(self):
+        return str(self.version)

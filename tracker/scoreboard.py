@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q
 
 from .choices import ItemKind, ItemStatus
+from .freshness import cached
 from .models import Area, Evidence, Item, Unit, UnitRating
 from .selectors import overdue_q, today
 
@@ -126,20 +127,26 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
     Four queries whatever the number of units and items.
     """
     on = on or today()
-    rows = {
-        row["lead_unit_id"]: row
-        for row in Item.objects.filter(year=year, lead_unit__isnull=False)
-        .order_by()
-        .values("lead_unit_id")
-        .annotate(**_counts(on))
-    }
-    evidence = dict(
-        Evidence.objects.filter(item__year=year, item__lead_unit__isnull=False)
-        .order_by()
-        .values_list("item__lead_unit_id")
-        .annotate(n=Count("item_id"))
-        .values_list("item__lead_unit_id", "n")
-    )
+
+    def count():
+        rows = {
+            row["lead_unit_id"]: row
+            for row in Item.objects.filter(year=year, lead_unit__isnull=False)
+            .order_by()
+            .values("lead_unit_id")
+            .annotate(**_counts(on))
+        }
+        evidence = dict(
+            Evidence.objects.filter(item__year=year, item__lead_unit__isnull=False)
+            .order_by()
+            .values_list("item__lead_unit_id")
+            .annotate(n=Count("item_id"))
+            .values_list("item__lead_unit_id", "n")
+        )
+        return rows, evidence
+
+    # Counted over the year's items and evidence: cached until the ledger changes.
+    rows, evidence = cached("unit_counts", year, on, build=count)
     ratings = {}
     if report_id is not None:
         ratings = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id)}

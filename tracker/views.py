@@ -26,6 +26,7 @@ from .forms import (
     ProgressForm,
     ReviewForm,
 )
+from .freshness import cached
 from .models import Evidence, ExtensionRequest, Item, Unit
 from .services import (
     StaleItem,
@@ -101,10 +102,20 @@ class ItemListView(SingleTableMixin, FilterView):
         """Rows per status under the other filters; None when a free-text search matches more
         than SEARCH_COUNT_CAP rows (counting them all would scan every text: see README)."""
         if not hasattr(self, "_status_counts"):
+            filtered = self.filtered()
             if self.searching():
-                self._status_counts = selectors.status_counts_capped(self.filtered(), cap=SEARCH_COUNT_CAP)
+                count = lambda: selectors.status_counts_capped(filtered, cap=SEARCH_COUNT_CAP)  # noqa: E731
             else:
-                self._status_counts = selectors.status_counts(self.filtered())
+                count = lambda: selectors.status_counts(filtered)  # noqa: E731
+            # Cached until the ledger changes, per filter and per what the person may see.
+            user = self.request.user
+            scope = "all" if permissions.sees_all_items(user) else sorted(permissions.unit_ids(user))
+            valid = not self.filterset.is_bound or self.filterset.is_valid()
+            data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
+            filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))
+            filters.append(("valid", valid))
+            key = (scope, self.own_units_only(), repr(filters), SEARCH_COUNT_CAP)
+            self._status_counts = cached("status_counts", *key, build=count)
         return self._status_counts
 
     def row_count(self) -> int:
