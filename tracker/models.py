@@ -153,6 +153,10 @@ class Item(models.Model):
     )
     due_on = models.DateField(_("deadline"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ItemStatus, default=ItemStatus.NOT_STARTED)
+    # When it was last submitted for review: the review queue's order (oldest first). Kept
+    # beside the history entry that records the same moment, so that the queue reads one
+    # index instead of every submitted item's history.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     addresses = models.ManyToManyField(
         "self",
         verbose_name=_("shortfalls addressed"),
@@ -192,6 +196,8 @@ class Item(models.Model):
             models.Index(fields=["lead_unit", "status"], name="item_lead_status_idx"),
             models.Index(fields=["status", "due_on"], name="item_status_due_idx"),
             models.Index(fields=["due_on"], name="item_due_idx"),
+            # The review queue: submitted items, oldest submission first.
+            models.Index(fields=["status", "submitted_at", "id"], name="item_status_submitted_idx"),
             # The year page: counts by section, and the first items of each section in order.
             models.Index(fields=["report", "section", "order", "id"], name="item_report_section_idx"),
             # Dashboard and scoreboard figures: PostgreSQL counts a year from this index alone.

@@ -192,29 +192,40 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     """
     from django.core.paginator import Paginator
 
-    items = (
+    from .freshness import cached
+
+    queue = (
         items_visible_to(user)
         .filter(status=ItemStatus.SUBMITTED)
         .exclude(report__state="closed")  # a closed year is read-only: nothing to decide there
-        .select_related("report", "lead_unit", "area")
-        .annotate(
-            submitted_at=_last_submission("created_at"),
-            submission_id=_last_submission("pk"),
-            last_submitter_id=_last_submission(),
-            is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
-        )
+    )
+    items = (
+        queue.select_related("report", "lead_unit", "area")
+        .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+        # item_status_submitted_idx serves the order: no item's history is read to sort.
         .order_by(F("submitted_at").asc(nulls_first=True), "pk")
     )
-    current = Paginator(items, per_page).get_page(page)
+    paginator = Paginator(items, per_page)
+    scope = "all" if permissions.sees_all_items(user) else sorted(permissions.unit_ids(user))
+    paginator.count = cached("review_queue_count", scope, build=queue.count)
+    current = paginator.get_page(page)
     rows = list(current.object_list)
-    submissions = ProgressUpdate.objects.filter(pk__in=[i.submission_id for i in rows if i.submission_id])
-    submissions = submissions.select_related("author").prefetch_related(
-        Prefetch("evidence", queryset=Evidence.objects.order_by("pk"))
+    # Each item's last submission (its note and evidence), for this page's items only.
+    submissions = (
+        ProgressUpdate.objects.filter(item_id__in=[item.pk for item in rows], status_to=ItemStatus.SUBMITTED)
+        .select_related("author")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        .order_by("item_id", "-created_at", "-pk")
     )
-    by_pk = {update.pk: update for update in submissions}
+    latest: dict[int, ProgressUpdate] = {}
+    for update in submissions:
+        latest.setdefault(update.item_id, update)
     for item in rows:
-        item.submission = by_pk.get(item.submission_id)
-        item.submitted_at = item.submitted_at or item.updated_at
+        item.submission = latest.get(item.pk)
+        item.last_submitter_id = item.submission.author_id if item.submission else None
+        item.submitted_at = item.submitted_at or (
+            item.submission.created_at if item.submission else item.updated_at
+        )
     current.object_list = rows
     return current
 

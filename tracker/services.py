@@ -96,10 +96,13 @@ def item_add_progress(
     saved: list[str] = []
     try:
         with transaction.atomic():
+            now = timezone.now()
+            submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
             changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
                 status=status if moving else item.status,
                 version=F("version") + 1,
-                updated_at=timezone.now(),
+                updated_at=now,
+                **submitted,
             )
             if not changed:
                 raise StaleItem

@@ -566,6 +566,31 @@ def test_a_long_queue_is_paged_oldest_first(reviewer_client, staff_client, lead_
     assert second.count('class="card shadow-sm mb-3 review-card"') == 3 and "待审事项32" in second
 
 
+def test_a_resubmitted_item_waits_behind_those_submitted_before_it(reviewer_client, staff_client, lead_unit):
+    report = AnnualReportFactory(year=2020)
+    early, later = (ItemFactory(report=report, lead_unit=lead_unit, title=t) for t in ("甲事项", "乙事项"))
+    submit(early, staff_client.user)
+    submit(later, staff_client.user)
+    early.refresh_from_db()
+    item_review(
+        item=early,
+        user=reviewer_client.user,
+        decision="return",
+        comment="请补充",
+        expected_version=early.version,
+    )
+    for status, note in (("in_progress", "补充中"), ("submitted", "已补充")):
+        early.refresh_from_db()
+        item_add_progress(
+            item=early, user=staff_client.user, note=note, status=status, expected_version=early.version
+        )
+    early.refresh_from_db()
+    assert early.submitted_at > Item.objects.get(pk=later.pk).submitted_at
+    page = reviewer_client.get(reverse("tracker:review")).content.decode()
+    assert page.index("乙事项") < page.index("甲事项")
+    assert "已补充" in page  # the latest submission's note
+
+
 def test_a_new_unit_appears_in_the_assignment_form_at_once(reviewer_client, item):
     reviewer_client.get(item.get_absolute_url())  # fills the cached choices
     new = UnitFactory(name="县新设立的局")

@@ -207,7 +207,7 @@ class Command(BaseCommand):
             )
         Item.objects.bulk_create(items)
         through = Item.cooperating_units.through
-        coop, updates, metrics, reviews = [], [], [], []
+        coop, updates, metrics, reviews, submitted = [], [], [], [], []
         for item in items:
             for unit in rng.sample(units, rng.randint(0, 2)):
                 if unit.pk != item.lead_unit_id:
@@ -225,6 +225,11 @@ class Command(BaseCommand):
                         note=rng.choice(NOTES) * (1 + step % 2),
                     )
                 )
+            if item.status == "submitted":
+                # The last entry sent it for review: the review queue's order.
+                updates[-1].status_from, updates[-1].status_to = "in_progress", "submitted"
+                item.submitted_at = updates[-1].created_at
+                submitted.append(item)
             metrics.append(Metric(item=item, label="办理案件", value=rng.randint(1, 900), unit="件", order=0))
             if item.status in ("done", "returned"):
                 decision = "approve" if item.status == "done" else "return"
@@ -244,6 +249,7 @@ class Command(BaseCommand):
                     Review(item=item, reviewer=reviewer, decision=decision, comment=comment, update=decided)
                 )
         through.objects.bulk_create(coop)
+        Item.objects.bulk_update(submitted, ["submitted_at"])
         ProgressUpdate.objects.bulk_create(updates)
         Metric.objects.bulk_create(metrics)
         Review.objects.bulk_create(reviews)
