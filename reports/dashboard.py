@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.freshness import cached
 from tracker.scoreboard import Figures, figures_by_area, figures_by_year, year_figures
@@ -101,5 +102,10 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
 def area_completion_bars(*, report, user) -> list[Bar]:
     """Completion by area of one year's items that ``user`` may see (the year page). Three
     queries."""
-    by_area = figures_by_area(year=report.year, items=tracker_selectors.items_visible_to(user))
+    by_area = cached(
+        "area_figures",
+        report.year,
+        permissions.visibility_key(user),
+        build=lambda: figures_by_area(year=report.year, items=tracker_selectors.items_visible_to(user)),
+    )
     return _completion_bars(by_area, year=report.year, param="area")

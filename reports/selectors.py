@@ -10,6 +10,7 @@ from django.db.models.functions import RowNumber
 
 from tracker import permissions
 from tracker.choices import ItemStatus
+from tracker.freshness import cached
 from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import items_visible_to, status_counts_by_report
 
@@ -83,25 +84,15 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     # Which items to show, over narrow rows (item_report_section_idx alone): each item's rank
     # and count in its section and the year's count, by window functions; past
     # OUTLINE_ALL_UP_TO only the first few of each section. Then those items, whole.
-    in_section = {"partition_by": F("section_id")}
-    ranked = (
-        items_visible_to(user)
-        .filter(report=report)
-        .annotate(
-            rank=Window(RowNumber(), order_by=(F("order").asc(), F("pk").asc()), **in_section),
-            section_count=Window(Count("*"), **in_section),
-            year_count=Window(Count("*")),
-        )
-        .filter(Q(rank__lte=OUTLINE_PER_SECTION) | Q(year_count__lte=OUTLINE_ALL_UP_TO))
-        .order_by()  # the model's ordering would join the report and sort every row
+    # Cached until the ledger changes (it reads every item of the year).
+    counts, shown_ids, year_count = cached(
+        "outline",
+        report.pk,
+        permissions.visibility_key(user),
+        OUTLINE_ALL_UP_TO,
+        OUTLINE_PER_SECTION,
+        build=lambda: _outline_ranking(report, user),
     )
-    counts, shown_ids, year_count = {}, [], 0
-    for pk, section_id, section_count, of_year in ranked.values_list(
-        "pk", "section_id", "section_count", "year_count"
-    ):
-        counts[section_id] = section_count
-        shown_ids.append(pk)
-        year_count = of_year
     items = list(
         Item.objects.filter(pk__in=shown_ids)
         .select_related("lead_unit", "area")
@@ -134,6 +125,30 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
         sections[-1].metric_list = []
         sections[-1].is_item = False
     return sections
+
+
+def _outline_ranking(report: AnnualReport, user) -> tuple[dict, list, int]:
+    """(count by section, ids of the items to show, the year's count) in one query."""
+    in_section = {"partition_by": F("section_id")}
+    ranked = (
+        items_visible_to(user)
+        .filter(report=report)
+        .annotate(
+            rank=Window(RowNumber(), order_by=(F("order").asc(), F("pk").asc()), **in_section),
+            section_count=Window(Count("*"), **in_section),
+            year_count=Window(Count("*")),
+        )
+        .filter(Q(rank__lte=OUTLINE_PER_SECTION) | Q(year_count__lte=OUTLINE_ALL_UP_TO))
+        .order_by()  # the model's ordering would join the report and sort every row
+    )
+    counts, shown_ids, year_count = {}, [], 0
+    for pk, section_id, section_count, of_year in ranked.values_list(
+        "pk", "section_id", "section_count", "year_count"
+    ):
+        counts[section_id] = section_count
+        shown_ids.append(pk)
+        year_count = of_year
+    return counts, shown_ids, year_count
 
 
 @dataclass

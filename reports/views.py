@@ -11,7 +11,7 @@ from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
-from tracker.freshness import cached
+from tracker.freshness import cached, note_version, stored_version
 from tracker.models import Unit
 from tracker.scoreboard import figures_by_year
 
@@ -82,9 +82,12 @@ def report_list(request):
 def report_detail(request, year: int):
     """The report's outline with its items, kinds, units and metrics, to check an import."""
     report = get_object_or_404(
-        AnnualReport.objects.select_related("previous").defer("source_text", "previous__source_text"),
+        AnnualReport.objects.select_related("previous")
+        .defer("source_text", "previous__source_text")
+        .annotate(ledger_version=stored_version()),
         year=year,
     )
+    note_version(report.ledger_version)  # the cached outline and figures need no query of their own
     return render(
         request,
         "reports/report_detail.html",

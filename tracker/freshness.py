@@ -120,6 +120,23 @@ def ledger_version() -> str:
     return version
 
 
+def stored_version():
+    """The stored version as a subquery, to read with a query a page makes anyway
+    (``.annotate(ledger_version=stored_version())``, then ``note_version``)."""
+    from django.db.models import Subquery
+
+    from .models import LedgerStamp
+
+    return Subquery(LedgerStamp.objects.filter(pk=1).values("version")[:1])
+
+
+def note_version(stored: int | None) -> None:
+    """The stored version, read alongside another query: this request needs no query of its own."""
+    memo = _request_memo.get()
+    if memo is not None and "version" not in memo and stored is not None:
+        memo["version"] = f"{stored}.{_local_version}.{today().isoformat()}"
+
+
 def cached(name: str, *parts, build):
     """``build()``, or its value cached for the same ``parts`` at the same ledger version."""
     digest = hashlib.sha1(repr(parts).encode()).hexdigest()

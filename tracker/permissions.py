@@ -69,6 +69,11 @@ def _role_of(user) -> str | None:
     return None
 
 
+def visibility_key(user) -> object:
+    """What decides which items ``user`` sees, for cache keys: "all", or their units."""
+    return "all" if sees_all_items(user) else tuple(sorted(unit_ids(user)))
+
+
 def is_reviewer(user) -> bool:
     return role_of(user) == ROLE_REVIEWER
 

@@ -206,8 +206,7 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
         .order_by(F("submitted_at").asc(nulls_first=True), "pk")
     )
     paginator = Paginator(items, per_page)
-    scope = "all" if permissions.sees_all_items(user) else sorted(permissions.unit_ids(user))
-    paginator.count = cached("review_queue_count", scope, build=queue.count)
+    paginator.count = cached("review_queue_count", permissions.visibility_key(user), build=queue.count)
     current = paginator.get_page(page)
     rows = list(current.object_list)
     # Each item's last submission (its note and evidence), for this page's items only.

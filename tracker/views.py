@@ -109,7 +109,7 @@ class ItemListView(SingleTableMixin, FilterView):
                 count = lambda: selectors.status_counts(filtered)  # noqa: E731
             # Cached until the ledger changes, per filter and per what the person may see.
             user = self.request.user
-            scope = "all" if permissions.sees_all_items(user) else sorted(permissions.unit_ids(user))
+            scope = permissions.visibility_key(user)
             valid = not self.filterset.is_bound or self.filterset.is_valid()
             data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
             filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))

@@ -205,6 +205,13 @@ def test_a_big_year_shows_the_first_items_of_each_section_and_links_to_the_rest(
     assert "省级台账事项4" in page and "只看2022年报告中的：" in page and section.heading[:6] in page
 
 
+def test_the_year_page_shows_a_new_item_at_once_though_its_outline_is_cached(reviewer_client):
+    report = report_import(text=QINGSHI).report
+    assert "刚加入的事项" not in reviewer_client.get("/reports/2022/").content.decode()
+    ItemFactory(report=report, section=report.sections.filter(level=2).first(), title="刚加入的事项")
+    assert "刚加入的事项" in reviewer_client.get("/reports/2022/").content.decode()
+
+
 def test_last_years_shortfalls_beyond_the_first_fifty_are_a_link(reviewer_client, monkeypatch):
     import reports.selectors
 
