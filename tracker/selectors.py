@@ -202,8 +202,9 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     items = (
         queue.select_related("report", "lead_unit", "area")
         .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
-        # item_status_submitted_idx serves the order: no item's history is read to sort.
-        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
+        # item_status_submitted_idx serves the order: no item's history is read to sort. An
+        # item put in review without a recorded time (an edit in the admin) comes last.
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
     )
     paginator = Paginator(items, per_page)
     paginator.count = cached("review_queue_count", permissions.visibility_key(user), build=queue.count)
