@@ -141,11 +141,14 @@ def cached(name: str, *parts, build):
     """``build()``, or its value cached for the same ``parts`` at the same ledger version."""
     digest = hashlib.sha1(repr(parts).encode()).hexdigest()
     key = f"ledger:{name}:{ledger_version()}:{digest}"
-    value = cache.get(key)
-    if value is None:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:  # None is a value too (a search too wide to count)
         value = build()
         cache.set(key, value, FRESH_SECONDS)
     return value
+
+
+_MISSING = object()
 
 
 class LedgerVersionMiddleware:

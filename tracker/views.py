@@ -98,24 +98,26 @@ class ItemListView(SingleTableMixin, FilterView):
     def searching(self) -> bool:
         return bool(self.request.GET.get("q", "").strip())
 
+    def counts_key(self) -> tuple:
+        """What the counts depend on besides the ledger: the filters and what the person sees."""
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
+        filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))
+        filters.append(("valid", valid))
+        scope = permissions.visibility_key(self.request.user)
+        return (scope, self.own_units_only(), repr(filters), SEARCH_COUNT_CAP)
+
     def status_counts(self) -> dict[str, int] | None:
         """Rows per status under the other filters; None when a free-text search matches more
-        than SEARCH_COUNT_CAP rows (counting them all would scan every text: see README)."""
+        than SEARCH_COUNT_CAP rows (counting them all would scan every text: see README).
+        Cached until the ledger changes (tracker.freshness)."""
         if not hasattr(self, "_status_counts"):
             filtered = self.filtered()
             if self.searching():
                 count = lambda: selectors.status_counts_capped(filtered, cap=SEARCH_COUNT_CAP)  # noqa: E731
             else:
                 count = lambda: selectors.status_counts(filtered)  # noqa: E731
-            # Cached until the ledger changes, per filter and per what the person may see.
-            user = self.request.user
-            scope = permissions.visibility_key(user)
-            valid = not self.filterset.is_bound or self.filterset.is_valid()
-            data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
-            filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))
-            filters.append(("valid", valid))
-            key = (scope, self.own_units_only(), repr(filters), SEARCH_COUNT_CAP)
-            self._status_counts = cached("status_counts", *key, build=count)
+            self._status_counts = cached("status_counts", *self.counts_key(), build=count)
         return self._status_counts
 
     def row_count(self) -> int:
@@ -124,8 +126,12 @@ class ItemListView(SingleTableMixin, FilterView):
             return counts[self.status()] if self.status() else sum(counts.values())
         if not self.status():
             return SEARCH_COUNT_CAP
-        matching = self.get_table_data().order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
-        return min(len(matching), SEARCH_COUNT_CAP)
+
+        def count():
+            matching = self.get_table_data().order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
+            return min(len(matching), SEARCH_COUNT_CAP)
+
+        return cached("status_count", *self.counts_key(), self.status(), build=count)
 
     def section_filter(self):
         """The report section the list is narrowed to (from the year page), with ``.label``."""

@@ -6,6 +6,7 @@ page's time. This select writes the same HTML directly; FastFormRenderer does th
 every form's plain inputs and text areas.
 """
 
+import copy
 import functools
 from html import escape
 from pathlib import Path
@@ -18,6 +19,24 @@ from django.utils.safestring import SafeData, mark_safe
 
 
 class FastSelect(forms.Select):
+    """A select of plain (value, label) pairs, kept as given: Django normalises a select's
+    choices each time they are set or copied, a measurable cost for lists of a hundred people
+    on every page. ``choices`` may also be a function returning the pairs (read when drawn)."""
+
+    @property
+    def choices(self):
+        return self._plain_choices() if callable(self._plain_choices) else self._plain_choices
+
+    @choices.setter
+    def choices(self, value):
+        self._plain_choices = value
+
+    def __deepcopy__(self, memo):
+        copied = copy.copy(self)
+        copied.attrs = self.attrs.copy()
+        memo[id(self)] = copied
+        return copied
+
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs or {})
         final_attrs["name"] = name

@@ -75,3 +75,12 @@ def test_only_writes_to_ledger_tables_count():
     assert not freshness._noticed_write('UPDATE "django_session" SET "expire_date" = %s')
     assert not freshness._noticed_write('SELECT * FROM "tracker_item"')
     assert not freshness._noticed_write("UPDATE tracker_ledgerstamp SET version = version + 1 WHERE id = 1")
+
+
+@pytest.mark.django_db
+def test_none_is_cached_too():
+    calls = []
+    build = lambda: calls.append(1)  # noqa: E731 - returns None
+    freshness.cached("none", build=build)
+    freshness.cached("none", build=build)
+    assert len(calls) == 1
