@@ -21,14 +21,17 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import itertools
+import logging
 import re
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from .selectors import today
+
+logger = logging.getLogger(__name__)
 
 FRESH_SECONDS = 300
 WATCHED = frozenset(
@@ -89,11 +92,16 @@ def _watch(execute, sql, params, many, context):
         _local_version = next(_local)
         conn = context["connection"]
         if not conn.in_atomic_block:
-            _bump_database(conn.alias)  # autocommit: the write is committed already
+            # Autocommit: the write is committed already. A failure here must not fail the
+            # write (cached figures then live at most FRESH_SECONDS).
+            try:
+                _bump_database(conn.alias)
+            except DatabaseError:
+                logger.exception("could not raise the ledger version")
         elif not any(getattr(func, "ledger_bump", False) for _ids, func, _robust in conn.run_on_commit):
             # Once per transaction (a rolled-back savepoint drops it, and the next write
-            # registers it again).
-            transaction.on_commit(_after_commit(conn.alias), using=conn.alias)
+            # registers it again); robust: logged, never raised, after the commit.
+            transaction.on_commit(_after_commit(conn.alias), using=conn.alias, robust=True)
     return result
 
 

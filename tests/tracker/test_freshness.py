@@ -84,3 +84,19 @@ def test_none_is_cached_too():
     freshness.cached("none", build=build)
     freshness.cached("none", build=build)
     assert len(calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_version_raise_never_fails_the_write(monkeypatch):
+    from django.db import DatabaseError
+
+    item = ItemFactory()
+
+    def broken(using):
+        raise DatabaseError("the stamp is gone")
+
+    monkeypatch.setattr(freshness, "_bump_database", broken)
+    Item.objects.filter(pk=item.pk).update(title="自动提交")
+    with transaction.atomic():
+        Item.objects.filter(pk=item.pk).update(title="事务中")
+    assert Item.objects.get(pk=item.pk).title == "事务中"
