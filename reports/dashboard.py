@@ -100,8 +100,8 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
 
 
 def area_completion_bars(*, report, user) -> list[Bar]:
-    """Completion by area of one year's items that ``user`` may see (the year page). Three
-    queries."""
+    """Completion by area of one year's items that ``user`` may see (the year page). One
+    query, cached until the ledger changes."""
     by_area = cached(
         "area_figures",
         report.year,

@@ -49,13 +49,21 @@ def last_year_values(report: AnnualReport):
     """A function ``(label, unit, carried_from_id) -> last year's value or None``: the carried
     item's figure in the same unit, else a figure of last year with the same label and unit.
     One query (none for a first year)."""
-    previous: dict[tuple, object] = {}
-    carried: dict[tuple, object] = {}
+    rows = []
     if report.previous_id:
         last_year = Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk")
-        for item_id, label, unit, value in last_year.values_list("item_id", "label", "unit", "value"):
-            previous[(label, unit)] = value
-            carried[(item_id, unit)] = value
+        rows = last_year.values_list("item_id", "label", "unit", "value")
+    return _last_year_lookup(rows)
+
+
+def _last_year_lookup(rows):
+    """The lookup of ``last_year_values`` over last year's ``(item_id, label, unit, value)``
+    rows, newest first (so that for a label the oldest figure stays)."""
+    previous: dict[tuple, object] = {}
+    carried: dict[tuple, object] = {}
+    for item_id, label, unit, value in rows:
+        previous[(label, unit)] = value
+        carried[(item_id, unit)] = value
 
     def lookup(label: str, unit: str, carried_from_id: int | None):
         value = carried.get((carried_from_id, unit)) if carried_from_id else None
@@ -76,9 +84,10 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     with ``.metric_list``, each metric with ``.last_value``), ``.item_count`` (all of them,
     shown or not) and ``.metric_list`` (quantities in the section's own text).
 
-    Six queries whatever the size of the report: sections, counts by section, the items
-    shown, their cooperating units, and every metric the page needs (the sections', the
-    items', last year's) in one.
+    Five queries whatever the size of the report: sections, the ranking of the items (which
+    to show, counts by section; cached until the ledger changes), the items shown, their
+    cooperating units, and every metric the page needs (the sections', the items', last
+    year's) in one.
     """
     sections = list(report.sections.select_related("area").order_by("order", "pk"))
     # Which items to show, over narrow rows (item_report_section_idx alone): each item's rank
@@ -173,8 +182,6 @@ def _outline_metrics(report: AnnualReport, items: list, sections: list, *, small
         if small:
             wanted |= Q(item_id__in=Item.objects.filter(report_id=report.previous_id).values("pk"))
     of_item, of_section = defaultdict(list), defaultdict(list)
-    previous: dict[tuple, object] = {}
-    carried: dict[tuple, object] = {}
     last_year = []
     for metric in Metric.objects.filter(wanted).order_by("order", "pk"):
         if metric.section_id is not None:
@@ -183,15 +190,8 @@ def _outline_metrics(report: AnnualReport, items: list, sections: list, *, small
             of_item[metric.item_id].append(metric)
         else:
             last_year.append(metric)
-    # Last year's figures are laid down newest first, so that for a label the oldest stays.
-    for metric in sorted(last_year, key=lambda metric: -metric.pk):
-        previous[(metric.label, metric.unit)] = metric.value
-        carried[(metric.item_id, metric.unit)] = metric.value
-
-    def last_value(label: str, unit: str, carried_from_id: int | None):
-        value = carried.get((carried_from_id, unit)) if carried_from_id else None
-        return previous.get((label, unit)) if value is None else value
-
+    last_year.sort(key=lambda metric: -metric.pk)
+    last_value = _last_year_lookup((m.item_id, m.label, m.unit, m.value) for m in last_year)
     return _OutlineMetrics(of_item=dict(of_item), of_section=dict(of_section), last_value=last_value)
 
 

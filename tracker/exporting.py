@@ -48,7 +48,7 @@ def item_headers() -> list[str]:
     ]  # fmt: skip
 
 
-def item_rows(items, cell=safe_cell) -> Iterator[list]:
+def export_rows(items, cell=safe_cell) -> Iterator[list]:
     """``items`` (a queryset, in its order) as export rows, streamed in chunks: one query for
     the rows (a server-side cursor on PostgreSQL) and one per CHUNK rows for their
     cooperating units. ``cell`` makes each value safe for the file format."""
@@ -119,7 +119,7 @@ def write_csv(items, handle) -> None:
     writer = csv.writer(handle)
     handle.write("\ufeff")
     writer.writerow(item_headers())
-    writer.writerows(item_rows(items))
+    writer.writerows(export_rows(items))
 
 
 def csv_response(items, filename: str) -> StreamingHttpResponse:
@@ -128,7 +128,7 @@ def csv_response(items, filename: str) -> StreamingHttpResponse:
 
     def stream():
         yield "\ufeff" + writer.writerow(item_headers())
-        for row in item_rows(items):
+        for row in export_rows(items):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -160,7 +160,7 @@ def xlsx_response(items, filename: str, *, title: str) -> FileResponse:
             return cell
         return value
 
-    for row in item_rows(items, cell=text_cell):
+    for row in export_rows(items, cell=text_cell):
         sheet.append(row)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(output)

@@ -122,7 +122,7 @@ def ledger_version() -> str:
     if stored is None:  # emptied by a flush: start again
         LedgerStamp.objects.get_or_create(pk=1)
         stored = 0
-    version = f"{stored}.{_local_version}.{today().isoformat()}"
+    version = _version_from(stored)
     if memo is not None:
         memo["version"] = version
     return version
@@ -142,7 +142,12 @@ def note_version(stored: int | None) -> None:
     """The stored version, read alongside another query: this request needs no query of its own."""
     memo = _request_memo.get()
     if memo is not None and "version" not in memo and stored is not None:
-        memo["version"] = f"{stored}.{_local_version}.{today().isoformat()}"
+        memo["version"] = _version_from(stored)
+
+
+def _version_from(stored: int) -> str:
+    """The stored version, this process's writes, and the date (overdue changes at midnight)."""
+    return f"{stored}.{_local_version}.{today().isoformat()}"
 
 
 def cached(name: str, *parts, build):

@@ -164,6 +164,12 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
     return result
 
 
+def _area_order(pair) -> tuple:
+    """(area, figures) pairs in the areas' order; items without an area last."""
+    area = pair[0]
+    return (area is None, *((area.framework, area.order) if area else ("", 0)))
+
+
 def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigures:
     """The dashboard's figures for one year: totals, by area, by lead unit.
 
@@ -183,9 +189,7 @@ def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigure
             units_seen[row["lead_unit_id"]] = units_seen.get(row["lead_unit_id"], Figures()) + figures
     areas = Area.objects.in_bulk([pk for pk in areas_seen if pk is not None])
     by_area = [(areas.get(pk), figures) for pk, figures in areas_seen.items()]
-    by_area.sort(
-        key=lambda pair: (pair[0] is None, *((pair[0].framework, pair[0].order) if pair[0] else ("", 0)))
-    )
+    by_area.sort(key=_area_order)
     units = Unit.objects.in_bulk(list(units_seen))
     by_unit = [(units[pk], figures) for pk, figures in units_seen.items()]
     by_unit.sort(key=lambda pair: (-pair[1].total, pair[0].name))
@@ -206,9 +210,7 @@ def figures_by_area(*, year: int, items=None, on: date | None = None) -> list[tu
         )
         for row in rows
     ]  # fmt: skip
-    pairs.sort(
-        key=lambda pair: (pair[0] is None, *((pair[0].framework, pair[0].order) if pair[0] else ("", 0)))
-    )
+    pairs.sort(key=_area_order)
     return pairs
 
 

@@ -92,7 +92,9 @@ class ItemListView(SingleTableMixin, FilterView):
         return self.filterset.qs
 
     def get_table_data(self):
-        rows = self.filtered()
+        return self._with_status(self.filtered())
+
+    def _with_status(self, rows):
         return rows.filter(status=self.status()) if self.status() else rows
 
     def searching(self) -> bool:
@@ -139,7 +141,12 @@ class ItemListView(SingleTableMixin, FilterView):
         if section_id is None:
             return None
         Section = Item._meta.get_field("section").related_model
-        section = Section.objects.select_related("report", "parent").filter(pk=section_id).first()
+        section = (
+            Section.objects.select_related("report", "parent")
+            .defer("report__source_text", "body", "parent__body")
+            .filter(pk=section_id)
+            .first()
+        )
         if section is not None:
             parent = section.parent
             section.label = f"{parent.number}{parent.heading} › " if parent else ""
@@ -153,7 +160,7 @@ class ItemListView(SingleTableMixin, FilterView):
         so the page's query leaves it out; the counts above kept it."""
         if self.searching() and self.status_counts() is None:
             self.filterset.use_search_index = False
-            del self.filterset._qs  # django-filter's cached queryset, rebuilt without the index
+            return self._with_status(self.filterset.filter_queryset(self.filterset.queryset.all()))
         return self.get_table_data()
 
     def get_table(self, **kwargs):

@@ -58,7 +58,7 @@ def test_the_stored_version_rises_once_per_committed_transaction_and_not_on_roll
 
 
 @pytest.mark.django_db(transaction=True)
-def test_writes_outside_the_ledger_tables_change_nothing(client):
+def test_writes_outside_the_ledger_tables_change_nothing():
     before = stored()
     from django.contrib.sessions.backends.db import SessionStore
 
