@@ -1,9 +1,16 @@
 """Production mode: safe by default, refuses to start without a secret key."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.factories import ItemFactory
+from tracker.models import Item
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,8 +60,6 @@ def test_load_demo_refuses_production_mode_unless_forced(tmp_path):
 
 
 def test_eight_people_saving_at_once_on_sqlite_get_no_error(tmp_path):
-    import json
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.pop("DATABASE_URL", None)
     env.update(
@@ -181,3 +186,29 @@ def test_the_session_key_changes_at_login(db):
         == 302
     )
     assert client.session.session_key and client.session.session_key != before
+
+
+def _database_options(env_overrides):
+    code = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+    result = run_manage("shell", "-c", code, env_overrides={"DJANGO_DEBUG": "1", **env_overrides})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_prepares_repeated_queries_unless_a_pooler_forbids_it(tmp_path):
+    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", "DJANGO_VAR_DIR": str(tmp_path)}
+    options = _database_options(url)
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    options = _database_options({**url, "DJANGO_PG_SERVER_SIDE_BINDING": "0"})
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_query_run_again_is_prepared_on_postgresql(db):
+    items = ItemFactory.create_batch(6)
+    for item in items:  # psycopg prepares a statement from its fifth run on a connection
+        Item.objects.select_related("report").get(pk=item.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "tracker_item" INNER JOIN "reports_annualreport"' in s for s in statements), statements
