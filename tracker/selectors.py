@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from . import permissions
 from .choices import ExtensionDecision, ItemStatus
-from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, ProgressUpdate, Review
+from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
 
 DUE_SOON_DAYS = 14
 
@@ -33,6 +32,11 @@ def today() -> date:
 def overdue_q(on: date | None = None) -> Q:
     """Overdue: the deadline is past and the item is not done. Derived, never stored."""
     return Q(due_on__lt=on or today()) & ~Q(status=ItemStatus.DONE)
+
+
+def is_overdue(item: Item, on: date | None = None) -> bool:
+    """``overdue_q`` for one item already in hand."""
+    return item.due_on is not None and item.due_on < (on or today()) and item.status != ItemStatus.DONE
 
 
 def items_visible_to(user) -> QuerySet[Item]:
@@ -126,11 +130,13 @@ def last_submitter_id(item: Item) -> int | None:
 def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it.
 
-    Besides the model's fields and relations the item carries ``is_overdue``,
-    ``last_submitter_id``, ``followed``, ``shortfall_list`` and ``measure_list`` (the items
-    it answers and that answer it), ``pending_extension`` (or None), ``deadline_moves`` and
-    ``original_due_on`` (granted extensions). Five queries, each small: building and planning
-    SQL is much of this page's time.
+    Besides the model's fields and relations the item carries ``is_overdue``, ``followed``,
+    ``timeline`` (see ``item_timeline``), ``last_submitter_id`` (taken from the timeline),
+    ``metric_list``, ``shortfall_list`` and ``measure_list`` (the items it answers and that
+    answer it), ``pending_extension`` (or None), ``deadline_moves`` and ``original_due_on``
+    (granted extensions). Nine small queries (eight for people who cannot follow items):
+    building their SQL is much of this page's time, so nothing is annotated that Python can
+    tell from rows it fetches anyway.
     """
     item = (
         items_visible_to(user)
@@ -139,17 +145,28 @@ def item_for_page(user, pk: int) -> Item:
         .select_related("report", "area", "lead_unit", "assignee", "carried_from", "carried_to")
         # A report row holds the whole published text; the page needs its year and state.
         .defer("report__source_text", "carried_from__text", "carried_to__text")
-        .prefetch_related("cooperating_units", "metrics")
-        .annotate(
-            is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()),
-            last_submitter_id=_last_submission(),
-            followed=Exists(Follow.objects.filter(item=OuterRef("pk"), user_id=user.pk)),
-        )
+        .prefetch_related("cooperating_units")
         .get(pk=pk)
     )
+    item.is_overdue = is_overdue(item)
+    item.followed = (
+        permissions.can_follow(user) and Follow.objects.filter(item_id=pk, user_id=user.pk).exists()
+    )
+    item.metric_list = list(Metric.objects.filter(item_id=pk).order_by("order", "pk"))
+    item.timeline = item_timeline(item)
+    item.last_submitter_id = next(
+        (
+            entry["update"].author_id
+            for entry in item.timeline
+            if entry["kind"] == "update" and entry["update"].status_to == ItemStatus.SUBMITTED
+        ),
+        None,
+    )
     # Both directions of "measure answers shortfall" in one query.
-    links = Item.addresses.through.objects.filter(Q(from_item_id=pk) | Q(to_item_id=pk)).select_related(
-        "from_item", "to_item"
+    links = (
+        Item.addresses.through.objects.filter(Q(from_item_id=pk) | Q(to_item_id=pk))
+        .select_related("from_item", "to_item")
+        .defer("from_item__text", "to_item__text")
     )
     item.shortfall_list, item.measure_list = [], []
     for link in links.order_by("pk"):
@@ -280,15 +297,18 @@ def section_path(item: Item) -> list:
 
 
 def item_timeline(item: Item) -> list[dict]:
-    """History entries (with their evidence; a review decision is one of them) and leaders'
-    instructions, newest first. Three queries."""
-    updates = (
-        ProgressUpdate.objects.filter(item=item)
-        .select_related("author")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
-    )
-    instructions = Instruction.objects.filter(item=item).select_related("author")
-    entries = [{"kind": "update", "at": u.created_at, "pk": u.pk, "update": u} for u in updates]
+    """History entries (each with ``evidence_list``; a review decision is one of them) and
+    leaders' instructions, newest first. Three queries: the item's evidence is read by item,
+    not through each entry."""
+    updates = list(ProgressUpdate.objects.filter(item_id=item.pk).select_related("author").order_by())
+    files = defaultdict(list)
+    for evidence in Evidence.objects.filter(item_id=item.pk).order_by("pk"):
+        files[evidence.update_id].append(evidence)
+    entries = []
+    for update in updates:
+        update.evidence_list = files[update.pk]
+        entries.append({"kind": "update", "at": update.created_at, "pk": update.pk, "update": update})
+    instructions = Instruction.objects.filter(item_id=item.pk).select_related("author").order_by()
     entries += [
         {"kind": "instruction", "at": i.created_at, "pk": i.pk, "instruction": i} for i in instructions
     ]

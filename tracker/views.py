@@ -260,7 +260,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
             "item": item,
             "path": selectors.section_path(item),
             "carried_to": selectors.item_carried_to(item),
-            "timeline": selectors.item_timeline(item),
+            "timeline": item.timeline,
             "pending_extension": pending,
             "can_change_status": permissions.can_change_status(user, item),
             "own_submission": can_review and not permissions.can_review(user, item),

@@ -6,12 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import (
     AnnualReportFactory,
     ItemFactory,
+    ReviewerFactory,
     StaffFactory,
     UnitFactory,
 )
@@ -155,6 +157,25 @@ def test_own_submission_shows_no_decision_buttons(reviewer_client, item):
     page = reviewer_client.get(reverse("tracker:review")).content.decode()
     assert "须由其他审核人审核" in page
     assert f'action="{reverse("tracker:item_review", args=[item.pk])}"' not in page
+
+
+def test_item_page_offers_the_decision_to_every_reviewer_but_the_last_submitter(
+    reviewer_client, staff_client, item
+):
+    second = ReviewerFactory(username="reviewer2")
+    other_reviewer = Client()
+    other_reviewer.force_login(second)
+    url, action = item.get_absolute_url(), f'action="{reverse("tracker:item_review", args=[item.pk])}"'
+    submit(item, reviewer_client.user)
+    page = reviewer_client.get(url).content.decode()
+    assert "须由其他审核人审核" in page and action not in page
+    assert action in other_reviewer.get(url).content.decode()
+    # Returned, then submitted again by the unit: the latest submission is the one that counts.
+    item.refresh_from_db()
+    item_review(item=item, user=second, decision="return", comment="补充材料")
+    submit(item, staff_client.user)
+    page = reviewer_client.get(url).content.decode()
+    assert action in page and "须由其他审核人审核" not in page
 
 
 # -- extensions ----------------------------------------------------------------------------
