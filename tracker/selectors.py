@@ -144,7 +144,7 @@ def item_for_page(user, pk: int) -> Item:
         # plan, far more than to run); the section path is its own query (section_path).
         .select_related("report", "area", "lead_unit", "assignee", "carried_from", "carried_to")
         # A report row holds the whole published text; the page needs its year and state.
-        .defer("report__source_text", "carried_from__text", "carried_to__text")
+        .defer("report__source_text")
         .prefetch_related("cooperating_units")
         .get(pk=pk)
     )
@@ -162,11 +162,14 @@ def item_for_page(user, pk: int) -> Item:
         ),
         None,
     )
-    # Both directions of "measure answers shortfall" in one query.
+    # Both directions of "measure answers shortfall" in one query, with what the page shows
+    # of the other item (fewer columns: less SQL to build).
     links = (
         Item.addresses.through.objects.filter(Q(from_item_id=pk) | Q(to_item_id=pk))
         .select_related("from_item", "to_item")
-        .defer("from_item__text", "to_item__text")
+        .only(
+            *(f"{end}__{field}" for end in ("from_item", "to_item") for field in ("title", "kind", "status"))
+        )
     )
     item.shortfall_list, item.measure_list = [], []
     for link in links.order_by("pk"):

@@ -394,6 +394,28 @@ def test_item_page_query_count_does_not_grow_with_history(
             assert reviewer_client.get(url).status_code == 200
 
 
+def test_item_page_shows_linked_items_both_ways_and_across_years(
+    reviewer_client, item, django_assert_max_num_queries
+):
+    gap = ItemFactory(report=item.report, kind="shortfall", title="基层执法力量不足", status="in_progress")
+    measure = ItemFactory(report=item.report, kind="measure", title="充实乡镇执法队伍", status="done")
+    measure.addresses.add(gap)
+    report_2021 = AnnualReportFactory(year=2021, state="active", previous=item.report)
+    carried = ItemFactory(report=report_2021, kind="shortfall", title="基层执法力量仍不足", carried_from=gap)
+
+    reviewer_client.get(gap.get_absolute_url())  # choice lists cached, as on every later view
+    with django_assert_max_num_queries(12):
+        page = reviewer_client.get(gap.get_absolute_url()).content.decode()
+    links = page[page.index("关联事项") :]
+    assert f'整改措施: <a href="{measure.get_absolute_url()}">充实乡镇执法队伍</a>' in links
+    assert "已完成" in links  # the measure's status
+    assert f'结转至 2021: <a href="{carried.get_absolute_url()}">基层执法力量仍不足</a>' in links
+    page = reviewer_client.get(measure.get_absolute_url()).content.decode()
+    assert f'针对的问题: <a href="{gap.get_absolute_url()}">基层执法力量不足</a>' in page
+    page = reviewer_client.get(carried.get_absolute_url()).content.decode()
+    assert f'结转自 2020: <a href="{gap.get_absolute_url()}">基层执法力量不足</a>' in page
+
+
 # -- the staff home page -------------------------------------------------------------------
 
 
