@@ -6,7 +6,10 @@ from . import permissions, workflow
 from .widgets import FastSelect, FastSelectMultiple
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(forms.FileInput):
+    """Several files in one input. A plain file input (there is never a current file to
+    clear), so the form renderer draws it in Python."""
+
     allow_multiple_selected = True
 
 
@@ -33,7 +36,9 @@ class ProgressForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, widget=FastSelect(attrs={"class": "form-select"})
+    )
     files = MultipleFileField(
         label=_("Evidence files"),
         required=False,
@@ -50,7 +55,6 @@ class ProgressForm(forms.Form):
                 (s, workflow.status_label(item.kind, s)) for s in workflow.progress_moves(item.status)
             ]
         self.fields["status"].choices = choices
-        self.fields["status"].widget.attrs["class"] = "form-select"
         self.fields["files"].widget.attrs["accept"] = (
             ".pdf,.doc,.docx,.xls,.xlsx,.wps,.et,.ofd,.jpg,.jpeg,.png,.zip"
         )
