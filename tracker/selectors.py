@@ -62,11 +62,25 @@ def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
     if own_units_only and not permissions.sees_all_items(user):
         items = items.filter(lead_unit_id__in=permissions.unit_ids(user))
     # Not the report: rows carry their year, and a report row holds the whole source text.
-    return (
-        items.select_related("area", "lead_unit", "assignee")
-        .prefetch_related("cooperating_units")
-        .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+    # Cooperating units: cooperating_unit_names, for the rows of one page.
+    return items.select_related("area", "lead_unit", "assignee").annotate(
+        is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())
     )
+
+
+def cooperating_unit_names(item_ids) -> dict[int, list[str]]:
+    """``{item id: [short name (or name) of each cooperating unit, in the units' order]}``:
+    one query of plain values (a prefetch made a unit instance per row, a tenth of the
+    list page's time)."""
+    names = defaultdict(list)
+    rows = (
+        Item.cooperating_units.through.objects.filter(item_id__in=item_ids)
+        .order_by("unit__kind", "unit__order", "unit__name", "unit_id")
+        .values_list("item_id", "unit__short_name", "unit__name")
+    )
+    for item_id, short_name, name in rows:
+        names[item_id].append(short_name or name)
+    return names
 
 
 def status_counts(items: QuerySet[Item]) -> dict[str, int]:

@@ -282,6 +282,25 @@ def test_list_and_export_query_counts_do_not_grow_with_rows(
             read_xlsx(client.get(url, {"_export": "xlsx"}))
 
 
+def test_list_row_shows_each_rows_own_cooperating_units_in_unit_order(reviewer_client, lead_unit):
+    report = AnnualReportFactory(year=2022)
+    first = UnitFactory(name="县财政局", short_name="财政局", order=1)
+    second = UnitFactory(name="县人力资源和社会保障局", short_name="", order=2)
+    helped = ItemFactory(report=report, lead_unit=lead_unit, title="落实执法经费保障")
+    helped.cooperating_units.add(second, first)
+    ItemFactory(report=report, lead_unit=lead_unit, title="清理规范性文件")
+
+    page = reviewer_client.get(reverse("tracker:items")).content.decode()
+    rows = {
+        title: row
+        for row in page.split("<tr>")
+        for title in ("落实执法经费保障", "清理规范性文件")
+        if title in row
+    }
+    assert "<td>财政局、县人力资源和社会保障局</td>" in rows["落实执法经费保障"]
+    assert "财政局" not in rows["清理规范性文件"]
+
+
 # -- the item page -------------------------------------------------------------------------
 
 

@@ -56,9 +56,12 @@ def item_rows(table):
     kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
     url_of = _item_url_maker()
     timezone_now = timezone.get_current_timezone()
+    from tracker.selectors import cooperating_unit_names
+
+    items = [row.record for row in table.paginated_rows]
+    cooperating_units = cooperating_unit_names([item.pk for item in items]) if items else {}
     rows = []
-    for row in table.paginated_rows:
-        item = row.record
+    for item in items:
         cells = []
         if table.bulk:
             cells.append(
@@ -66,7 +69,7 @@ def item_rows(table):
                 f'value="{item.pk}" form="bulk-assign" aria-label="{select_label} {escape(item.title)}"></td>'
             )
         person = item.assignee
-        cooperating = "、".join(unit.short_name or unit.name for unit in item.cooperating_units.all())
+        cooperating = "、".join(cooperating_units.get(item.pk, ()))
         updated = item.updated_at.astimezone(timezone_now)
         cells.append(
             f'<td class="text-nowrap">{item.year}</td>'
