@@ -13,6 +13,13 @@ class ItemTable(tables.Table):
     its cells in the order of ``Meta.fields``. Each render_* has a value_* for plain text.
     """
 
+    # All that a row shows (item_rows reads nothing else): the page's query fetches only
+    # these, with the primary and foreign keys.
+    ROW_FIELDS = (
+        "year", "kind", "title", "status", "due_on", "updated_at", "area__name", "lead_unit__name",
+        "assignee__username", "assignee__first_name", "assignee__last_name",
+    )  # fmt: skip
+
     # Reviewers tick rows for bulk assignment (the view excludes it for everyone else).
     select = tables.CheckBoxColumn(
         accessor="pk",

@@ -166,8 +166,8 @@ class ItemListView(SingleTableMixin, FilterView):
     def get_table(self, **kwargs):
         # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
         count = self.row_count()
-        # The page shows no source text (exports do): leave it in the database.
-        table = self.get_table_class()(data=self.page_rows().defer("text"), **kwargs)
+        # The page shows no source text (exports do): only what the rows draw is fetched.
+        table = self.get_table_class()(data=self.page_rows().only(*ItemTable.ROW_FIELDS), **kwargs)
         table.data._length = count
         table.bulk = permissions.can_assign(self.request.user)
         if not table.bulk:
