@@ -304,7 +304,9 @@ def test_list_row_shows_each_rows_own_cooperating_units_in_unit_order(reviewer_c
 # -- the item page -------------------------------------------------------------------------
 
 
-def test_item_page_shows_path_metrics_links_and_timeline(reviewer_client, lead_unit, pdf):
+def test_item_page_shows_path_metrics_links_and_timeline(
+    reviewer_client, lead_unit, pdf, django_assert_max_num_queries
+):
     from reports.services import report_import
     from tests.samples import XINXIANG
 
@@ -317,7 +319,9 @@ def test_item_page_shows_path_metrics_links_and_timeline(reviewer_client, lead_u
     item_add_progress(item=aid, user=reviewer_client.user, note="第一次", expected_version=1)
     item_add_progress(item=aid, user=reviewer_client.user, note="第二次", files=[pdf()], expected_version=2)
 
-    content = reviewer_client.get(aid.get_absolute_url()).content.decode()
+    reviewer_client.get(aid.get_absolute_url())  # the reviewer's choice lists cached from here on
+    with django_assert_max_num_queries(12):  # everything the page shows, a section path included
+        content = reviewer_client.get(aid.get_absolute_url()).content.decode()
     assert "六、依法有效化解社会矛盾纠纷" in content and "(四)法律援助服务困难群体" in content
     assert '<mark class="metric">1200余人次</mark>' in content
     assert content.index("第二次") < content.index("第一次")  # newest first
