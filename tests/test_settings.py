@@ -212,3 +212,15 @@ def test_a_query_run_again_is_prepared_on_postgresql(db):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any('FROM "tracker_item" INNER JOIN "reports_annualreport"' in s for s in statements), statements
+
+
+def test_the_wsgi_application_freezes_what_it_loaded_out_of_full_gc_passes(tmp_path):
+    code = "import gc, config.wsgi; print(gc.get_freeze_count())"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update({"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 10_000
