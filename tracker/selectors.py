@@ -149,7 +149,7 @@ def item_for_page(user, pk: int) -> Item:
     ``timeline`` (see ``item_timeline``), ``last_submitter_id`` (taken from the timeline),
     ``metric_list``, ``shortfall_list`` and ``measure_list`` (the items it answers and that
     answer it), ``pending_extension`` (or None), ``deadline_moves`` and ``original_due_on``
-    (granted extensions). Nine small queries: building their SQL is much of this page's time,
+    (granted extensions). Eight small queries: building their SQL is much of this page's time,
     so nothing is annotated that Python can tell from rows it fetches anyway.
     """
     items = (

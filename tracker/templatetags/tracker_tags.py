@@ -49,6 +49,7 @@ def item_rows(table):
     from django.utils.translation import gettext
 
     from tracker.models import Item
+    from tracker.selectors import cooperating_unit_names
     from tracker.workflow import STATUS_COLOURS
 
     overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
@@ -56,8 +57,6 @@ def item_rows(table):
     kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
     url_of = _item_url_maker()
     timezone_now = timezone.get_current_timezone()
-    from tracker.selectors import cooperating_unit_names
-
     items = [row.record for row in table.paginated_rows]
     cooperating_units = cooperating_unit_names([item.pk for item in items]) if items else {}
     rows = []
