@@ -301,6 +301,27 @@ def test_list_row_shows_each_rows_own_cooperating_units_in_unit_order(reviewer_c
     assert "财政局" not in rows["清理规范性文件"]
 
 
+@pytest.mark.parametrize(
+    "column", ["year", "area", "kind", "title", "lead_unit", "assignee", "due_on", "status", "updated_at"]
+)
+def test_list_sorts_by_every_sortable_column_both_ways(reviewer_client, lead_unit, other_unit, column):
+    from tests.factories import StaffFactory
+
+    report = AnnualReportFactory(year=2022)
+    people = [StaffFactory(username=name, units=[lead_unit]) for name in ("zhao", "qian")]
+    for n, (unit, person) in enumerate([(lead_unit, people[0]), (other_unit, people[1]), (None, None)]):
+        ItemFactory(
+            report=report, lead_unit=unit, assignee=person, title=f"排序事项{n}", status="in_progress"
+        )
+    for sort in (column, f"-{column}"):
+        response = reviewer_client.get(reverse("tracker:items"), {"sort": sort})
+        assert response.status_code == 200
+        page = response.content.decode()
+        positions = [page.index(f"排序事项{n}") for n in range(3)]
+        if column == "title":  # the one column whose order these rows fix
+            assert positions == sorted(positions, reverse=sort.startswith("-")), sort
+
+
 # -- the item page -------------------------------------------------------------------------
 
 
