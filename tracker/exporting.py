@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import ItemKind, ItemStatus
-from .models import Item
-from .selectors import overdue_q
+from .selectors import cooperating_unit_names, overdue_q
 from .workflow import status_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,16 +61,8 @@ def export_rows(items, cell=safe_cell) -> Iterator[list]:
         .values_list(*_FIELDS)
         .iterator(chunk_size=CHUNK)
     )
-    Through = Item.cooperating_units.through
     for chunk in iter(lambda: list(itertools.islice(rows, CHUNK)), []):
-        cooperating: dict[int, list[str]] = {}
-        ids = [row[0] for row in chunk]
-        for item_id, name in (
-            Through.objects.filter(item_id__in=ids)
-            .order_by("unit__kind", "unit__order", "unit__name", "unit_id")
-            .values_list("item_id", "unit__name")
-        ):
-            cooperating.setdefault(item_id, []).append(name)
+        cooperating = cooperating_unit_names([row[0] for row in chunk], short=False)
         for (
             pk,
             year,

@@ -1,3 +1,5 @@
+import functools
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -86,7 +88,7 @@ class ItemFilter(django_filters.FilterSet):
         # Areas and people as plain (id, label) lists, read only when the form is drawn
         # (exports build the filterset too), once: no model instances for the selects.
         plain_choices = {
-            "area": _once(lambda: [everything, *Area.objects.values_list("pk", "name")]),
+            "area": functools.cache(lambda: [everything, *Area.objects.values_list("pk", "name")]),
             "assignee": lambda: [everything, *people],
         }
         for name, field in self.form.fields.items():
@@ -118,15 +120,3 @@ class ItemFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(overdue_q())
         return queryset
-
-
-def _once(build):
-    """``build`` called at most once: a select's choices are read more than once per page."""
-    result = []
-
-    def choices():
-        if not result:
-            result.append(build())
-        return result[0]
-
-    return choices

@@ -69,18 +69,19 @@ def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
     )
 
 
-def cooperating_unit_names(item_ids) -> dict[int, list[str]]:
-    """``{item id: [short name (or name) of each cooperating unit, in the units' order]}``:
-    one query of plain values (a prefetch made a unit instance per row, a tenth of the
-    list page's time)."""
+def cooperating_unit_names(item_ids, *, short: bool = True) -> dict[int, list[str]]:
+    """``{item id: [name of each cooperating unit, in the units' order]}``, the short name
+    where a unit has one when ``short`` (the list page), else the full name (exports): one
+    query of plain values (a prefetch made a unit instance per row, a tenth of the list
+    page's time)."""
     names = defaultdict(list)
     rows = (
         Item.cooperating_units.through.objects.filter(item_id__in=item_ids)
         .order_by("unit__kind", "unit__order", "unit__name", "unit_id")
-        .values_list("item_id", "unit__short_name", "unit__name")
+        .values_list("item_id", "unit__short_name" if short else "unit__name", "unit__name")
     )
-    for item_id, short_name, name in rows:
-        names[item_id].append(short_name or name)
+    for item_id, name, full_name in rows:
+        names[item_id].append(name or full_name)
     return names
 
 
@@ -119,15 +120,6 @@ def status_counts_by_report(user) -> dict[int, dict[str, int]]:
         bucket[row["status"]] = row["n"]
         bucket["total"] += row["n"]
     return dict(counts)
-
-
-def _last_submission(field: str = "author_id") -> Subquery:
-    """The latest history entry that moved the item to submitted (its author, by default)."""
-    return Subquery(
-        ProgressUpdate.objects.filter(item=OuterRef("pk"), status_to=ItemStatus.SUBMITTED)
-        .order_by("-created_at", "-pk")
-        .values(field)[:1]
-    )
 
 
 def last_submitter_id(item: Item) -> int | None:
@@ -297,19 +289,40 @@ def item_carried_to(item: Item) -> Item | None:
         return None
 
 
+_PATH_FIELDS = ("parent_id", "number", "heading")
+
+
 def section_path(item: Item) -> list:
     """The item's sections from the top: 二、 › (一) › 一是. One query (none without a section)."""
     if item.section_id is None:
         return []
-    Section = Item._meta.get_field("section").related_model
-    sections = {
-        section.pk: section
-        for section in Section.objects.filter(report_id=item.report_id).only("parent_id", "number", "heading")
-    }
-    path, section = [], sections.get(item.section_id)
-    while section is not None and len(path) < len(sections):
+    sections = _section_model().objects.filter(report_id=item.report_id).only(*_PATH_FIELDS)
+    return _sections_from_top(sections, item.section_id)
+
+
+def section_path_of(section_id: int) -> list:
+    """Section ``section_id`` and its parents from the top, each with ``report.year``; empty
+    when there is no such section. One query."""
+    sections = (
+        _section_model()
+        .objects.filter(report__sections=section_id)
+        .select_related("report")
+        .only(*_PATH_FIELDS, "report__year")
+    )
+    return _sections_from_top(sections, section_id)
+
+
+def _section_model():
+    return Item._meta.get_field("section").related_model
+
+
+def _sections_from_top(sections, section_id: int) -> list:
+    """The path from the top of the outline down to ``section_id`` among ``sections``."""
+    by_pk = {section.pk: section for section in sections}
+    path, section = [], by_pk.get(section_id)
+    while section is not None and len(path) < len(by_pk):
         path.append(section)
-        section = sections.get(section.parent_id)
+        section = by_pk.get(section.parent_id)
     return list(reversed(path))
 
 

@@ -135,23 +135,15 @@ class ItemListView(SingleTableMixin, FilterView):
 
         return cached("status_count", *self.counts_key(), self.status(), build=count)
 
-    def section_filter(self):
-        """The report section the list is narrowed to (from the year page), with ``.label``."""
+    def section_filter(self) -> dict | None:
+        """The report section the list is narrowed to (from the year page): its report's
+        ``year`` and its ``label``, the path from the top (二、… › (一)…)."""
         section_id = self.filterset.form.cleaned_data.get("section") if self.filterset.is_valid() else None
-        if section_id is None:
+        path = selectors.section_path_of(section_id) if section_id is not None else []
+        if not path:
             return None
-        Section = Item._meta.get_field("section").related_model
-        section = (
-            Section.objects.select_related("report", "parent")
-            .defer("report__source_text", "body", "parent__body")
-            .filter(pk=section_id)
-            .first()
-        )
-        if section is not None:
-            parent = section.parent
-            section.label = f"{parent.number}{parent.heading} › " if parent else ""
-            section.label += f"{section.number}{section.heading}"
-        return section
+        label = " › ".join(f"{section.number}{section.heading}" for section in path)
+        return {"year": path[-1].report.year, "label": label}
 
     def page_rows(self):
         """The rows the table pages through. A search matching more than SEARCH_COUNT_CAP rows

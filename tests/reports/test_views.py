@@ -203,6 +203,12 @@ def test_a_big_year_shows_the_first_items_of_each_section_and_links_to_the_rest(
     assert listed.context["total"] == total
     page = listed.content.decode()
     assert "省级台账事项4" in page and "只看2022年报告中的：" in page and section.heading[:6] in page
+    # The notice names the section's whole place in the outline: 一、… › (一)…
+    parent = section.parent
+    assert f"{parent.number}{parent.heading} › {section.number}{section.heading}" in page
+    # A section that does not exist narrows to nothing and shows no notice.
+    nowhere = reviewer_client.get("/items/", {"year": 2022, "section": 987654}).content.decode()
+    assert "只看2022年报告中的" not in nowhere
 
 
 def test_the_year_page_shows_a_new_item_at_once_though_its_outline_is_cached(reviewer_client):

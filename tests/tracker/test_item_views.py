@@ -299,6 +299,13 @@ def test_list_row_shows_each_rows_own_cooperating_units_in_unit_order(reviewer_c
     }
     assert "<td>财政局、县人力资源和社会保障局</td>" in rows["落实执法经费保障"]
     assert "财政局" not in rows["清理规范性文件"]
+    # Exports give the full names, in the same order.
+    for read, fmt in ((read_csv, "csv"), (read_xlsx, "xlsx")):
+        exported = read(reviewer_client.get(reverse("tracker:items"), {"_export": fmt}))
+        column = exported[0].index("配合单位")
+        by_title = {row[4]: row[column] for row in exported[1:]}
+        assert by_title["落实执法经费保障"] == "县财政局、县人力资源和社会保障局", fmt
+        assert by_title["清理规范性文件"] in ("", None), fmt
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,6 @@ def item_rows(table):
 
     from tracker.models import Item
     from tracker.selectors import cooperating_unit_names
-    from tracker.workflow import STATUS_COLOURS
 
     overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
     select_label = escape(gettext("Select"))
@@ -79,7 +78,7 @@ def item_rows(table):
             f"<td>{escape(cooperating) or '—'}</td>"
             f"<td>{escape(person.get_full_name() or person.get_username()) if person else '—'}</td>"
             f'<td class="text-nowrap">{item.due_on.isoformat() if item.due_on else "—"}</td>'
-            f'<td class="text-nowrap"><span class="badge text-bg-{STATUS_COLOURS.get(item.status, "secondary")}">'
+            f'<td class="text-nowrap"><span class="badge text-bg-{item.status_colour}">'
             f"{escape(item.status_label)}</span></td>"
             f'<td class="text-nowrap">{overdue if item.is_overdue else ""}</td>'
             f'<td class="text-nowrap">{updated:%Y-%m-%d %H:%M}</td>'
