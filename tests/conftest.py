@@ -72,6 +72,61 @@ def item(lead_unit, coop_unit):
     return item
 
 
+@pytest.fixture
+def linked(
+    lead_unit, other_unit, coop_unit, staff_client, other_staff_client, coop_staff_client, reviewer_client
+):
+    """Links that a unit sees from one side only (the one-sided units of issue 13).
+
+    2020: a shortfall of 县司法局 (A: ``staff_client``) answered by a measure of its own and
+    by a measure of 县市场监督管理局 (B: ``other_staff_client``), returned, with B's progress
+    note; a task of A with a figure. Rolled over into 2021 (the shortfall, both measures
+    and the task carried), where the task is handed to 县财政局 (C: ``coop_staff_client``),
+    retitled, with a figure and C's note. Returns a namespace of these items.
+    """
+    from types import SimpleNamespace
+
+    from reports.services import year_rollover
+    from tests.factories import AnnualReportFactory, ItemFactory, MetricFactory
+    from tracker.models import Item
+    from tracker.services import item_add_progress
+
+    report = AnnualReportFactory(year=2020, state="active")
+    shortfall = ItemFactory(
+        report=report, kind="shortfall", title="A单位执法人员不足", lead_unit=lead_unit, status="in_progress"
+    )
+    own_measure = ItemFactory(report=report, kind="measure", title="A单位充实执法力量", lead_unit=lead_unit)
+    measure = ItemFactory(
+        report=report, kind="measure", title="B单位内部整改措施", lead_unit=other_unit, status="returned"
+    )
+    own_measure.addresses.add(shortfall)
+    measure.addresses.add(shortfall)
+    item_add_progress(
+        item=measure, user=other_staff_client.user, note="B单位内部进展：已约谈三名责任人", expected_version=1
+    )
+    task = ItemFactory(
+        report=report, title="A单位规范性文件审查", text="全年审查规范性文件。", lead_unit=lead_unit
+    )
+    MetricFactory(item=task, label="审查规范性文件", value=40, unit="件")
+    year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
+    carried_task = Item.objects.get(carried_from=task)
+    Item.objects.filter(pk=carried_task.pk).update(lead_unit=coop_unit, title="C单位接续审查任务")
+    carried_task.refresh_from_db()
+    MetricFactory(item=carried_task, label="审查规范性文件", value=52, unit="件")
+    item_add_progress(
+        item=carried_task, user=coop_staff_client.user, note="C单位内部进展：初审完毕", expected_version=1
+    )
+    return SimpleNamespace(
+        shortfall=shortfall,
+        own_measure=own_measure,
+        measure=measure,
+        task=task,
+        carried_shortfall=Item.objects.get(carried_from=shortfall),
+        carried_measure=Item.objects.get(carried_from=measure),
+        carried_task=carried_task,
+    )
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 

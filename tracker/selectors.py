@@ -9,6 +9,7 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -16,7 +17,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import permissions
@@ -51,6 +54,88 @@ def items_visible_to(user) -> QuerySet[Item]:
         return items.none()
     cooperating = Item.cooperating_units.through.objects.filter(unit_id__in=units).values("item_id")
     return items.filter(Q(lead_unit_id__in=units) | Q(pk__in=cooperating))
+
+
+# -- linked items ---------------------------------------------------------------------------
+# A measure answers shortfalls; an item carried into the next year points back at last year's.
+# Either end may belong to another unit, so wherever an item shows a linked one, the other end
+# is checked against items_visible_to inside the query already made (a subquery, never a query
+# per link), and what the viewer may not see becomes a bare count ("Items of other units: N").
+# ``user`` None stands for the command line, which sees every item.
+
+
+def _sees_every_item(user) -> bool:
+    return user is None or permissions.sees_all_items(user)
+
+
+def visible_item_q(user, field: str = "pk") -> Q | None:
+    """The condition "``field`` (``pk``, or a foreign key to an item) is an item ``user`` may
+    see", as a subquery of ``items_visible_to``; None when ``user`` sees every item."""
+    if _sees_every_item(user):
+        return None
+    return Q(**{f"{field}__in": items_visible_to(user).values("pk")})
+
+
+def _visible_flag(user, field: str) -> Expression:
+    condition = visible_item_q(user, field)
+    return Value(True) if condition is None else ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def with_carried(items: QuerySet[Item], user, *, ends=("carried_from", "carried_to")) -> QuerySet[Item]:
+    """``items`` with the item each was carried from and/or into (``ends``) and whether
+    ``user`` may see it, in the same query; ``carried_ends(item)`` reads them."""
+    flags = {}
+    if "carried_from" in ends:
+        flags["carried_from_visible"] = _visible_flag(user, "carried_from_id")
+    if "carried_to" in ends:
+        flags["carried_to_visible"] = (
+            Value(True)
+            if _sees_every_item(user)
+            else Exists(items_visible_to(user).filter(carried_from_id=OuterRef("pk")))
+        )
+    return items.select_related(*ends).annotate(**flags)
+
+
+def carried_ends(item: Item) -> Item:
+    """Set on ``item`` (fetched through ``with_carried``) ``carried_from_item`` and
+    ``carried_to_item``, the linked item when the viewer may see it (else None), and
+    ``carried_from_hidden`` / ``carried_to_hidden``, true when there is one he or she may not
+    see. An end not fetched counts as hidden: nothing shows by mistake."""
+    try:
+        carried_to = item.carried_to if hasattr(item, "carried_to_visible") else None
+    except Item.DoesNotExist:
+        carried_to = None
+    carried_from = item.carried_from if hasattr(item, "carried_from_visible") else None
+    for end, linked, has_one in (
+        ("carried_from", carried_from, item.carried_from_id is not None),
+        ("carried_to", carried_to, carried_to is not None),
+    ):
+        shown = linked is not None and bool(getattr(item, f"{end}_visible", False))
+        setattr(item, f"{end}_item", linked if shown else None)
+        setattr(item, f"{end}_hidden", has_one and not shown)
+    return item
+
+
+def with_measures(shortfalls: QuerySet[Item], user, *, measures: QuerySet[Item]) -> QuerySet[Item]:
+    """``shortfalls``, each with ``measure_list`` (the measures answering it that ``user`` may
+    see, taken from ``measures`` in its order) and ``hidden_measures`` (how many others answer
+    it). One query for every shortfall's measures; the count is a subquery of the shortfalls'."""
+    hidden = Value(0)
+    condition = visible_item_q(user, "from_item_id")
+    if condition is not None:
+        measures = measures.filter(visible_item_q(user))
+        others = (
+            Item.addresses.through.objects.filter(to_item_id=OuterRef("pk"))
+            .exclude(condition)
+            .order_by()
+            .values("to_item_id")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        hidden = Coalesce(Subquery(others), 0)
+    return shortfalls.annotate(hidden_measures=hidden).prefetch_related(
+        Prefetch("measures", queryset=measures, to_attr="measure_list")
+    )
 
 
 def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
@@ -140,22 +225,23 @@ def item_for_page(user, pk: int) -> Item:
     Besides the model's fields and relations the item carries ``is_overdue``, ``followed``,
     ``timeline`` (see ``item_timeline``), ``last_submitter_id`` (taken from the timeline),
     ``metric_list``, ``shortfall_list`` and ``measure_list`` (the items it answers and that
-    answer it), ``pending_extension`` (or None), ``deadline_moves`` and ``original_due_on``
-    (granted extensions). Eight small queries: building their SQL is much of this page's time,
-    so nothing is annotated that Python can tell from rows it fetches anyway.
+    answer it, those ``user`` may see) with ``hidden_shortfalls`` and ``hidden_measures``
+    (how many others), the ends set by ``carried_ends``, ``pending_extension`` (or None),
+    ``deadline_moves`` and ``original_due_on`` (granted extensions). Eight small queries:
+    building their SQL is much of this page's time, so nothing is annotated that Python can
+    tell from rows it fetches anyway.
     """
     items = (
-        items_visible_to(user)
         # Few joins: PostgreSQL's planning time grows fast with each (11 joins took 5 ms to
         # plan, far more than to run); the section path is its own query (section_path).
-        .select_related("report", "area", "lead_unit", "assignee", "carried_from", "carried_to")
+        with_carried(items_visible_to(user).select_related("report", "area", "lead_unit", "assignee"), user)
         # A report row holds the whole published text; the page needs its year and state.
         .defer("report__source_text")
         .prefetch_related("cooperating_units")
     )
     if permissions.can_follow(user):
         items = items.annotate(followed=Exists(Follow.objects.filter(item=OuterRef("pk"), user_id=user.pk)))
-    item = items.get(pk=pk)
+    item = carried_ends(items.get(pk=pk))
     item.followed = getattr(item, "followed", False)
     item.is_overdue = is_overdue(item)
     item.metric_list = list(Metric.objects.filter(item_id=pk).order_by("order", "pk"))
@@ -169,7 +255,8 @@ def item_for_page(user, pk: int) -> Item:
         None,
     )
     # Both directions of "measure answers shortfall" in one query, with what the page shows
-    # of the other item (fewer columns: less SQL to build).
+    # of the other item (fewer columns: less SQL to build), and whether the viewer may see it
+    # (both ends: this item is one he or she may see).
     links = (
         Item.addresses.through.objects.filter(Q(from_item_id=pk) | Q(to_item_id=pk))
         .select_related("from_item", "to_item")
@@ -177,9 +264,22 @@ def item_for_page(user, pk: int) -> Item:
             *(f"{end}__{field}" for end in ("from_item", "to_item") for field in ("title", "kind", "status"))
         )
     )
+    from_visible = visible_item_q(user, "from_item_id")
+    if from_visible is None:
+        links = links.annotate(shown=Value(True))
+    else:
+        both = from_visible & visible_item_q(user, "to_item_id")
+        links = links.annotate(shown=ExpressionWrapper(both, output_field=BooleanField()))
     item.shortfall_list, item.measure_list = [], []
+    item.hidden_shortfalls = item.hidden_measures = 0
     for link in links.order_by("pk"):
-        if link.from_item_id == pk:
+        answered = link.from_item_id == pk  # this item is the measure: the other end a shortfall
+        if not link.shown:
+            if answered:
+                item.hidden_shortfalls += 1
+            else:
+                item.hidden_measures += 1
+        elif answered:
             item.shortfall_list.append(link.to_item)
         else:
             item.measure_list.append(link.from_item)
@@ -279,14 +379,6 @@ def followed_items(user, *, limit: int = 10) -> list[Item]:
         .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
         .order_by("-updated_at", "-pk")[:limit]
     )
-
-
-def item_carried_to(item: Item) -> Item | None:
-    """The item this one was carried into next year (``item_for_page`` fetched it already)."""
-    try:
-        return item.carried_to
-    except Item.DoesNotExist:
-        return None
 
 
 _PATH_FIELDS = ("parent_id", "number", "heading")

@@ -251,7 +251,6 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         {
             "item": item,
             "path": selectors.section_path(item),
-            "carried_to": selectors.item_carried_to(item),
             "timeline": item.timeline,
             "pending_extension": pending,
             "can_change_status": permissions.can_change_status(user, item),

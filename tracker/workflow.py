@@ -55,6 +55,12 @@ def status_label(kind: str, status: str) -> str:
         return status
 
 
+def other_units_label(count: int) -> str:
+    """What stands in place of linked items the viewer may not see: how many, and nothing
+    else (no title, state, unit or note). 其他单位事项 2 项."""
+    return _("Items of other units: %(count)s") % {"count": count}
+
+
 # Bootstrap colour of each status badge.
 STATUS_COLOURS = {
     S.NOT_STARTED: "secondary",

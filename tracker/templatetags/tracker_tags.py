@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tracker.workflow import other_units_label
 from tracker.workflow import status_label as _status_label
 
 register = template.Library()
@@ -11,6 +12,13 @@ register = template.Library()
 def status_label(status: str, kind: str) -> str:
     """``{{ update.status_to|status_label:item.kind }}``: 待整改 for a shortfall, 未开始 for a task."""
     return _status_label(kind, status)
+
+
+@register.simple_tag
+def other_units(count: int):
+    """``{% other_units item.hidden_measures %}``: the neutral line that stands in place of
+    linked items the viewer may not see (其他单位事项 N 项), muted."""
+    return format_html('<span class="text-body-secondary other-units">{}</span>', other_units_label(count))
 
 
 @register.filter

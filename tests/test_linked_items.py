@@ -1,0 +1,116 @@
+"""Linked items seen from one side only (issue 13, point 3).
+
+A measure answers a shortfall; an item carried into the next year points back at last
+year's. Each end may belong to a different unit. Wherever a linked item shows (the item page,
+the year page's 上年度问题整改情况 and figures, the XLSX ledger, the DOCX draft), a person sees
+its title, status, unit and notes only if he or she may see that item; otherwise a neutral
+"其他单位事项 N 项". The scene is the ``linked`` fixture (tests/conftest.py): A = 县司法局
+(``staff_client``), B = 县市场监督管理局 (``other_staff_client``), C = 县财政局
+(``coop_staff_client``).
+"""
+
+import io
+
+import pytest
+from django.urls import reverse
+from docx import Document
+from openpyxl import load_workbook
+
+from tests.factories import ItemFactory
+
+pytestmark = pytest.mark.django_db
+
+OTHERS_ONE = "其他单位事项 1 项"
+B_SECRETS = ("B单位内部整改措施", "B单位内部进展", "已约谈三名责任人")
+C_SECRETS = ("C单位接续审查任务", "C单位内部进展")
+
+
+def links_card(page: str) -> str:
+    """The item page's "关联事项" card."""
+    start = page.index("关联事项")
+    return page[start : page.index("</ul>", start)]
+
+
+def last_year_section(page: str) -> str:
+    start = page.index('class="card shadow-sm mb-3 last-year"')
+    return page[start : page.index("</section>", start)]
+
+
+def sheet_rows(client, year: int, sheet: str) -> list[list]:
+    response = client.get(reverse("reports:export", args=[year, "xlsx"]))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return [list(row) for row in book[sheet].iter_rows(min_row=3, values_only=True)]
+
+
+def docx_text(client, year: int) -> str:
+    response = client.get(reverse("reports:export", args=[year, "docx"]))
+    document = Document(io.BytesIO(b"".join(response.streaming_content)))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def assert_none_of(secrets, text: str) -> None:
+    leaked = [secret for secret in secrets if secret in text]
+    assert not leaked, f"leaked: {leaked}"
+
+
+# -- the item page -------------------------------------------------------------------------
+
+
+def test_lead_unit_sees_its_shortfall_and_only_a_count_of_another_units_measure(clients, linked):
+    page = clients["lead"].get(linked.shortfall.get_absolute_url()).content.decode()
+    assert_none_of(B_SECRETS, page)
+    card = links_card(page)
+    assert "A单位充实执法力量" in card  # its own measure, as before
+    assert OTHERS_ONE in card
+    assert linked.measure.get_absolute_url() not in card
+    assert "已退回" not in card and "县市场监督管理局" not in card  # no state, no unit
+    for role in ("leader", "reviewer"):  # both ends, no count
+        card = links_card(clients[role].get(linked.shortfall.get_absolute_url()).content.decode())
+        assert "A单位充实执法力量" in card and "B单位内部整改措施" in card and "已退回" in card
+        assert "其他单位事项" not in card
+
+
+def test_measure_unit_sees_its_measure_and_only_a_count_of_the_shortfall(clients, linked):
+    page = clients["other"].get(linked.measure.get_absolute_url()).content.decode()
+    assert "B单位内部整改措施" in page
+    card = links_card(page)
+    assert "A单位执法人员不足" not in page
+    assert OTHERS_ONE in card and linked.shortfall.get_absolute_url() not in card
+    assert "整改中" not in card  # the shortfall's state
+    for role in ("leader", "reviewer"):
+        card = links_card(clients[role].get(linked.measure.get_absolute_url()).content.decode())
+        assert "A单位执法人员不足" in card and "其他单位事项" not in card
+
+
+def test_carried_from_and_to_show_only_an_item_the_viewer_may_see(
+    staff_client, coop_staff_client, reviewer_client, linked
+):
+    # A's task went to C in 2021: A sees that it was carried, not what it became.
+    card = links_card(staff_client.get(linked.task.get_absolute_url()).content.decode())
+    assert "结转至" in card and OTHERS_ONE in card
+    assert_none_of(C_SECRETS, card)
+    assert linked.carried_task.get_absolute_url() not in card and "2021" not in card
+    # C sees where its task came from, not last year's item of A.
+    page = coop_staff_client.get(linked.carried_task.get_absolute_url()).content.decode()
+    card = links_card(page)
+    assert "结转自" in card and OTHERS_ONE in card
+    assert "A单位规范性文件审查" not in page and linked.task.get_absolute_url() not in page
+    # Both ends for a reviewer.
+    card = links_card(reviewer_client.get(linked.task.get_absolute_url()).content.decode())
+    assert "C单位接续审查任务" in card and "其他单位事项" not in card
+
+
+def test_item_page_with_hidden_links_keeps_its_query_count(
+    staff_client, linked, django_assert_max_num_queries
+):
+    url = linked.shortfall.get_absolute_url()
+    staff_client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        staff_client.get(url)
+    for n in range(10):
+        ItemFactory(report=linked.shortfall.report, kind="measure", title=f"他单位措施{n}").addresses.add(
+            linked.shortfall
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = staff_client.get(url).content.decode()
+    assert "其他单位事项 11 项" in links_card(page) and "他单位措施" not in page
