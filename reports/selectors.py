@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, Subquery, Window
+from django.db.models import Count, F, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from tracker import permissions
 from tracker.choices import ItemStatus
 from tracker.freshness import cached
 from tracker.models import Area, Item, Metric, Unit
-from tracker.selectors import items_visible_to, status_counts_by_report
+from tracker.selectors import (
+    carried_ends,
+    items_visible_to,
+    status_counts_by_report,
+    visible_item_q,
+    with_carried,
+    with_measures,
+)
 
 from .importing import ParsedReport
 from .importing.summary import parse_counts
@@ -45,13 +52,22 @@ def units_of(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=permissions.unit_ids(user)).order_by("name"))
 
 
-def last_year_values(report: AnnualReport):
+def _visible(user):
+    """The items ``user`` may see; every item when ``user`` is None (the command line)."""
+    return Item.objects.all() if user is None else items_visible_to(user)
+
+
+def last_year_values(report: AnnualReport, user=None):
     """A function ``(label, unit, carried_from_id) -> last year's value or None``: the carried
-    item's figure in the same unit, else a figure of last year with the same label and unit.
-    One query (none for a first year)."""
+    item's figure in the same unit, else a figure of last year with the same label and unit,
+    read only from last year's items ``user`` may see (a figure of another unit's item stays
+    with that item). One query (none for a first year)."""
     rows = []
     if report.previous_id:
         last_year = Metric.objects.filter(item__report_id=report.previous_id).order_by("-pk")
+        condition = visible_item_q(user, "item_id")
+        if condition is not None:
+            last_year = last_year.filter(condition)
         rows = last_year.values_list("item_id", "label", "unit", "value")
     return _last_year_lookup(rows)
 
@@ -108,7 +124,7 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
         .prefetch_related("cooperating_units")
         .order_by("order", "pk")
     )
-    metrics = _outline_metrics(report, items, sections, small=year_count <= OUTLINE_ALL_UP_TO)
+    metrics = _outline_metrics(report, items, sections, user=user, small=year_count <= OUTLINE_ALL_UP_TO)
     by_section: dict[int | None, list] = defaultdict(list)
     for item in items:
         item.metric_list = metrics.of_item.get(item.pk, [])
@@ -167,20 +183,25 @@ class _OutlineMetrics:
     last_value: object  # (label, unit, carried_from_id) -> value or None
 
 
-def _outline_metrics(report: AnnualReport, items: list, sections: list, *, small: bool) -> _OutlineMetrics:
+def _outline_metrics(
+    report: AnnualReport, items: list, sections: list, *, user, small: bool
+) -> _OutlineMetrics:
     """The metrics of ``sections`` (the report's) and of ``items``, and last year's to compare
     with: the carried item's figure in the same unit, else (in a county-size year, ``small``)
     last year's figure with the same label and unit. In a province-size year a label such as
-    培训次数 recurs thousands of times, so only the carried item's figure means anything. One
-    query."""
+    培训次数 recurs thousands of times, so only the carried item's figure means anything. Last
+    year's figures come only from items ``user`` may see: the item carried from may belong
+    to another unit. One query."""
     shown = {item.pk for item in items}
     carried_ids = [item.carried_from_id for item in items if item.carried_from_id]
     # Plain id lists, no joins: each part of the condition reads its own index.
     wanted = Q(section_id__in=[section.pk for section in sections]) | Q(item_id__in=shown)
     if report.previous_id:
-        wanted |= Q(item_id__in=carried_ids)
+        last_year = Q(item_id__in=carried_ids)
         if small:
-            wanted |= Q(item_id__in=Item.objects.filter(report_id=report.previous_id).values("pk"))
+            last_year |= Q(item_id__in=Item.objects.filter(report_id=report.previous_id).values("pk"))
+        visible = visible_item_q(user, "item_id")
+        wanted |= last_year if visible is None else last_year & visible
     of_item, of_section = defaultdict(list), defaultdict(list)
     last_year = []
     for metric in Metric.objects.filter(wanted).order_by("order", "pk"):
@@ -283,9 +304,14 @@ LAST_YEAR_SHOWN = 50
 
 
 def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None) -> list:
-    """上年度问题整改情况: each of the previous year's shortfalls (that ``user`` may see) with
-    its measures, and where each stands now (itself, or the item it was carried into); the
-    first ``limit`` of them when given.
+    """上年度问题整改情况: each of the previous year's shortfalls that ``user`` may see (every
+    one for None) with its measures, and where each stands now (itself, or the item it was
+    carried into); the first ``limit`` of them when given.
+
+    Of a linked item (a measure, the item carried into this year) only those ``user`` may
+    see: each shortfall has ``measure_list`` and ``hidden_measures`` (how many others; see
+    ``tracker.selectors.with_measures``), it and each measure ``carried_to_item`` and
+    ``carried_to_hidden`` (``tracker.selectors.carried_ends``).
 
     Three queries whatever the number of shortfalls.
     """
@@ -294,21 +320,24 @@ def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None
     # By year (the same rows as the previous report's): item_year_order_idx then serves the
     # order, and the first ``limit`` come without reading the rest.
     previous_year = AnnualReport.objects.filter(pk=report.previous_id).values("year")
-    shortfalls = items_visible_to(user).filter(year=Subquery(previous_year), kind="shortfall")
+    shortfalls = _visible(user).filter(year=Subquery(previous_year), kind="shortfall")
     if limit is not None:
         shortfalls = shortfalls.filter(
             pk__in=shortfalls.order_by("order", "pk").values_list("pk", flat=True)[:limit]
         )
-    return list(
-        shortfalls.select_related("lead_unit", "carried_to")
-        .prefetch_related(
-            Prefetch(
-                "measures",
-                queryset=Item.objects.select_related("lead_unit", "carried_to").order_by("order", "pk"),
-            )
-        )
-        .order_by("order", "pk")
+    measures = with_carried(Item.objects.select_related("lead_unit"), user, ends=("carried_to",))
+    rows = list(
+        with_measures(
+            with_carried(shortfalls.select_related("lead_unit"), user, ends=("carried_to",)),
+            user,
+            measures=measures.order_by("order", "pk"),
+        ).order_by("order", "pk")
     )
+    for shortfall in rows:
+        carried_ends(shortfall)
+        for measure in shortfall.measure_list:
+            carried_ends(measure)
+    return rows
 
 
 @dataclass
@@ -318,7 +347,9 @@ class AnnualSummary:
     report: AnnualReport
     figures: object  # tracker.scoreboard.YearFigures
     tasks: object  # iterable of items
-    shortfalls: object  # iterable of shortfalls, each with .measures prefetched
+    # iterable of shortfalls, each with .measure_list (those the person may see) and
+    # .hidden_measures (how many others), see tracker.selectors.with_measures
+    shortfalls: object
     metrics: object = ()  # iterable of (metric, item, last year's value or None)
 
 
@@ -333,7 +364,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     from tracker.models import ProgressUpdate
     from tracker.scoreboard import year_figures
 
-    visible = Item.objects.all() if user is None else items_visible_to(user)
+    visible = _visible(user)
     items = visible.filter(report=report)
     latest_note = Subquery(
         ProgressUpdate.objects.filter(item=OuterRef("pk"), kind="progress")
@@ -351,17 +382,16 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .order_by("order", "pk")
         .iterator(chunk_size=2000)
     )
+    # Each shortfall with the measures ``user`` may see (their latest note too) and how many
+    # others answer it: a measure may belong to another unit.
     shortfalls = (
-        items.filter(kind="shortfall")
-        .select_related("lead_unit")
-        .prefetch_related(
-            Prefetch(
-                "measures",
-                queryset=Item.objects.defer("text")
-                .select_related("lead_unit")
-                .annotate(latest_note=latest_note)
-                .order_by("order", "pk"),
-            )
+        with_measures(
+            items.filter(kind="shortfall").select_related("lead_unit"),
+            user,
+            measures=Item.objects.defer("text")
+            .select_related("lead_unit")
+            .annotate(latest_note=latest_note)
+            .order_by("order", "pk"),
         )
         .order_by("order", "pk")
         .iterator(chunk_size=2000)
@@ -372,7 +402,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         .only("label", "value", "unit", "approximate", "item__title", "item__carried_from_id")
         .order_by("item__order", "item_id", "order", "pk")
     )
-    last_value = last_year_values(report)
+    last_value = last_year_values(report, user)
 
     def rows():
         for metric in metrics.iterator(chunk_size=2000):
@@ -406,8 +436,9 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
     from django.utils.translation import gettext as _
 
     from tracker.models import ProgressUpdate
+    from tracker.workflow import other_units_label
 
-    visible = Item.objects.all() if user is None else items_visible_to(user)
+    visible = _visible(user)
     latest_note = Subquery(
         ProgressUpdate.objects.filter(item=OuterRef("pk"), kind="progress")
         .exclude(note="")
@@ -449,13 +480,14 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         (area.name if area else _("Other work"), numbered(by_area[area])) for area in ordered_areas
     ]
     last_year = []
-    for shortfall in (
-        last_year_shortfalls(report=report, user=user) if user is not None else _all_last_year(report)
-    ):
-        measures = "；".join(f"{m.title}（{m.status_label}）" for m in shortfall.measures.all())
+    for shortfall in last_year_shortfalls(report=report, user=user):
+        # Measures of other units: a count, nothing of what they say or where they stand.
+        measures = [f"{m.title}（{m.status_label}）" for m in shortfall.measure_list]
+        if shortfall.hidden_measures:
+            measures.append(other_units_label(shortfall.hidden_measures))
         line = f"{shortfall.title.rstrip('。')}（{shortfall.status_label}）。"
         if measures:
-            line += _("Measures: %(measures)s.") % {"measures": measures}
+            line += _("Measures: %(measures)s.") % {"measures": "；".join(measures)}
         last_year.append(line)
     duty = [i for i in items if i.area and i.area.code == "leaders-duty"]
     other = [i for i in items if i.area and i.area.code == "other" and i.kind == "task"]
@@ -479,15 +511,4 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
             (_("Main plans for next year"), [(None, numbered(measures, deadline=True))] if measures else []),
             (_("Other matters to report"), [(None, numbered(other))] if other else []),
         ],
-    )
-
-
-def _all_last_year(report: AnnualReport) -> list:
-    """Last year's shortfalls, every one (for the command line, which has no user)."""
-    if report.previous_id is None:
-        return []
-    return list(
-        Item.objects.filter(report_id=report.previous_id, kind="shortfall")
-        .prefetch_related(Prefetch("measures", queryset=Item.objects.order_by("order", "pk")))
-        .order_by("order", "pk")
     )

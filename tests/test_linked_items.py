@@ -114,3 +114,95 @@ def test_item_page_with_hidden_links_keeps_its_query_count(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = staff_client.get(url).content.decode()
     assert "其他单位事项 11 项" in links_card(page) and "他单位措施" not in page
+
+
+# -- the year page -------------------------------------------------------------------------
+
+
+def test_year_page_last_years_shortfalls_show_another_units_measure_as_a_count(clients, linked):
+    url = reverse("reports:detail", args=[2021])
+    page = clients["lead"].get(url).content.decode()
+    assert_none_of(B_SECRETS, page)
+    section = last_year_section(page)
+    assert "A单位执法人员不足" in section and "A单位充实执法力量" in section
+    assert OTHERS_ONE in section
+    assert "县市场监督管理局" not in section and "已退回" not in section
+    assert linked.measure.get_absolute_url() not in section
+    assert linked.carried_measure.get_absolute_url() not in section
+    # B, whose measure answers A's shortfall, sees nothing of the shortfall.
+    page = clients["other"].get(url).content.decode()
+    assert "A单位执法人员不足" not in page and "A单位充实执法力量" not in page
+    for role in ("leader", "reviewer"):  # the whole of it
+        section = last_year_section(clients[role].get(url).content.decode())
+        assert "B单位内部整改措施" in section and "县市场监督管理局" in section and "已退回" in section
+        assert "其他单位事项" not in section
+
+
+def test_year_page_compares_a_figure_only_with_last_years_item_the_viewer_may_see(
+    coop_staff_client, reviewer_client, linked
+):
+    # The carried item's figure of 2020 belongs to A's item: hidden from C, shown to reviewers.
+    page = coop_staff_client.get(reverse("reports:detail", args=[2021])).content.decode()
+    assert "52件" in page and "上年 40件" not in page
+    page = reviewer_client.get(reverse("reports:detail", args=[2021])).content.decode()
+    assert "上年 40件" in page
+
+
+def test_year_page_with_hidden_measures_keeps_its_query_count(
+    staff_client, linked, django_assert_max_num_queries
+):
+    url = reverse("reports:detail", args=[2021])
+    with django_assert_max_num_queries(20) as few:
+        staff_client.get(url)
+    for n in range(10):
+        ItemFactory(report=linked.shortfall.report, kind="measure", title=f"他单位措施{n}").addresses.add(
+            linked.shortfall
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = staff_client.get(url).content.decode()
+    assert "其他单位事项 11 项" in last_year_section(page)
+
+
+# -- the XLSX ledger -----------------------------------------------------------------------
+
+
+def test_xlsx_shortfalls_sheet_shows_another_units_measure_as_a_count(clients, linked):
+    for year in (2020, 2021):  # the shortfall, and its carried copy with the carried measures
+        rows = sheet_rows(clients["lead"], year, "问题整改")
+        assert_none_of(B_SECRETS, repr(rows))
+        assert [row[0] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
+        assert rows[0][2] == "A单位充实执法力量"
+        assert rows[1][2:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
+        assert sheet_rows(clients["other"], year, "问题整改") == []  # B: not A's shortfall
+    for role in ("leader", "reviewer"):
+        rows = sheet_rows(clients[role], 2020, "问题整改")
+        measure = next(row for row in rows if row[2] == "B单位内部整改措施")
+        assert measure[3] == "县市场监督管理局" and measure[5] == "已退回"
+        assert measure[6] == "B单位内部进展：已约谈三名责任人"
+        assert "其他单位事项" not in repr(rows)
+
+
+def test_xlsx_metrics_sheet_gives_last_years_value_only_from_an_item_the_viewer_may_see(
+    coop_staff_client, reviewer_client, linked
+):
+    (row,) = sheet_rows(coop_staff_client, 2021, "指标")
+    assert row[0] == "C单位接续审查任务" and row[2] == 52 and row[5] is None
+    (row,) = [r for r in sheet_rows(reviewer_client, 2021, "指标") if r[0] == "C单位接续审查任务"]
+    assert row[5] == 40
+
+
+# -- the DOCX draft ------------------------------------------------------------------------
+
+
+def test_docx_last_years_shortfalls_show_another_units_measure_as_a_count(clients, linked):
+    text = docx_text(clients["lead"], 2021)
+    assert_none_of(B_SECRETS, text)
+    line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
+    assert "A单位充实执法力量" in line and OTHERS_ONE in line and "已退回" not in line
+    for year in (2020, 2021):  # B: nothing of A's shortfall
+        text = docx_text(clients["other"], year)
+        assert "A单位执法人员不足" not in text and "A单位充实执法力量" not in text
+    for role in ("leader", "reviewer"):
+        text = docx_text(clients[role], 2021)
+        line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
+        assert "B单位内部整改措施（已退回）" in line and "其他单位事项" not in line

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from tracker.workflow import other_units_label
+
 from .xlsx import SheetSpec, write_workbook
 
 
@@ -100,17 +102,22 @@ def ledger_sheets(summary) -> list[SheetSpec]:
 
     def shortfalls():
         for shortfall in summary.shortfalls:
-            measures = list(shortfall.measures.all()) or [None]
-            for measure in measures:
+            for measure in shortfall.measure_list:
                 yield (
                     shortfall.title,
                     shortfall.status_label,
-                    measure.title if measure else "",
-                    (measure.lead_unit.name if measure and measure.lead_unit else ""),
-                    _date(measure.due_on) if measure else "",
-                    measure.status_label if measure else "",
-                    (measure.latest_note or "") if measure else "",
+                    measure.title,
+                    measure.lead_unit.name if measure.lead_unit else "",
+                    _date(measure.due_on),
+                    measure.status_label,
+                    measure.latest_note or "",
                 )
+            if shortfall.hidden_measures:
+                # Measures of units the reader may not see: how many, nothing else.
+                label = other_units_label(shortfall.hidden_measures)
+                yield (shortfall.title, shortfall.status_label, label, "", "", "", "")
+            elif not shortfall.measure_list:
+                yield (shortfall.title, shortfall.status_label, "", "", "", "", "")
 
     def metrics():
         for metric, item, last in summary.metrics:
