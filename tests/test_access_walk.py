@@ -2,12 +2,22 @@
 requested with GET as each of the six people of the permission table; the answer must be
 the one in ACCESS. A new route without an entry here fails the test.
 
+The walk runs among links that a unit sees from one side only (the ``linked`` fixture): a
+shortfall of the lead unit answered by a measure of the other unit, a task of the lead unit
+carried into the next year and handed to the cooperating unit. LINKED walks the same routes
+again on the pages that show such links (the linked items' own pages, both years' pages,
+every export of both years); every answer a person gets, on either walk, must hold nothing
+of an item he or she may not see (SECRETS: titles and progress notes).
+
 login = redirect to the login page; 405 = the route takes POST only (its POST permissions are
 tested per view in tests/tracker/test_steering.py and test_item_views.py).
 """
 
+import io
+from collections import defaultdict
+
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from tests.factories import AnnualReportFactory, ItemFactory
 from tests.urlwalk import project_routes
@@ -65,8 +75,77 @@ ACCESS = {
 }
 
 
+# The answer on a page of one unit's item: 200 for that unit's staff, leaders and reviewers.
+def seen_by(role: str) -> dict:
+    return {**SEEN_BY_ITS_UNITS, **dict.fromkeys(("other", "lead", "coop"), 404), role: 200}
+
+
+# Routes walked again where they show linked items: (route name, path, answer per role).
+LINKED = [
+    ("tracker:item", "/items/{shortfall}/", seen_by("lead")),
+    ("tracker:item", "/items/{measure}/", seen_by("other")),
+    ("tracker:item", "/items/{carried_shortfall}/", seen_by("lead")),
+    ("tracker:item", "/items/{carried_measure}/", seen_by("other")),
+    ("tracker:item", "/items/{task}/", seen_by("lead")),
+    ("tracker:item", "/items/{carried_task}/", seen_by("coop")),
+    ("tracker:items", "/items/?year=all", ALL_IN),
+    ("reports:detail", "/reports/2021/", ALL_IN),
+    *(
+        ("reports:export", f"/reports/{year}/export/{fmt}/", ALL_IN)
+        for year in (2020, 2021)
+        for fmt in ("xlsx", "csv", "docx")
+    ),
+]
+
+# What each person may not see of the linked items, anywhere.
+A_ITEMS = ("A单位执法人员不足", "A单位充实执法力量", "A单位规范性文件审查")
+B_ITEMS = ("B单位内部整改措施", "B单位内部进展", "已约谈三名责任人")
+C_ITEMS = ("C单位接续审查任务", "C单位内部进展")
+SECRETS = {
+    "anonymous": A_ITEMS + B_ITEMS + C_ITEMS,
+    "other": A_ITEMS + C_ITEMS,
+    "lead": B_ITEMS + C_ITEMS,
+    "coop": A_ITEMS + B_ITEMS,
+    "leader": (),
+    "reviewer": (),
+}
+
+
+def readable_text(response) -> str:
+    """What a person reads in an answer: a page, a CSV, every cell of a workbook, every
+    paragraph and table of a document."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
+        )
+    if "wordprocessingml" in kind:
+        from docx import Document
+
+        document = Document(io.BytesIO(content))
+        cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
+        return "\n".join([*(p.text for p in document.paragraphs), *cells])
+    return content.decode("utf-8-sig", errors="replace")
+
+
+def assert_answer(response, want, where) -> None:
+    """The answer is the one the table says, and holds nothing the person may not see."""
+    role = where[1]
+    if want == "login":
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), where
+    else:
+        assert response.status_code == want, (*where, response.status_code)
+    text = readable_text(response)
+    leaked = [secret for secret in SECRETS[role] if secret in text]
+    assert not leaked, (*where, "leaked", leaked)
+
+
 @pytest.fixture
-def objects(item, staff_client, pdf):
+def objects(item, staff_client, pdf, linked):
     update = item_add_progress(
         item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
     )
@@ -81,7 +160,12 @@ def objects(item, staff_client, pdf):
         new_due_on=timezone.localdate() + timedelta(days=30),
         reason="等文件",
     )
-    return {"item": item.pk, "evidence": update.evidence.get().pk, "extension": extension.pk}
+    return {
+        "item": item.pk,
+        "evidence": update.evidence.get().pk,
+        "extension": extension.pk,
+        **{name: linked_item.pk for name, linked_item in vars(linked).items()},
+    }
 
 
 def test_every_route_has_an_entry():
@@ -97,14 +181,22 @@ def test_every_route_answers_each_role_as_the_table_says(clients, objects):
         path, expected = ACCESS[name]
         path = path.format(**objects)
         for role in ROLES:
-            response = clients[role].get(path)
-            want = expected[role]
-            if want == "login":
-                assert response.status_code == 302 and response.url.startswith(reverse("login")), (name, role)
-            else:
-                assert response.status_code == want, (name, role, response.status_code)
+            assert_answer(clients[role].get(path), expected[role], (name, role))
             walked += 1
     assert walked == len(ACCESS) * len(ROLES)
+
+
+def test_linked_paths_are_the_routes_they_name():
+    for name, path, _expected in LINKED:
+        path = path.split("?")[0].format_map(defaultdict(lambda: 1))
+        assert resolve(path).view_name == name, path
+
+
+def test_pages_showing_linked_items_answer_each_role_with_only_what_it_may_see(clients, objects):
+    for name, path, expected in LINKED:
+        path = path.format(**objects)
+        for role in ROLES:
+            assert_answer(clients[role].get(path), expected[role], (name, role, path))
 
 
 # The answer to an empty POST (a form with nothing filled in), per route and person.
