@@ -6,7 +6,6 @@ import hashlib
 import os
 import unicodedata
 import uuid
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from utilities import archives
 
 # Extension → the content families it may hold (first bytes of the file).
 PDF, OLE, ZIP, JPEG, PNG = "pdf", "ole", "zip", "jpeg", "png"
@@ -97,40 +98,46 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     return CheckedFile(upload, original, extension, content_type, upload.size, digest.hexdigest())
 
 
-# An archive (zip, and Office files, which are zips) may unpack to at most this much.
+# An archive (zip, and Office files, which are zips) may unpack to at most this much, counted
+# by inflating it (utilities.archives), never by what its directory declares.
 ARCHIVE_MAX_UNPACKED = 100 * 1024 * 1024
 ARCHIVE_MAX_ENTRIES = 1000
 
 
 def check_archive(upload: UploadedFile, original: str) -> None:
-    """Refuse a zip bomb: more than ARCHIVE_MAX_ENTRIES entries or ARCHIVE_MAX_UNPACKED bytes
-    once unpacked (as the archive's directory declares them), or an archive that cannot be
-    read at all. Nothing is unpacked here."""
-    upload.seek(0)
+    """Refuse a zip bomb: more than ARCHIVE_MAX_ENTRIES entries, or members that really
+    inflate to more than ARCHIVE_MAX_UNPACKED bytes (inflated and counted, stopping at the
+    limit, nothing kept), or an archive that cannot be checked."""
     try:
-        with zipfile.ZipFile(upload) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+        archives.check_archive(upload, max_unpacked=ARCHIVE_MAX_UNPACKED, max_entries=ARCHIVE_MAX_ENTRIES)
+    except archives.ArchiveTooManyEntries as error:
+        raise ValidationError(
+            _("“%(name)s” holds %(count)s files; an archive may hold at most %(limit)s.")
+            % {"name": original, "count": error.count, "limit": error.limit}
+        ) from None
+    except archives.ArchiveTooLarge as error:
+        raise ValidationError(
+            _("“%(name)s” unpacks to more than %(limit)s MB; an archive may unpack to at most %(limit)s MB.")
+            % {"name": original, "limit": error.limit // 1024 // 1024}
+        ) from None
+    except archives.ArchiveEncrypted:
+        raise ValidationError(
+            _(
+                "“%(name)s” is protected by a password, so its content cannot be checked; attach it without a password."
+            )
+            % {"name": original}
+        ) from None
+    except archives.ArchiveUnsupported:
+        raise ValidationError(
+            _(
+                "“%(name)s” is compressed in an unusual way that cannot be checked; compress it again as an ordinary zip."
+            )
+            % {"name": original}
+        ) from None
+    except archives.ArchiveRefused:
         raise ValidationError(
             _("“%(name)s” is a damaged archive and cannot be opened.") % {"name": original}
         ) from None
-    finally:
-        upload.seek(0)
-    if len(entries) > ARCHIVE_MAX_ENTRIES:
-        raise ValidationError(
-            _("“%(name)s” holds %(count)s files; an archive may hold at most %(limit)s.")
-            % {"name": original, "count": len(entries), "limit": ARCHIVE_MAX_ENTRIES}
-        )
-    unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > ARCHIVE_MAX_UNPACKED:
-        raise ValidationError(
-            _("“%(name)s” would unpack to %(size)s MB; an archive may unpack to at most %(limit)s MB.")
-            % {
-                "name": original,
-                "size": unpacked // 1024 // 1024,
-                "limit": ARCHIVE_MAX_UNPACKED // 1024 // 1024,
-            }
-        )
 
 
 def storage_name(checked: CheckedFile) -> str:
