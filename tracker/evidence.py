@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -144,3 +145,84 @@ def storage_name(checked: CheckedFile) -> str:
     """A random name under evidence/YYYY/MM/; the original name is kept only in the database."""
     now = timezone.now()
     return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
+
+
+@dataclass(frozen=True)
+class StrayFile:
+    """A file on disk that nothing refers to: ``name`` relative to ``root``."""
+
+    root: str
+    name: str
+    size: int
+    modified: float  # seconds since the epoch
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.root, self.name)
+
+
+def _files_under(root: str, *, older_than: float, now: float) -> list[StrayFile]:
+    """Regular files under ``root`` (symbolic links neither followed nor listed) last
+    modified more than ``older_than`` seconds before ``now``, by name."""
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                stat = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if not os.path.isfile(path) or os.path.islink(path) or now - stat.st_mtime <= older_than:
+                continue
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            found.append(StrayFile(root, relative, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda stray: stray.name)
+
+
+def orphan_evidence_files(*, older_than: float, now: float | None = None) -> list[StrayFile]:
+    """Files in MEDIA_ROOT's evidence folder that no Evidence row names, older than
+    ``older_than`` seconds (a younger one may belong to a save still in progress); also the
+    probe files a /healthz check killed midway left in MEDIA_ROOT. Names are relative to
+    MEDIA_ROOT, as Evidence.file stores them."""
+    from .models import Evidence
+
+    now = time.time() if now is None else now
+    media = str(settings.MEDIA_ROOT)
+    evidence = os.path.join(media, "evidence")
+    candidates = [
+        StrayFile(media, f"evidence/{stray.name}", stray.size, stray.modified)
+        for stray in _files_under(evidence, older_than=older_than, now=now)
+    ]
+    known = set(Evidence.objects.values_list("file", flat=True).iterator()) if candidates else set()
+    orphans = [stray for stray in candidates if stray.name not in known]
+    if os.path.isdir(media):
+        for name in os.listdir(media):
+            path = os.path.join(media, name)
+            if name.startswith(".healthz-") and os.path.isfile(path) and not os.path.islink(path):
+                stat = os.lstat(path)
+                if now - stat.st_mtime > older_than:
+                    orphans.append(StrayFile(media, name, stat.st_size, stat.st_mtime))
+    return orphans
+
+
+def stale_upload_files(*, older_than: float, now: float | None = None) -> list[StrayFile]:
+    """Files left in FILE_UPLOAD_TEMP_DIR (when it is set) by uploads whose worker was killed,
+    older than ``older_than`` seconds: an upload in progress is never that old."""
+    folder = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if not folder:
+        return []
+    return _files_under(str(folder), older_than=older_than, now=time.time() if now is None else now)
+
+
+def remove_stray(stray: StrayFile) -> bool:
+    """Remove ``stray`` unless an Evidence row names it by now; whether it was removed."""
+    from .models import Evidence
+
+    is_evidence = stray.root == str(settings.MEDIA_ROOT) and stray.name.startswith("evidence/")
+    if is_evidence and Evidence.objects.filter(file=stray.name).exists():
+        return False
+    try:
+        os.remove(stray.path)
+    except FileNotFoundError:
+        return False
+    return True
