@@ -93,3 +93,43 @@ class RefusalLogMiddleware:
                 ip_address=request.META.get("REMOTE_ADDR") or None,
             )
         return response
+
+
+class ConflictMiddleware:
+    """The last answer to a race that a view did not answer itself: a Conflict from a service,
+    or an IntegrityError that a unique constraint raised (two people created the same row at
+    the same moment; the constraint kept the data whole). A 409 page that says so, in place
+    of "Server Error". The IntegrityError is still logged, since a view should have caught it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        import logging
+
+        from django.db import IntegrityError
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        from tracker.services import Conflict
+
+        if isinstance(exception, Conflict):
+            message = str(exception)
+        elif isinstance(exception, IntegrityError):
+            logging.getLogger("django.request").error(
+                "Integrity error answered as a conflict: %s %s",
+                request.method,
+                request.path,
+                exc_info=exception,
+            )
+            message = _(
+                "Someone else changed the same record at the same moment, so your change was not saved. "
+                "Go back, reload the page and try again."
+            )
+        else:
+            return None
+        return render(request, "409.html", {"message": message}, status=409)

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A race a view did not answer (a unique constraint's IntegrityError): 409, not 500.
+    "config.middleware.ConflictMiddleware",
     "config.middleware.IdleTimeoutMiddleware",
     "config.middleware.RefusalLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

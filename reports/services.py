@@ -6,10 +6,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from tracker.models import Area, Item, Metric, Unit
+from tracker.services import Conflict, conflicts_as
 
 from .choices import ReportState, SectionKind
 from .importing import ParsedReport, UnitName, parse_report
@@ -69,12 +70,17 @@ def report_parse(*, text: str, year: int | None = None) -> tuple[ParsedReport, d
     return parsed, names
 
 
-def report_import_target(*, year: int, sha: str, replace: bool) -> tuple[AnnualReport | None, bool]:
+def report_import_target(
+    *, year: int, sha: str, replace: bool, lock: bool = False
+) -> tuple[AnnualReport | None, bool]:
     """The year's existing record (or None) and whether it already holds this very text.
 
     Refuses a closed year, and a year holding a different imported text unless ``replace``.
+    ``lock`` (inside a transaction) holds the record until the transaction ends, so that two
+    imports of one year cannot both write it.
     """
-    existing = AnnualReport.objects.filter(year=year).first()
+    records = AnnualReport.objects.select_for_update() if lock else AnnualReport.objects
+    existing = records.filter(year=year).first()
     if existing is None:
         return None, False
     has_outline = existing.sections.exists()
@@ -117,16 +123,32 @@ def report_import(
         return ImportResult(parsed=parsed, report=existing, created=False, duplicate=True, unit_names=names)
     if dry_run:
         return ImportResult(parsed=parsed, report=existing, created=False, unit_names=names)
-    with transaction.atomic():
-        report, kept = _write(parsed, text, sha, existing, source_url, lead_units or {}, user)
+    try:
+        with transaction.atomic():
+            # Checked again under lock: a second confirm of the same import (a double click, two
+            # reviewers) waits for the first, then finds the text there and writes nothing.
+            existing, duplicate = report_import_target(year=parsed.year, sha=sha, replace=replace, lock=True)
+            if not duplicate:
+                report, kept = _write(parsed, text, sha, existing, source_url, lead_units or {}, user)
+    except IntegrityError as error:
+        # The year's record did not exist to be locked, and another import created it between
+        # our check and our insert (the unique year refused ours).
+        existing, duplicate = report_import_target(year=parsed.year, sha=sha, replace=True)
+        if not duplicate:
+            raise Conflict(
+                _(
+                    "Someone else imported a report for %(year)s at the same moment, so nothing was "
+                    "written. Look at the year's record before importing again."
+                )
+                % {"year": parsed.year}
+            ) from error
+    if duplicate:
+        return ImportResult(parsed=parsed, report=existing, created=False, duplicate=True, unit_names=names)
     return ImportResult(parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names)
 
 
 def _write(parsed, text, sha, existing, source_url, lead_units, user=None) -> tuple[AnnualReport, list[Item]]:
     report = existing or AnnualReport(year=parsed.year)
-    if existing is not None:
-        existing = AnnualReport.objects.select_for_update().get(pk=existing.pk)
-        report = existing
     report.title = parsed.title or _("%(year)s annual report") % {"year": parsed.year}
     report.issuer = parsed.issuer[:100]
     report.published_on = parsed.published_on
@@ -332,7 +354,13 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
 
     if not permissions.can_manage_years(user):
         raise PermissionDenied
-    with transaction.atomic():
+    conflict = _(
+        "Someone else carried %(year)s over, or created the record of %(next)s, at the same moment, "
+        "so nothing was written. What is left to carry is shown below."
+    ) % {"year": from_year, "next": to_year}
+    with conflicts_as(conflict), transaction.atomic():
+        # Two rollovers of one year take turns: the second then finds everything carried.
+        AnnualReport.objects.select_for_update().filter(year=from_year).first()
         plan = rollover_plan(from_year=from_year, to_year=to_year)
         target = plan.target
         if target is not None and target.is_closed:

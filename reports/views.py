@@ -14,6 +14,7 @@ from tracker.decorators import reviewer_required
 from tracker.freshness import cached, note_version, stored_version
 from tracker.models import Unit
 from tracker.scoreboard import figures_by_year
+from tracker.services import Conflict
 
 from . import selectors
 from .dashboard import area_completion_bars, dashboard
@@ -186,6 +187,10 @@ def report_import_confirm(request):
     except ImportRefused as error:
         messages.error(request, str(error))
         return redirect("reports:import")
+    except Conflict as conflict:
+        # Another import of the year won the race; the preview shows where things now stand.
+        messages.error(request, str(conflict))
+        return redirect("reports:import_preview")
     request.session.pop(IMPORT_SESSION_KEY, None)
     if result.duplicate:
         messages.info(request, _("This text was imported before; nothing new was created."))
@@ -224,6 +229,10 @@ def report_rollover(request, year: int):
         except ImportRefused as error:
             messages.error(request, str(error))
             return redirect("reports:rollover", year=year)
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
+            plan = rollover_plan(from_year=year, to_year=year + 1)
+            return render(request, "reports/rollover.html", {"report": report, "plan": plan}, status=409)
         messages.success(
             request,
             _("Carried %(count)s items into %(year)s.") % {"count": len(plan.carried), "year": year + 1},

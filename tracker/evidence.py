@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import unicodedata
 import uuid
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from utilities import archives
 
 # Extension → the content families it may hold (first bytes of the file).
 PDF, OLE, ZIP, JPEG, PNG = "pdf", "ole", "zip", "jpeg", "png"
@@ -97,43 +99,130 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     return CheckedFile(upload, original, extension, content_type, upload.size, digest.hexdigest())
 
 
-# An archive (zip, and Office files, which are zips) may unpack to at most this much.
+# An archive (zip, and Office files, which are zips) may unpack to at most this much, counted
+# by inflating it (utilities.archives), never by what its directory declares.
 ARCHIVE_MAX_UNPACKED = 100 * 1024 * 1024
 ARCHIVE_MAX_ENTRIES = 1000
 
 
 def check_archive(upload: UploadedFile, original: str) -> None:
-    """Refuse a zip bomb: more than ARCHIVE_MAX_ENTRIES entries or ARCHIVE_MAX_UNPACKED bytes
-    once unpacked (as the archive's directory declares them), or an archive that cannot be
-    read at all. Nothing is unpacked here."""
-    upload.seek(0)
+    """Refuse a zip bomb: more than ARCHIVE_MAX_ENTRIES entries, or members that really
+    inflate to more than ARCHIVE_MAX_UNPACKED bytes (inflated and counted, stopping at the
+    limit, nothing kept), or an archive that cannot be checked."""
     try:
-        with zipfile.ZipFile(upload) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+        archives.check_archive(upload, max_unpacked=ARCHIVE_MAX_UNPACKED, max_entries=ARCHIVE_MAX_ENTRIES)
+    except archives.ArchiveTooManyEntries as error:
+        raise ValidationError(
+            _("“%(name)s” holds %(count)s files; an archive may hold at most %(limit)s.")
+            % {"name": original, "count": error.count, "limit": error.limit}
+        ) from None
+    except archives.ArchiveTooLarge as error:
+        raise ValidationError(
+            _("“%(name)s” unpacks to more than %(limit)s MB; an archive may unpack to at most %(limit)s MB.")
+            % {"name": original, "limit": error.limit // 1024 // 1024}
+        ) from None
+    except archives.ArchiveEncrypted:
+        raise ValidationError(
+            _(
+                "“%(name)s” is protected by a password, so its content cannot be checked; attach it without a password."
+            )
+            % {"name": original}
+        ) from None
+    except archives.ArchiveUnsupported:
+        raise ValidationError(
+            _(
+                "“%(name)s” is compressed in an unusual way that cannot be checked; compress it again as an ordinary zip."
+            )
+            % {"name": original}
+        ) from None
+    except archives.ArchiveRefused:
         raise ValidationError(
             _("“%(name)s” is a damaged archive and cannot be opened.") % {"name": original}
         ) from None
-    finally:
-        upload.seek(0)
-    if len(entries) > ARCHIVE_MAX_ENTRIES:
-        raise ValidationError(
-            _("“%(name)s” holds %(count)s files; an archive may hold at most %(limit)s.")
-            % {"name": original, "count": len(entries), "limit": ARCHIVE_MAX_ENTRIES}
-        )
-    unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > ARCHIVE_MAX_UNPACKED:
-        raise ValidationError(
-            _("“%(name)s” would unpack to %(size)s MB; an archive may unpack to at most %(limit)s MB.")
-            % {
-                "name": original,
-                "size": unpacked // 1024 // 1024,
-                "limit": ARCHIVE_MAX_UNPACKED // 1024 // 1024,
-            }
-        )
 
 
 def storage_name(checked: CheckedFile) -> str:
     """A random name under evidence/YYYY/MM/; the original name is kept only in the database."""
     now = timezone.now()
     return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
+
+
+@dataclass(frozen=True)
+class StrayFile:
+    """A file on disk that nothing refers to: ``name`` relative to ``root``."""
+
+    root: str
+    name: str
+    size: int
+    modified: float  # seconds since the epoch
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.root, self.name)
+
+
+def _files_under(root: str, *, older_than: float, now: float) -> list[StrayFile]:
+    """Regular files under ``root`` (symbolic links neither followed nor listed) last
+    modified more than ``older_than`` seconds before ``now``, by name."""
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                stat = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if not os.path.isfile(path) or os.path.islink(path) or now - stat.st_mtime <= older_than:
+                continue
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            found.append(StrayFile(root, relative, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda stray: stray.name)
+
+
+def orphan_evidence_files(*, older_than: float, now: float | None = None) -> list[StrayFile]:
+    """Files in MEDIA_ROOT's evidence folder that no Evidence row names, older than
+    ``older_than`` seconds (a younger one may belong to a save still in progress); also the
+    probe files a /healthz check killed midway left in MEDIA_ROOT. Names are relative to
+    MEDIA_ROOT, as Evidence.file stores them."""
+    from .models import Evidence
+
+    now = time.time() if now is None else now
+    media = str(settings.MEDIA_ROOT)
+    evidence = os.path.join(media, "evidence")
+    candidates = [
+        StrayFile(media, f"evidence/{stray.name}", stray.size, stray.modified)
+        for stray in _files_under(evidence, older_than=older_than, now=now)
+    ]
+    known = set(Evidence.objects.values_list("file", flat=True).iterator()) if candidates else set()
+    orphans = [stray for stray in candidates if stray.name not in known]
+    if os.path.isdir(media):
+        for name in os.listdir(media):
+            path = os.path.join(media, name)
+            if name.startswith(".healthz-") and os.path.isfile(path) and not os.path.islink(path):
+                stat = os.lstat(path)
+                if now - stat.st_mtime > older_than:
+                    orphans.append(StrayFile(media, name, stat.st_size, stat.st_mtime))
+    return orphans
+
+
+def stale_upload_files(*, older_than: float, now: float | None = None) -> list[StrayFile]:
+    """Files left in FILE_UPLOAD_TEMP_DIR (when it is set) by uploads whose worker was killed,
+    older than ``older_than`` seconds: an upload in progress is never that old."""
+    folder = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if not folder:
+        return []
+    return _files_under(str(folder), older_than=older_than, now=time.time() if now is None else now)
+
+
+def remove_stray(stray: StrayFile) -> bool:
+    """Remove ``stray`` unless an Evidence row names it by now; whether it was removed."""
+    from .models import Evidence
+
+    is_evidence = stray.root == str(settings.MEDIA_ROOT) and stray.name.startswith("evidence/")
+    if is_evidence and Evidence.objects.filter(file=stray.name).exists():
+        return False
+    try:
+        os.remove(stray.path)
+    except FileNotFoundError:
+        return False
+    return True

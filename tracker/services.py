@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +31,41 @@ from .models import (
     UnitRating,
 )
 
+logger = logging.getLogger(__name__)
 
-class StaleItem(Exception):
+
+class Conflict(Exception):
+    """Someone else wrote the same thing at the same moment, and the database's constraints
+    refused the second write; nothing of it was kept. The message is translated and says what
+    to do. Views answer it as a conflict (409, or the form again with the message); a view
+    that does not is answered by config.middleware.ConflictMiddleware."""
+
+
+@contextmanager
+def conflicts_as(message):
+    """Turn an IntegrityError (a unique constraint's answer to a race: the row appeared between
+    our check and our insert) into Conflict(``message``). Use it around the transaction, so
+    that the transaction has been rolled back by the time Conflict is raised."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(str(message)) from error
+
+
+class EvidenceNotStored(Exception):
+    """The storage refused an evidence file (a full or read-only disk): nothing was saved."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "The evidence files could not be saved: the server's storage is full or cannot be "
+                "written to. Nothing was saved; what you typed is kept below. Please try again "
+                "later or contact the administrator."
+            )
+        )
+
+
+class StaleItem(Conflict):
     """Someone else saved the item after the form was opened."""
 
     def __init__(self):
@@ -69,7 +104,8 @@ def item_add_progress(
     Refuses (PermissionDenied) what the user's role does not allow, (ValidationError) a move
     the status machine does not allow or a bad file, and (StaleItem) a form opened on an older
     version of the item. Files are checked before anything is written, and removed again if
-    the database write fails, so no orphan file stays on disk.
+    the write fails, so no orphan file stays on disk; a storage that refuses a file (full,
+    read-only) raises EvidenceNotStored. Must not run inside a caller's transaction.
     """
     if not permissions.can_add_progress(user, item):
         raise PermissionDenied
@@ -95,7 +131,9 @@ def item_add_progress(
 
     saved: list[str] = []
     try:
-        with transaction.atomic():
+        # Durable: this is the outermost transaction, so once it commits nothing can roll it
+        # back and strand the files saved in it (a caller's transaction around it would).
+        with transaction.atomic(durable=True):
             now = timezone.now()
             submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
             changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
@@ -114,24 +152,40 @@ def item_add_progress(
                 status_to=status if moving else "",
             )
             for file in checked:
-                name = default_storage.save(storage_name(file), file.upload)
-                saved.append(name)
+                name = storage_name(file)
+                saved.append(name)  # before saving: a save that fails midway leaves part of a file
+                stored = default_storage.save(name, file.upload)
+                if stored != name:
+                    saved.append(stored)
                 Evidence.objects.create(
                     update=update,
                     item=item,
-                    file=name,
+                    file=stored,
                     original_name=file.original_name,
                     size=file.size,
                     content_type=file.content_type,
                     sha256=file.sha256,
                     uploaded_by=user,
                 )
+    except OSError as error:
+        _discard_files(saved)
+        logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
+        raise EvidenceNotStored from error
     except BaseException:
-        for name in saved:
-            default_storage.delete(name)
+        _discard_files(saved)
         raise
     item.refresh_from_db(fields=["status", "version", "updated_at"])
     return update
+
+
+def _discard_files(names: Iterable[str]) -> None:
+    """Remove files saved (or half saved) by a write that did not commit."""
+    for name in names:
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        except OSError as error:  # a read-only disk: manage.py sweep_orphans removes it later
+            logger.error("Could not remove %s after a failed save: %s", name, error)
 
 
 @transaction.atomic
@@ -140,7 +194,10 @@ def user_set_units(*, user, units: Iterable[Unit]) -> None:
     wanted = {unit.pk for unit in units}
     Membership.objects.filter(user=user).exclude(unit_id__in=wanted).delete()
     have = set(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
-    Membership.objects.bulk_create([Membership(user=user, unit_id=pk) for pk in wanted - have])
+    # Two saves at once may both add a unit: the second finds it there, which is what it wanted.
+    Membership.objects.bulk_create(
+        [Membership(user=user, unit_id=pk) for pk in wanted - have], ignore_conflicts=True
+    )
 
 
 def _bump(item: Item, expected_version: int | None = None, **fields) -> None:
@@ -203,9 +260,15 @@ def item_review(
     return review
 
 
-@transaction.atomic
 def extension_request(*, item: Item, user, new_due_on: date, reason: str) -> ExtensionRequest:
-    """The lead unit (or a reviewer) asks for a later deadline, with a reason."""
+    """The lead unit (or a reviewer) asks for a later deadline, with a reason. Two requests
+    sent at the same moment: the second is refused (Conflict), as one sent later would be."""
+    with conflicts_as(_("An extension request for this item is already waiting for a decision.")):
+        return _extension_request(item=item, user=user, new_due_on=new_due_on, reason=reason)
+
+
+@transaction.atomic
+def _extension_request(*, item: Item, user, new_due_on: date, reason: str) -> ExtensionRequest:
     if not permissions.can_request_extension(user, item):
         raise PermissionDenied
     ensure_year_open(item)
@@ -424,10 +487,24 @@ def item_follow(*, item: Item, user, follow: bool) -> bool:
     return follow
 
 
-@transaction.atomic
 def ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
     """Set the year's grade (优 / 良 / 中) and comment of each unit in ``grades``; an empty
-    grade removes the unit's rating. All or nothing. Returns how many ratings changed."""
+    grade removes the unit's rating. All or nothing. Returns how many ratings changed.
+
+    Two reviewers rating the same unit at the same moment: the second save is refused
+    (Conflict) and writes nothing."""
+    with conflicts_as(
+        _(
+            "Someone else saved ratings for this year at the same moment, so yours were not saved. "
+            "What you entered is kept below, with the current rating shown where it differs; "
+            "check them and save again."
+        )
+    ):
+        return _ratings_set(report_id=report_id, user=user, grades=grades)
+
+
+@transaction.atomic
+def _ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
     from .choices import Grade
 
     if not permissions.can_manage_years(user):

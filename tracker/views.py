@@ -1,3 +1,7 @@
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +33,8 @@ from .forms import (
 from .freshness import cached
 from .models import Evidence, ExtensionRequest, Item, Unit
 from .services import (
+    Conflict,
+    EvidenceNotStored,
     StaleItem,
     extension_decide,
     extension_request,
@@ -46,14 +52,37 @@ from .tables import ItemTable
 @never_cache
 @login_not_required
 def healthz(request):
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    """200 when the database answers and the media folder takes a file, 503 otherwise, saying
+    which failed (for load balancers and monitoring): ``{"status": "ok"|"error", "database":
+    "ok"|"unavailable", "media": "ok"|"not writable"}``. Cheap: one SELECT, one tiny file."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        database = "unavailable"
+    else:
+        database = "ok"
+    media = "ok" if _media_writable() else "not writable"
+    healthy = database == "ok" and media == "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "media": media},
+        status=200 if healthy else 503,
+    )
+
+
+def _media_writable() -> bool:
+    """Whether a small file can be written to, and removed from, MEDIA_ROOT (where evidence
+    goes): false on a read-only or full disk, or a folder that cannot be created."""
+    root = Path(settings.MEDIA_ROOT)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".healthz-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+    except OSError:
+        return False
+    return True
 
 
 # A free-text search counts at most this many matches: beyond it the page says "1000+".
@@ -290,6 +319,10 @@ def item_detail(request, pk: int):
             form = ProgressForm({"note": note, "status": "", "version": item.version}, item=item, user=user)
             form.add_error(None, str(stale))
             return _render_item(request, item, form=form, status=409)
+        except EvidenceNotStored as error:
+            # The bound form keeps the note and the status chosen; files must be chosen again.
+            form.add_error(None, str(error))
+            return _render_item(request, item, form=form, status=503)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -301,7 +334,7 @@ def item_detail(request, pk: int):
 
 def _refused(form, error) -> None:
     """Put a service's refusal on the form, as non-field errors."""
-    if isinstance(error, StaleItem) or (isinstance(error, PermissionDenied) and error.args):
+    if isinstance(error, Conflict) or (isinstance(error, PermissionDenied) and error.args):
         form.add_error(None, str(error))
     else:
         for message in error.messages:
@@ -357,6 +390,9 @@ def _item_form_action(request, pk: int, *, allowed, form_class, form_name: str, 
     if form.is_valid():
         try:
             act(item=item, user=user, **form.cleaned_data)
+        except Conflict as error:
+            _refused(form, error)
+            return _render_item(request, item, status=409, **{form_name: form})
         except ValidationError as error:
             _refused(form, error)
         else:
@@ -555,11 +591,17 @@ def _years():
 def scoreboard(request):
     """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
     ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""
+    return _scoreboard_page(request, request.GET.get("year", ""))
+
+
+def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status: int = 200):
+    """The scoreboard of the year ``chosen`` (else the latest). ``typed`` (unit id → (grade,
+    comment)) fills the rating fields with what a refused save held, the current rating shown
+    beside each that differs."""
     user = request.user
     years = _years()
     if not years:
         return render(request, "tracker/scoreboard.html", {"years": [], "rows": []})
-    chosen = request.GET.get("year", "")
     year, report_id, state = next((y for y in years if str(y[0]) == chosen), years[0])
     rows = scoreboard_figures.unit_scoreboard(year=year, report_id=report_id)
     ranked_count = len(rows)
@@ -571,6 +613,14 @@ def scoreboard(request):
     key = SCOREBOARD_SORTS.get(sort.lstrip("-"))
     if key is not None:
         rows.sort(key=key, reverse=descending)
+    grade_labels = dict(Grade.choices)
+    for row in rows:
+        current = (row.rating.grade, row.rating.comment) if row.rating else ("", "")
+        row.form_grade, row.form_comment = (typed or {}).get(row.unit.pk, current)
+        differs = typed is not None and row.unit.pk in typed and typed[row.unit.pk] != current
+        row.current_rating = (
+            (grade_labels.get(current[0], "—") + (f" {current[1]}" if current[1] else "")) if differs else ""
+        )
     can_rate = permissions.can_manage_years(user) and state != "closed"
     return render(
         request,
@@ -584,13 +634,15 @@ def scoreboard(request):
             "can_rate": can_rate,
             "grades": Grade.choices,
         },
+        status=status,
     )
 
 
 @require_POST
 @reviewer_required
 def ratings_save(request):
-    """Save the grades and comments typed on the scoreboard, all in one transaction."""
+    """Save the grades and comments typed on the scoreboard, all in one transaction. A save
+    that loses a race is answered 409 with what was typed kept in the form."""
     years = {str(year): (year, pk, state) for year, pk, state in _years()}
     chosen = years.get(request.POST.get("year", ""))
     if chosen is None:
@@ -606,6 +658,9 @@ def ratings_save(request):
             grades[unit_id] = (value, request.POST.get(f"comment_{unit_id}", "")[:2000])
     try:
         changed = ratings_set(report_id=report_id, user=request.user, grades=grades)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+        return _scoreboard_page(request, str(year), typed=grades, status=409)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from html.parser import HTMLParser
 
 from django.utils.translation import gettext as _
 
+from utilities import archives
+
 from .errors import ReportReadError
 
 MAX_BYTES = 2 * 1024 * 1024  # a report is 10-100 KB; anything near this size is not one
+# A report's .docx unpacks to a few hundred KB (its text) plus its pictures, which do not
+# shrink when zipped. Checked by inflating it before python-docx parses any XML: a 2 MB file
+# can inflate to 2 GB, and python-docx would hold all of it, and its tree, in memory.
+DOCX_MAX_UNPACKED = 20 * 1024 * 1024
+DOCX_MAX_ENTRIES = 1000
 
 # Magic numbers of files people upload by mistake.
 BINARY_SIGNATURES = {
@@ -79,11 +85,26 @@ def _decode_text(data: bytes) -> str:
 
 def _read_docx(data: bytes) -> str:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "word/document.xml" not in archive.namelist():
-                raise ReportReadError(_("This zip file is not a Word (.docx) document."))
-    except zipfile.BadZipFile as exc:
-        raise ReportReadError(_("This file is damaged or not a Word (.docx) document.")) from exc
+        contents = archives.check_archive(
+            io.BytesIO(data), max_unpacked=DOCX_MAX_UNPACKED, max_entries=DOCX_MAX_ENTRIES
+        )
+    except archives.ArchiveTooLarge as error:
+        raise ReportReadError(
+            _(
+                "This Word document unpacks to more than %(limit)s MB, far more than a report; "
+                "it was not read. Save the report's text alone as .docx or .txt."
+            )
+            % {"limit": error.limit // 1024 // 1024}
+        ) from None
+    except archives.ArchiveTooManyEntries as error:
+        raise ReportReadError(
+            _("This file holds %(count)s parts, far more than a Word report; it was not read.")
+            % {"count": error.count}
+        ) from None
+    except archives.ArchiveRefused as error:
+        raise ReportReadError(_("This file is damaged or not a Word (.docx) document.")) from error
+    if "word/document.xml" not in contents.names:
+        raise ReportReadError(_("This zip file is not a Word (.docx) document."))
     import docx  # python-docx; imported here so that plain-text imports do not load it
     from docx.table import Table
 

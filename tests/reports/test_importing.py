@@ -1,6 +1,7 @@
 """The parsing library on the real report texts and on bad input (no database)."""
 
 import io
+import tracemalloc
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -13,8 +14,9 @@ from reports.importing import ReportReadError, UnitName, parse_report, read_repo
 from reports.importing.cleaning import clean
 from reports.importing.metrics import extract_metrics
 from reports.importing.outline import build_outline
-from reports.importing.reading import html_to_text
+from reports.importing.reading import DOCX_MAX_UNPACKED, MAX_BYTES, html_to_text
 from tests.samples import QINGSHI, XINXIANG
+from tests.zips import understate_sizes, zip_bytes
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -358,6 +360,52 @@ def test_a_zip_that_is_not_a_docx_is_refused():
 def test_a_damaged_zip_is_refused():
     with pytest.raises(ReportReadError, match="damaged"):
         read_report_bytes(b"PK\x03\x04" + bytes(100), "report.docx")
+
+
+def docx_with_document_of(size: int) -> bytes:
+    """A .docx-shaped zip whose word/document.xml inflates to ``size`` bytes (2 MB zipped
+    can hold 2 GB; the tests use less)."""
+    return zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": size})
+
+
+def refuse_python_docx(monkeypatch):
+    import docx
+
+    def called(*args, **kwargs):
+        raise AssertionError("python-docx was asked to parse an archive over the limit")
+
+    monkeypatch.setattr(docx, "Document", called)
+
+
+def test_a_docx_that_inflates_past_the_limit_is_refused_before_python_docx_reads_it(monkeypatch):
+    refuse_python_docx(monkeypatch)
+    data = docx_with_document_of(DOCX_MAX_UNPACKED + 1)
+    assert len(data) < MAX_BYTES
+    tracemalloc.start()
+    try:
+        with pytest.raises(ReportReadError, match="unpacks to more than 20 MB"):
+            read_report_bytes(data, "report.docx")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024  # chunks, never the inflated document
+
+
+def test_a_docx_whose_headers_understate_its_sizes_is_refused_before_python_docx_reads_it(monkeypatch):
+    refuse_python_docx(monkeypatch)
+    data = understate_sizes(docx_with_document_of(DOCX_MAX_UNPACKED * 2))
+    with pytest.raises(ReportReadError, match="unpacks to more than 20 MB"):
+        read_report_bytes(data, "report.docx")
+
+
+def test_a_docx_of_exactly_the_limit_is_read_one_byte_more_refused(monkeypatch):
+    data = make_docx(QINGSHI.splitlines())
+    unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    monkeypatch.setattr("reports.importing.reading.DOCX_MAX_UNPACKED", unpacked)
+    assert read_report_bytes(data, "report.docx").startswith("青石镇人民政府")
+    monkeypatch.setattr("reports.importing.reading.DOCX_MAX_UNPACKED", unpacked - 1)
+    with pytest.raises(ReportReadError, match="unpacks to more than"):
+        read_report_bytes(data, "report.docx")
 
 
 def test_a_5_mb_text_is_refused_as_too_large():

@@ -1,6 +1,7 @@
 """Import pages (reviewers only) and the report page."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,7 @@ from reports.models import AnnualReport
 from reports.services import report_import
 from tests.factories import ItemFactory, UnitFactory
 from tests.samples import QINGSHI, XINXIANG
+from tests.zips import understate_sizes, zip_bytes
 from tracker.models import Item
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,19 @@ def test_upload_preview_confirm_writes_the_report(reviewer_client):
     report = AnnualReport.objects.get(year=2020)
     assert report.items.count() == 26
     assert report.items.filter(lead_unit=justice).exists()
+
+
+def test_an_uploaded_docx_whose_headers_understate_its_sizes_is_refused_in_chinese(
+    reviewer_client, monkeypatch
+):
+    import docx
+
+    monkeypatch.setattr(docx, "Document", mock.Mock(side_effect=AssertionError("parsed")))
+    bomb = understate_sizes(zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": 30 * 2**20}))
+    response = reviewer_client.post(IMPORT, {"file": upload("报告.docx", bomb)})
+    assert response.status_code == 200
+    assert "解压后超过 20 MB" in response.content.decode()
+    assert AnnualReport.objects.count() == 0 and reviewer_client.session.get("report_import_draft") is None
 
 
 def test_units_changed_on_the_preview_are_the_ones_written(reviewer_client):

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
 from tests.factories import AnnualReportFactory, ItemFactory, LeaderFactory, ReviewerFactory, StaffFactory
+from tests.zips import understate_sizes, zip_bytes
 from tracker.models import Evidence, Item, ProgressUpdate
 from tracker.services import StaleItem, item_add_progress
 
@@ -239,7 +240,7 @@ def _zip(entries: int = 1, unpacked: int = 10) -> bytes:
 @pytest.mark.parametrize(
     "name, make, message",
     [
-        ("bomb.zip", lambda: _zip(unpacked=101 * 1024 * 1024), "unpack to 101 MB"),
+        ("bomb.zip", lambda: _zip(unpacked=101 * 1024 * 1024), "unpacks to more than 100 MB"),
         ("many.docx", lambda: _zip(entries=1001), "holds 1001 files"),
         ("broken.xlsx", lambda: b"PK\x03\x04 not really a zip", "damaged archive"),
     ],
@@ -260,3 +261,53 @@ def test_an_ordinary_archive_is_accepted(item, lead_staff, pdf):
         expected_version=1,
     )
     assert update.evidence.get().original_name == "材料.zip"
+
+
+@pytest.mark.parametrize("name", ["bomb.zip", "report.docx", "sheet.xlsx"])
+def test_an_archive_whose_headers_understate_its_sizes_is_refused(item, lead_staff, pdf, name):
+    """The directory and the local headers say 100 bytes; the member inflates to 101 MB."""
+    data = understate_sizes(zip_bytes({"word/document.xml": 101 * 1024 * 1024}))
+    with pytest.raises(ValidationError, match="unpacks to more than 100 MB"):
+        item_add_progress(
+            item=item, user=lead_staff, note="附件", files=[pdf(name=name, content=data)], expected_version=1
+        )
+    assert ProgressUpdate.objects.count() == 0 and Evidence.objects.count() == 0
+
+
+def test_an_archive_of_exactly_the_limit_is_accepted_one_byte_more_refused(
+    item, lead_staff, pdf, monkeypatch
+):
+    monkeypatch.setattr("tracker.evidence.ARCHIVE_MAX_UNPACKED", 1024 * 1024)
+    at_limit = zip_bytes({"a.txt": 1024 * 1024 - 100, "b.txt": 100})
+    update = item_add_progress(
+        item=item,
+        user=lead_staff,
+        note="附件",
+        files=[pdf(name="a.zip", content=at_limit)],
+        expected_version=1,
+    )
+    assert update.evidence.get().size == len(at_limit)
+    over = zip_bytes({"a.txt": 1024 * 1024 - 100, "b.txt": 101})
+    with pytest.raises(ValidationError, match="unpacks to more than 1 MB"):
+        item_add_progress(
+            item=item,
+            user=lead_staff,
+            note="附件",
+            files=[pdf(name="b.zip", content=over)],
+            expected_version=2,
+        )
+    assert Evidence.objects.count() == 1
+
+
+def test_a_password_protected_archive_is_refused_with_its_reason(item, lead_staff, pdf):
+    data = bytearray(zip_bytes({"a.txt": b"secret"}))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + offset] |= 1
+    with pytest.raises(ValidationError, match="password"):
+        item_add_progress(
+            item=item,
+            user=lead_staff,
+            note="附件",
+            files=[pdf(name="a.zip", content=bytes(data))],
+            expected_version=1,
+        )

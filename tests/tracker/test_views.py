@@ -1,8 +1,11 @@
 """Pages every user meets: health, login requirement, home page, language."""
 
+import errno
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.urls import reverse
@@ -31,17 +34,48 @@ EXAMPLE_PATHS: dict[str, str] = {
 }
 
 
-def test_healthz_answers_200_when_the_database_answers(client):
+def test_healthz_answers_200_when_the_database_answers_and_media_takes_a_file(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "media": "ok"}
+    assert not list(Path(settings.MEDIA_ROOT).glob(".healthz-*"))  # the probe file is gone
 
 
 def test_healthz_answers_503_when_the_database_does_not(client):
     with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["database"] == "unavailable"
+    assert response.json() == {"status": "error", "database": "unavailable", "media": "ok"}
+
+
+def test_healthz_answers_503_when_the_media_folder_cannot_be_written(client, settings, tmp_path):
+    # A path under a plain file can never be created, even by root (for whom chmod stops nothing).
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = str(blocker / "media")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
+
+
+class FullDisk:
+    """A file on a full disk: it opens, and refuses what is written to it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_healthz_answers_503_when_the_media_disk_is_full(client):
+    with mock.patch("tracker.views.tempfile.NamedTemporaryFile", return_value=FullDisk()):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
 
 
 def test_every_non_public_url_redirects_an_anonymous_user_to_login(client):
