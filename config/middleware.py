@@ -90,6 +90,15 @@ class RefusalLogMiddleware:
                 method=request.method[:10],
                 path=request.get_full_path()[:500],
                 status=response.status_code,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_address(request),
             )
         return response
+
+
+def client_address(request) -> str | None:
+    """The client's address as login lockouts count it: REMOTE_ADDR, or behind
+    DJANGO_AXES_PROXY_COUNT proxies the address the outermost one saw (config/settings.py)."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request)
+

@@ -25,6 +25,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
@@ -99,9 +110,28 @@ AXES_VERBOSE = False
 # Keep every failed login (who, when, from where) for the admin, not only the lockout counter.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the county's gateway, set DJANGO_AXES_PROXY_COUNT to the number of proxies so that
-# the client's own address (X-Forwarded-For) is the one counted.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_AXES_PROXY_COUNT", "0")) or None
+# Which address is the client's (django-ipware, as django-axes asks it; the access logs ask
+# the same, through axes.helpers.get_client_ip_address). DJANGO_AXES_PROXY_COUNT is the number
+# of proxies in front of the app (nginx = 1; the county gateway and nginx = 2). Each proxy
+# APPENDS the address it was reached from to X-Forwarded-For, so the client's real address is
+# the Nth entry from the right, whatever a client wrote on the left of it; anything else in
+# the header is the client's own say-so. ipware counts the proxies listed in the header (the
+# nearest one is REMOTE_ADDR, not listed), hence N - 1, taken from the right end and not
+# required to be the whole header (IPWARE_STRICT off: with it on, a client who prepends one
+# fake address makes the whole header "invalid" and its real address is lost). A request
+# without a usable header is counted as unknown (None), never as the proxy's address that
+# every client shares. With no proxy, only REMOTE_ADDR counts: an X-Forwarded-For sent
+# straight to the app is ignored, or an attacker would write a new one on every guess and
+# never be locked.
+PROXY_COUNT = env_int("DJANGO_AXES_PROXY_COUNT", 0, minimum=0)
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False
 
 ROOT_URLCONF = "config.urls"
 
