@@ -5,6 +5,7 @@ app runs in production mode, which needs ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLO
 and passes ``manage.py check --deploy`` silently. Every variable is listed in the README.
 """
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (CSRF's check, the forms): refuses by Content-Length.
+    "config.middleware.RequestSizeLimitMiddleware",
     # Cached figures are filed under the ledger's version, read once per request.
     "tracker.freshness.LedgerVersionMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
@@ -273,6 +276,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EVIDENCE_MAX_BYTES = int(os.environ.get("DJANGO_EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 # Form fields (not files) of one request: a pasted report of up to 2 MB must fit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body, refused by its Content-Length before it is read (413): a logged-in
+# person's (several evidence files at once: five of 20 MB by default), and anyone else's
+# (the login form needs a few hundred bytes). nginx's client_max_body_size says the same.
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_MB", 100, minimum=1) * 1024 * 1024
+ANONYMOUS_MAX_REQUEST_BYTES = 64 * 1024
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled here while a request lasts,
+# and removed when it ends, whatever the outcome; a worker killed mid-request leaves its file
+# behind, which `manage.py sweep_orphans` removes.
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp" / "uploads"
+with contextlib.suppress(OSError):  # a read-only installation running `manage.py check`
+    FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # item_figures_idx covers its columns with INCLUDE, which PostgreSQL uses (index-only counts
 # for the dashboard and scoreboard); SQLite builds the same index without them.

@@ -230,6 +230,7 @@ def test_the_wsgi_application_freezes_what_it_loaded_out_of_full_gc_passes(tmp_p
 
 ADDRESS_OF = """
 import json
+from django.conf import settings
 from django.test import RequestFactory
 from axes.helpers import get_client_ip_address
 headers = [None, "203.0.113.5", "6.6.6.6, 203.0.113.5", "1.1.1.1, 2.2.2.2, 10.1.1.7", '", 10.1.1.7']
@@ -240,7 +241,8 @@ for header in headers:
     if header is not None:
         extra["HTTP_X_FORWARDED_FOR"] = header
     answers.append(get_client_ip_address(factory.post("/accounts/login/", **extra)))
-print(json.dumps({"answers": answers}))
+print(json.dumps({"answers": answers, "upload_dir": str(settings.FILE_UPLOAD_TEMP_DIR),
+                  "max_request": settings.MAX_REQUEST_BYTES}))
 """
 
 
@@ -267,6 +269,19 @@ def test_the_counted_address_is_the_one_the_outermost_proxy_saw(tmp_path):
     # taken for the proxy's address, which every real client would share: it is "unknown",
     # a lockout key no real client has.
     assert one[0] is None and one[4] is None and two[1] is None
+
+
+def test_request_limits_and_the_upload_folder_follow_the_environment(tmp_path):
+    answers = _settings_under(tmp_path, DJANGO_MAX_REQUEST_MB="30")
+    assert answers["max_request"] == 30 * 1024 * 1024
+    assert answers["upload_dir"] == str(tmp_path / "tmp" / "uploads")
+    assert (tmp_path / "tmp" / "uploads").is_dir()  # created at start
+    assert _settings_under(tmp_path)["max_request"] == 100 * 1024 * 1024
+    bad = run_manage(
+        "check",
+        env_overrides={"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), "DJANGO_AXES_PROXY_COUNT": "-1"},
+    )
+    assert bad.returncode != 0 and "DJANGO_AXES_PROXY_COUNT must be at least 0" in bad.stderr
 
 
 # What DJANGO_AXES_PROXY_COUNT=1 sets (config/settings.py; the test above runs the real thing).
