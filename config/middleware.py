@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 
 class ChineseByDefaultMiddleware:
@@ -135,3 +136,17 @@ class RequestSizeLimitMiddleware:
                 return render(request, "413.html", context, status=413)
         return self.get_response(request)
 
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response the app makes: its pages, exports,
+    evidence downloads and JSON show ledger data that must not stay in a shared proxy's or
+    the browser's cache (a shared office PC). Placed after WhiteNoise, which answers static
+    files itself, so they keep their long cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

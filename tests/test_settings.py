@@ -323,3 +323,32 @@ def test_refusals_are_logged_with_the_address_lockouts_count(other_staff_client,
     other_staff_client.get(item.get_absolute_url(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.3.3.3")
     assert AccessRefusal.objects.get().ip_address == "10.3.3.3"
 
+
+# -- caching -----------------------------------------------------------------------------------
+
+
+def test_ledger_pages_and_downloads_are_not_stored_but_static_files_are(staff_client, item, pdf, client):
+    from django.urls import reverse
+
+    from tracker.services import item_add_progress
+
+    update = item_add_progress(
+        item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
+    )
+    responses = {
+        "page": staff_client.get(item.get_absolute_url()),
+        "list": staff_client.get(reverse("tracker:items")),
+        "csv export": staff_client.get(reverse("tracker:items"), {"_export": "csv"}),
+        "xlsx export": staff_client.get(reverse("reports:export", args=[2020, "xlsx"])),
+        "evidence": staff_client.get(reverse("tracker:evidence", args=[update.evidence.get().pk])),
+        "login page": client.get(reverse("login")),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives, (name, response["Cache-Control"])
+    static = client.get("/static/css/ledger.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "") and "private" not in static.get(
+        "Cache-Control", ""
+    )
