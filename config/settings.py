@@ -197,6 +197,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Ours (config/passwords.py): no user name or name inside, not only spaces, six different
+    # characters at least, no long run of the alphabet, the digits or a keyboard row.
+    {"NAME": "config.passwords.NotPersonalValidator"},
+    {"NAME": "config.passwords.NotOnlyWhitespaceValidator"},
+    {"NAME": "config.passwords.DistinctCharactersValidator", "OPTIONS": {"min_distinct": 6}},
+    {"NAME": "config.passwords.NoSequenceValidator", "OPTIONS": {"max_run": 4}},
 ]
 
 LOGIN_URL = "login"
