@@ -1,5 +1,9 @@
 """Project middleware."""
 
+from django.conf import settings
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+
 
 class ChineseByDefaultMiddleware:
     """Serve Simplified Chinese unless the user chose another language with the switch.
@@ -90,8 +94,61 @@ class RefusalLogMiddleware:
                 method=request.method[:10],
                 path=request.get_full_path()[:500],
                 status=response.status_code,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_address(request),
             )
+        return response
+
+
+def client_address(request) -> str | None:
+    """The client's address as login lockouts count it: REMOTE_ADDR, or behind
+    DJANGO_AXES_PROXY_COUNT proxies the address the outermost one saw (config/settings.py)."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose body is over the limit (413, a short page) by its Content-Length,
+    before anything reads it: nothing is spooled to disk or parsed.
+
+    Someone not logged in may send ANONYMOUS_MAX_REQUEST_BYTES (the login form needs a few
+    hundred bytes); a logged-in person MAX_REQUEST_BYTES (DJANGO_MAX_REQUEST_MB: several
+    evidence files at once). Placed after AuthenticationMiddleware (which reads no body) to
+    know who is asking; CSRF reads the body only in process_view, after every middleware's
+    __call__, and the views after that.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body without a usable Content-Length
+        if length > min(settings.ANONYMOUS_MAX_REQUEST_BYTES, settings.MAX_REQUEST_BYTES):
+            user = getattr(request, "user", None)
+            logged_in = user is not None and user.is_authenticated
+            limit = settings.MAX_REQUEST_BYTES if logged_in else settings.ANONYMOUS_MAX_REQUEST_BYTES
+            if length > limit:
+                # The unread body is the WSGI server's to discard (or the connection to close).
+                context = {"logged_in": logged_in, "limit_mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)}
+                return render(request, "413.html", context, status=413)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response the app makes: its pages, exports,
+    evidence downloads and JSON show ledger data that must not stay in a shared proxy's or
+    the browser's cache (a shared office PC). Placed after WhiteNoise, which answers static
+    files itself, so they keep their long cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
         return response
 
 

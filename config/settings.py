@@ -5,6 +5,7 @@ app runs in production mode, which needs ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLO
 and passes ``manage.py check --deploy`` silently. Every variable is listed in the README.
 """
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -66,12 +78,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Everything below answers with ledger data: no-store (static files were answered above).
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (CSRF's check, the forms): refuses by Content-Length.
+    "config.middleware.RequestSizeLimitMiddleware",
     # Cached figures are filed under the ledger's version, read once per request.
     "tracker.freshness.LedgerVersionMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
@@ -101,9 +117,28 @@ AXES_VERBOSE = False
 # Keep every failed login (who, when, from where) for the admin, not only the lockout counter.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the county's gateway, set DJANGO_AXES_PROXY_COUNT to the number of proxies so that
-# the client's own address (X-Forwarded-For) is the one counted.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_AXES_PROXY_COUNT", "0")) or None
+# Which address is the client's (django-ipware, as django-axes asks it; the access logs ask
+# the same, through axes.helpers.get_client_ip_address). DJANGO_AXES_PROXY_COUNT is the number
+# of proxies in front of the app (nginx = 1; the county gateway and nginx = 2). Each proxy
+# APPENDS the address it was reached from to X-Forwarded-For, so the client's real address is
+# the Nth entry from the right, whatever a client wrote on the left of it; anything else in
+# the header is the client's own say-so. ipware counts the proxies listed in the header (the
+# nearest one is REMOTE_ADDR, not listed), hence N - 1, taken from the right end and not
+# required to be the whole header (IPWARE_STRICT off: with it on, a client who prepends one
+# fake address makes the whole header "invalid" and its real address is lost). A request
+# without a usable header is counted as unknown (None), never as the proxy's address that
+# every client shares. With no proxy, only REMOTE_ADDR counts: an X-Forwarded-For sent
+# straight to the app is ignored, or an attacker would write a new one on every guess and
+# never be locked.
+PROXY_COUNT = env_int("DJANGO_AXES_PROXY_COUNT", 0, minimum=0)
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False
 
 ROOT_URLCONF = "config.urls"
 
@@ -164,6 +199,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Ours (config/passwords.py): no user name or name inside, not only spaces, six different
+    # characters at least, no long run of the alphabet, the digits or a keyboard row.
+    {"NAME": "config.passwords.NotPersonalValidator"},
+    {"NAME": "config.passwords.NotOnlyWhitespaceValidator"},
+    {"NAME": "config.passwords.DistinctCharactersValidator", "OPTIONS": {"min_distinct": 6}},
+    {"NAME": "config.passwords.NoSequenceValidator", "OPTIONS": {"max_run": 4}},
 ]
 
 LOGIN_URL = "login"
@@ -245,6 +286,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EVIDENCE_MAX_BYTES = int(os.environ.get("DJANGO_EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 # Form fields (not files) of one request: a pasted report of up to 2 MB must fit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body, refused by its Content-Length before it is read (413): a logged-in
+# person's (several evidence files at once: five of 20 MB by default), and anyone else's
+# (the login form needs a few hundred bytes). nginx's client_max_body_size says the same.
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_MB", 100, minimum=1) * 1024 * 1024
+ANONYMOUS_MAX_REQUEST_BYTES = 64 * 1024
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled here while a request lasts,
+# and removed when it ends, whatever the outcome; a worker killed mid-request leaves its file
+# behind, which `manage.py sweep_orphans` removes.
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp" / "uploads"
+with contextlib.suppress(OSError):  # a read-only installation running `manage.py check`
+    FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # item_figures_idx covers its columns with INCLUDE, which PostgreSQL uses (index-only counts
 # for the dashboard and scoreboard); SQLite builds the same index without them.

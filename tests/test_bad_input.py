@@ -104,3 +104,115 @@ def test_report_text_with_html_shows_as_text(reviewer_client):
     report_import(text=text)
     page = reviewer_client.get(reverse("reports:detail", args=[2022])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)</script>" not in page
+
+
+# -- bounded requests ------------------------------------------------------------------------
+
+PER_PAGE = {"-5": 1, "0": 1, "abc": None, "30000": 200, "9" * 5000: None, "201": 200, "7": 7}
+
+
+def test_per_page_is_bounded_on_the_item_list_and_the_review_queue(reviewer_client, lead_unit):
+    from tracker.choices import ItemStatus
+
+    report = AnnualReportFactory(year=2020, state="active")
+    ItemFactory.create_batch(205, report=report, lead_unit=lead_unit, status=ItemStatus.SUBMITTED)
+    for value, rows in PER_PAGE.items():
+        listed = reviewer_client.get(reverse("tracker:items"), {"per_page": value})
+        assert listed.status_code == 200, value
+        shown = listed.content.decode().count('name="items" value=')  # one tick box a row
+        assert shown == (rows or 25), (value, shown)
+        queue = reviewer_client.get(reverse("tracker:review"), {"per_page": value})
+        assert queue.status_code == 200, value
+        shown = queue.content.decode().count('name="decision" value="approve"')  # one a submission
+        assert shown == (rows or 30), (value, shown)
+
+
+def test_a_stranger_cannot_send_more_than_the_login_form_needs(client, lead_unit):
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="staff1")
+    big = {"username": "staff1", "password": "correct-horse-battery", "pad": "x" * 100_000}
+    response = client.post(reverse("login"), big)
+    assert response.status_code == 413
+    assert "请先登录" in response.content.decode()
+    # A declared 300 MB is refused on its Content-Length, before a byte of it is read.
+    response = client.generic(
+        "POST", reverse("login"), b"x", content_type="application/octet-stream", CONTENT_LENGTH=str(300 << 20)
+    )
+    assert response.status_code == 413
+    # The login form itself still passes.
+    ok = client.post(reverse("login"), {"username": "staff1", "password": "correct-horse-battery"})
+    assert ok.status_code == 302
+
+
+def test_a_logged_in_upload_over_the_request_limit_is_refused_unread(staff_client, item, settings):
+    from tracker.models import ProgressUpdate
+
+    assert settings.MAX_REQUEST_BYTES == 100 * 1024 * 1024
+    response = staff_client.generic(
+        "POST",
+        item.get_absolute_url(),
+        b"x",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(settings.MAX_REQUEST_BYTES + 1),
+    )
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "100 MB" in page and "分几次" in page
+    assert not ProgressUpdate.objects.filter(item=item).exists()
+
+
+def _spooled(folder):
+    return {path.name for path in folder.iterdir()}
+
+
+def test_upload_temp_files_are_removed_on_every_path(staff_client, item, pdf, settings, monkeypatch):
+    """Uploads are spooled to var/tmp/uploads while a request lasts (not the system's /tmp),
+    and nothing of them stays there, whatever the request's outcome."""
+    from pathlib import Path
+
+    from tracker import views
+    from tracker.models import Evidence
+
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    assert folder == settings.VAR_DIR / "tmp" / "uploads" and folder.is_dir()
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes to disk, as one over 2.5 MB does
+    before = _spooled(folder)
+    seen_during = []
+    real_service = views.item_add_progress
+
+    def watching(**kwargs):
+        seen_during.append(_spooled(folder) - before)
+        return real_service(**kwargs)
+
+    monkeypatch.setattr(views, "item_add_progress", watching)
+
+    def post(version, files, **extra):
+        return staff_client.post(
+            item.get_absolute_url(), {"note": "佐证", "version": version, "files": files}, **extra
+        )
+
+    # Accepted: the file moved into the media folder.
+    assert post(1, [pdf(), pdf("第二份.pdf")]).status_code == 302
+    assert [len(new) for new in seen_during] == [2]  # both spooled in var/tmp/uploads meanwhile
+    assert _spooled(folder) == before and Evidence.objects.count() == 2
+    # Refused by content (a program named .pdf): the form again, with the reason.
+    refused = post(2, [pdf("报告.pdf", b"MZ\x90\x00" + b"\x00" * 2000)])
+    assert refused.status_code == 200 and _spooled(folder) == before
+    # An invalid form (a version that is no number), and an outdated one.
+    assert post("abc", [pdf()]).status_code == 200 and _spooled(folder) == before
+    assert post(1, [pdf()]).status_code == 409 and _spooled(folder) == before
+
+    # An error inside the save.
+    def failing(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(views, "item_add_progress", failing)
+    with pytest.raises(RuntimeError):
+        post(2, [pdf()])
+    assert _spooled(folder) == before
+    # Over the request limit: refused before the body is read, so nothing is spooled at all.
+    settings.MAX_REQUEST_BYTES = 1024
+    assert post(2, [pdf("大文件.pdf", b"%PDF-1.4\n" + b"0" * 4096)]).status_code == 413
+    assert _spooled(folder) == before
+    assert Evidence.objects.count() == 2

@@ -224,3 +224,131 @@ def test_the_wsgi_application_freezes_what_it_loaded_out_of_full_gc_passes(tmp_p
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 10_000
+
+
+# -- the client's address behind proxies (django-ipware, as django-axes asks it) --------------
+
+ADDRESS_OF = """
+import json
+from django.conf import settings
+from django.test import RequestFactory
+from axes.helpers import get_client_ip_address
+headers = [None, "203.0.113.5", "6.6.6.6, 203.0.113.5", "1.1.1.1, 2.2.2.2, 10.1.1.7", '", 10.1.1.7']
+factory = RequestFactory()
+answers = []
+for header in headers:
+    extra = {"REMOTE_ADDR": "127.0.0.1"}
+    if header is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = header
+    answers.append(get_client_ip_address(factory.post("/accounts/login/", **extra)))
+print(json.dumps({"answers": answers, "upload_dir": str(settings.FILE_UPLOAD_TEMP_DIR),
+                  "max_request": settings.MAX_REQUEST_BYTES}))
+"""
+
+
+def _settings_under(tmp_path, **env):
+    result = run_manage(
+        "shell", "-c", ADDRESS_OF, env_overrides={"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), **env}
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_counted_address_is_the_one_the_outermost_proxy_saw(tmp_path):
+    # No proxy (the default): only the connection's address; X-Forwarded-For is the client's
+    # own say-so, and an attacker would send a new one with every guess.
+    assert _settings_under(tmp_path)["answers"] == ["127.0.0.1"] * 5
+    # Behind nginx (1): nginx appends the address it was reached from, so the last entry is
+    # the client's whatever the client wrote before it.
+    one = _settings_under(tmp_path, DJANGO_AXES_PROXY_COUNT="1")["answers"]
+    assert one[1:4] == ["203.0.113.5", "203.0.113.5", "10.1.1.7"]
+    # Behind the county gateway and nginx (2): the gateway's view, second from the right.
+    two = _settings_under(tmp_path, DJANGO_AXES_PROXY_COUNT="2")["answers"]
+    assert two[2:4] == ["6.6.6.6", "2.2.2.2"]
+    # No usable header behind a proxy (a request that bypassed it, a garbled header) is not
+    # taken for the proxy's address, which every real client would share: it is "unknown",
+    # a lockout key no real client has.
+    assert one[0] is None and one[4] is None and two[1] is None
+
+
+def test_request_limits_and_the_upload_folder_follow_the_environment(tmp_path):
+    answers = _settings_under(tmp_path, DJANGO_MAX_REQUEST_MB="30")
+    assert answers["max_request"] == 30 * 1024 * 1024
+    assert answers["upload_dir"] == str(tmp_path / "tmp" / "uploads")
+    assert (tmp_path / "tmp" / "uploads").is_dir()  # created at start
+    assert _settings_under(tmp_path)["max_request"] == 100 * 1024 * 1024
+    bad = run_manage(
+        "check",
+        env_overrides={"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), "DJANGO_AXES_PROXY_COUNT": "-1"},
+    )
+    assert bad.returncode != 0 and "DJANGO_AXES_PROXY_COUNT must be at least 0" in bad.stderr
+
+
+# What DJANGO_AXES_PROXY_COUNT=1 sets (config/settings.py; the test above runs the real thing).
+BEHIND_NGINX = {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR",), "AXES_IPWARE_PROXY_COUNT": 0}
+
+
+def test_behind_a_proxy_five_failures_lock_the_address_not_the_account(db, settings):
+    from django.test import Client
+
+    from tests.factories import StaffFactory
+
+    for name, value in BEHIND_NGINX.items():
+        setattr(settings, name, value)
+    StaffFactory(username="staff1")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}  # every request comes from nginx
+    wrong = {"username": "staff1", "password": "wrong-password"}
+    right = {"username": "staff1", "password": "correct-horse-battery"}
+    attacker = Client(**proxy)
+    # Five wrong passwords from address A, each with a different fake address prepended.
+    for n in range(5):
+        response = attacker.post("/accounts/login/", wrong, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 10.1.1.1")
+    assert response.status_code == 429 and "锁定15分钟" in response.content.decode()
+    # A is locked, whatever it writes in the header ...
+    again = attacker.post("/accounts/login/", right, HTTP_X_FORWARDED_FOR="10.9.9.9, 10.1.1.1")
+    assert again.status_code == 429
+    # ... but the account is not: staff1 logs in from B through the same proxy.
+    owner = Client(**proxy)
+    assert owner.post("/accounts/login/", right, HTTP_X_FORWARDED_FOR="10.2.2.2").status_code == 302
+    from axes.models import AccessFailureLog
+
+    assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"10.1.1.1"}
+
+
+def test_refusals_are_logged_with_the_address_lockouts_count(other_staff_client, item, settings):
+    from tracker.models import AccessRefusal
+
+    for name, value in BEHIND_NGINX.items():
+        setattr(settings, name, value)
+    other_staff_client.get(item.get_absolute_url(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.3.3.3")
+    assert AccessRefusal.objects.get().ip_address == "10.3.3.3"
+
+
+# -- caching -----------------------------------------------------------------------------------
+
+
+def test_ledger_pages_and_downloads_are_not_stored_but_static_files_are(staff_client, item, pdf, client):
+    from django.urls import reverse
+
+    from tracker.services import item_add_progress
+
+    update = item_add_progress(
+        item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
+    )
+    responses = {
+        "page": staff_client.get(item.get_absolute_url()),
+        "list": staff_client.get(reverse("tracker:items")),
+        "csv export": staff_client.get(reverse("tracker:items"), {"_export": "csv"}),
+        "xlsx export": staff_client.get(reverse("reports:export", args=[2020, "xlsx"])),
+        "evidence": staff_client.get(reverse("tracker:evidence", args=[update.evidence.get().pk])),
+        "login page": client.get(reverse("login")),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives, (name, response["Cache-Control"])
+    static = client.get("/static/css/ledger.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "") and "private" not in static.get(
+        "Cache-Control", ""
+    )

@@ -1,8 +1,10 @@
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Item
+from .paging import bounded_per_page
 
 
 class ItemTable(tables.Table):
@@ -84,6 +86,11 @@ class ItemTable(tables.Table):
         template_name = "tracker/item_table.html"
         attrs = {"class": "table table-hover table-sm align-middle item-table"}
         empty_text = _("No item matches these filters.")
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        # RequestConfig hands ?per_page over as written: bound it (1 to 200).
+        per_page = bounded_per_page(per_page, default=self._meta.per_page)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def render_kind(self, record):
         return record.get_kind_display()

@@ -32,6 +32,7 @@ from .forms import (
 )
 from .freshness import cached
 from .models import Evidence, ExtensionRequest, Item, Unit
+from .paging import bounded_per_page
 from .services import (
     Conflict,
     EvidenceNotStored,
@@ -528,7 +529,8 @@ def item_follow_view(request, pk: int):
 def review_queue(request):
     """Submitted items waiting for a decision, oldest first, and pending extension requests."""
     user = request.user
-    queue = selectors.review_queue(user, page=request.GET.get("page", 1))
+    per_page = bounded_per_page(request.GET.get("per_page"), default=selectors.REVIEW_PAGE_SIZE)
+    queue = selectors.review_queue(user, page=request.GET.get("page", 1), per_page=per_page)
     for item in queue:
         item.own = not permissions.can_review(user, item)
     extensions = selectors.pending_extensions(user)
