@@ -30,7 +30,6 @@ and finally counts the restored rows and fails loudly if they differ from the ma
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -186,33 +185,27 @@ def _postgresql_snapshot(work: Path, portable: bool) -> Snapshot:
     return snapshot
 
 
-@contextlib.contextmanager
-def _sqlite_alias(path: Path):
-    """A database alias for the SQLite file at ``path`` (dumpdata reads the copy through it)."""
-    alias = f"backup_copy_{uuid.uuid4().hex}"
-    connections.settings[alias] = {
-        **connections.settings[DEFAULT_DB_ALIAS],
-        "NAME": str(path),
-        "OPTIONS": {},
-        "TEST": {},
-    }
-    try:
-        yield alias
-    finally:
-        connections[alias].close()
-        del connections[alias]
-        del connections.settings[alias]
-
-
 def _sqlite_snapshot(work: Path, portable: bool) -> Snapshot:
-    """SQLite's online backup API copies the database in one step (one read transaction:
-    writers go on, in WAL mode); the manifest is read from the copy."""
+    """SQLite's online backup API copies the database in one step, inside one read
+    transaction (in WAL mode writers go on meanwhile); the manifest is read from the copy, and
+    data.json, when asked for, inside the same read transaction."""
     copy = work / DATABASE_MEMBER["sqlite"]
     connection.ensure_connection()
+    source = connection.connection
     target = sqlite3.connect(copy)
     try:
         with connection.wrap_database_errors:
-            connection.connection.backup(target)
+            # DEFERRED: a read transaction, never the write lock (Django's atomic() would take
+            # it: the settings ask for IMMEDIATE transactions). Its snapshot starts at the
+            # first read and holds for the copy and dumpdata alike.
+            source.execute("BEGIN DEFERRED")
+            try:
+                source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                source.backup(target)
+                if portable:
+                    _dumpdata(work / PORTABLE, DEFAULT_DB_ALIAS)
+            finally:
+                source.execute("ROLLBACK")
         # A standalone file: no -wal beside it once closed.
         target.execute("PRAGMA journal_mode=DELETE")
         snapshot = _describe(target.cursor())
@@ -221,8 +214,6 @@ def _sqlite_snapshot(work: Path, portable: bool) -> Snapshot:
         target.close()
     snapshot.files[DATABASE_MEMBER["sqlite"]] = copy
     if portable:
-        with _sqlite_alias(copy) as alias:
-            _dumpdata(work / PORTABLE, alias)
         snapshot.files[PORTABLE] = work / PORTABLE
     return snapshot
 
