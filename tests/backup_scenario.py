@@ -63,9 +63,7 @@ def write_and_backup(archive: str) -> dict:
     """Writers log in and post progress notes with two evidence files each, continuously;
     once each has saved a few times, the backup runs; they stop only after it is done."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-
-    from django.test import override_settings
+    from django.test import Client, override_settings
 
     from tracker.models import Item
 
