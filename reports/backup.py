@@ -30,6 +30,7 @@ and finally counts the restored rows and fails loudly if they differ from the ma
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,10 +93,7 @@ class Snapshot:
 def _describe(cursor) -> Snapshot:
     """Counts, evidence list and migrations through a DB-API ``cursor`` (Django's on PostgreSQL
     inside the snapshot's transaction, sqlite3's on the copy), in SQL both engines speak."""
-    counts = {}
-    for model in counted_models():
-        cursor.execute(f'SELECT COUNT(*) FROM "{model._meta.db_table}"')
-        counts[model._meta.label] = cursor.fetchone()[0]
+    counts = _count_rows(cursor, counted_models())
     evidence = apps.get_model("tracker", "Evidence")._meta.db_table
     cursor.execute(f'SELECT "file", "sha256" FROM "{evidence}" ORDER BY "id"')
     rows = [(name, digest) for name, digest in cursor.fetchall()]
@@ -106,10 +104,26 @@ def _describe(cursor) -> Snapshot:
     return Snapshot(counts=counts, evidence=rows, migrations=dict(sorted(migrations.items())))
 
 
-def counts() -> dict[str, int]:
-    """Row counts per counted model in the configured database, as the manifest has them."""
+def _count_rows(cursor, models) -> dict[str, int]:
+    result = {}
+    for model in models:
+        cursor.execute(f'SELECT COUNT(*) FROM "{model._meta.db_table}"')
+        result[model._meta.label] = cursor.fetchone()[0]
+    return result
+
+
+def counts(labels=None) -> dict[str, int]:
+    """Row counts per model in the configured database, as the manifest has them: of the
+    counted models, or of the models named by ``labels`` that this code knows."""
+    if labels is None:
+        models = counted_models()
+    else:
+        models = []
+        for label in labels:
+            with contextlib.suppress(LookupError):  # a model this version no longer has
+                models.append(apps.get_model(label))
     with connection.cursor() as cursor:
-        return _describe(cursor).counts
+        return _count_rows(cursor, models)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -473,12 +487,14 @@ def restore_read(path: Path) -> Restored:
                 call_command("loaddata", str(copy), verbosity=0)
         _move_ledger_version_past(before)
         files, size = _restore_files(archive, manifest["files"])
-    restored = counts()
     expected = manifest.get("counts", {})
+    # The manifest's models: a restored database older than this code lacks the newer tables
+    # until `migrate` runs.
+    restored = counts(expected)
     differ = {
-        label: (expected.get(label), restored.get(label))
-        for label in sorted(set(expected) | set(restored))
-        if expected.get(label) != restored.get(label)
+        label: (want, restored[label])
+        for label, want in expected.items()
+        if label in restored and restored[label] != want
     }
     if differ:
         raise BackupError(

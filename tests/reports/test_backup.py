@@ -196,6 +196,56 @@ def test_restore_with_a_wrong_checksum_writes_nothing(ledger, tmp_path, damaged)
 
 
 @transactional
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda manifest: manifest["migrations"].update(tracker="9999_from_a_newer_version"),
+            "comes from a newer version of the ledger (tracker 9999_from_a_newer_version unknown here)",
+        ),
+        (
+            lambda manifest: manifest["counts"].update(
+                **{"tracker.Item": manifest["counts"]["tracker.Item"] + 1}
+            ),
+            "the restored database does not hold what the manifest counts: tracker.Item:",
+        ),
+    ],
+    ids=["newer schema", "counts differ"],
+)
+def test_restore_refuses_a_newer_schema_and_fails_loudly_on_counts_that_differ(
+    ledger, tmp_path, change, message
+):
+    path = tmp_path / "ledger.zip"
+    backup(path)
+    manifest = manifest_of(path)
+    change(manifest)
+    rewrite(path, {"manifest.json": json.dumps(manifest).encode()})
+    empty_installation()
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("restore", str(path), verbosity=0)
+
+
+@transactional
+def test_an_archive_written_before_snapshots_still_restores_from_its_data_json(ledger, tmp_path):
+    before, files_before = counts(), stored_sha256s()
+    path = tmp_path / "ledger.zip"
+    backup(path, "--portable")
+    manifest = manifest_of(path)
+    # The old layout: data.json, media/…, and a manifest of counts and name → sha256.
+    old = {
+        "created_at": manifest["created_at"],
+        "counts": {label: before[label] for label in ("auth.User", "tracker.Item", "tracker.Evidence")},
+        "data_sha256": manifest["portable"]["sha256"],
+        "files": {name: meta["sha256"] for name, meta in manifest["files"].items()},
+    }
+    rewrite(path, {"manifest.json": json.dumps(old).encode(), manifest["database"]["name"]: None})
+    empty_installation()
+    out, _err = restore(path)
+    assert "with loaddata" in out
+    assert counts() == before and stored_sha256s() == files_before
+
+
+@transactional
 def test_an_archive_from_the_other_engine_needs_data_json_and_then_loads_it(ledger, tmp_path):
     before, files_before = counts(), stored_sha256s()
     other = OTHER_ENGINE[connection.vendor]
