@@ -126,6 +126,12 @@ def counts(labels=None) -> dict[str, int]:
         return _count_rows(cursor, models)
 
 
+def listed(names: list[str], shown: int = 10) -> str:
+    """The first few of ``names`` for a message; the manifest lists them all."""
+    more = f", … ({len(names) - shown} more in the manifest)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.backup import BackupError, backup_write
+from reports.backup import BackupError, backup_write, listed
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"WARNING: {len(manifest['missing'])} evidence file(s) named by the database were "
                 f"missing on disk and are not in the archive (listed in its manifest): "
-                + ", ".join(manifest["missing"])
+                + listed(manifest["missing"])
             )
         for damaged in manifest["damaged"]:
             self.stderr.write(

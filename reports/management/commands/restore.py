@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.backup import BackupError, restore_read
+from reports.backup import BackupError, listed, restore_read
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if manifest.get("missing"):
             self.stderr.write(
                 f"WARNING: {len(manifest['missing'])} evidence file(s) were already missing when the "
-                f"backup was written, so they are not restored: " + ", ".join(manifest["missing"])
+                f"backup was written, so they are not restored: " + listed(manifest["missing"])
             )
         if restored.pending_migrations:
             self.stderr.write(
