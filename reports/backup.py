@@ -257,6 +257,8 @@ def backup_write(path: Path, *, portable: bool = False) -> dict:
     archive that looks whole); returns its manifest."""
     path = Path(path)
     engine = _engine()
+    if not path.parent.is_dir():
+        raise BackupError(f"the folder {path.parent} does not exist")
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         with tempfile.TemporaryDirectory(prefix=".ledger-backup-", dir=path.parent) as folder:
