@@ -275,13 +275,17 @@ def test_an_archive_from_the_other_engine_needs_data_json_and_then_loads_it(ledg
 
 
 @transactional
-def test_an_evidence_file_missing_on_disk_is_reported_not_silently_left_out(ledger, tmp_path):
+def test_an_evidence_file_missing_or_changed_on_disk_is_reported_not_silently_left_out(ledger, tmp_path):
     names = sorted(stored_sha256s())
     default_storage.delete(names[0])
+    with default_storage.open(names[1], "ab") as handle:
+        handle.write(b"changed on disk")
     _out, err = backup(tmp_path / "ledger.zip")
     assert "1 evidence file(s)" in err and names[0] in err
+    assert f"{names[1]} on disk does not match the sha256 its evidence row records" in err
     manifest = manifest_of(tmp_path / "ledger.zip")
     assert manifest["missing"] == [names[0]] and list(manifest["files"]) == [names[1]]
+    assert [damaged["name"] for damaged in manifest["damaged"]] == [names[1]]
 
     empty_installation()
     _out, err = restore(tmp_path / "ledger.zip")
