@@ -163,13 +163,16 @@ def _reseed_reference_data():
 
     importlib.import_module("tracker.migrations.0002_seed_areas").seed(apps, None)
     apps.get_model("tracker", "LedgerStamp").objects.get_or_create(pk=1)
-    roles_migration = importlib.import_module("tracker.migrations.0003_role_groups")
-    for role in (roles_migration.STAFF, roles_migration.REVIEWER, roles_migration.LEADER):
+    # The role groups as the last role migration leaves them (view permissions only).
+    roles_migration = importlib.import_module("tracker.migrations.0016_role_groups_read_only_in_admin")
+    for role, reads in roles_migration.READS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        for app_label, codename in roles_migration.codenames_for(role):
-            group.permissions.add(
+        group.permissions.set(
+            [
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+                for app_label, codename in reads
+            ]
+        )
 
 
 @pytest.fixture(autouse=True)

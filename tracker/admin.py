@@ -1,12 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import F
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .choices import UpdateKind
+from . import permissions, services
 from .models import (
     AccessRefusal,
     Area,
@@ -23,13 +26,98 @@ from .models import (
     Unit,
     UnitRating,
 )
-from .services import lead_unit_conflict_error
 
 User = get_user_model()
 
 
-class ReadOnlyAdminMixin:
+class RulesAdminMixin:
+    """The admin asks ``tracker.permissions``, as the pages do: reviewers and leaders (with
+    "staff status") read it, administrators write, and what belongs to a closed year is
+    read-only for everyone. The model permissions of the role groups are a second lock:
+    both must allow. A change form that cannot be saved says why."""
+
+    change_form_template = "admin/ledger_change_form.html"
+    # Why rows of this kind are never changed here, when that is the reason.
+    read_only_reason = None
+
+    def has_module_permission(self, request):
+        return permissions.can_read_admin(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_read_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_edit_in_admin(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["read_only_note"] = None if add else self._read_only_note(request, obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    def _read_only_note(self, request, obj) -> str | None:
+        if obj is None or self.has_change_permission(request, obj):
+            return None
+        year = permissions.closed_year_of(obj)
+        if year is not None:
+            return gettext(
+                "The year %(year)s is closed: what belongs to it is read-only, here as on every page."
+            ) % {"year": year}
+        if self.read_only_reason:
+            return str(self.read_only_reason)
+        return gettext(
+            "Only system administrators change records in the administration; you can read them here."
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A write that a service refuses at the last moment (someone saved or closed the year
+        in between) comes back as a message on the form's page, never as a server error."""
+        if request.method == "POST" and "_saveasnew" in request.POST and not self.save_as:
+            # "Save as new" is offered nowhere here; a forged one would copy any row.
+            raise PermissionDenied
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, services.StaleItem) as error:
+            texts = error.messages if isinstance(error, ValidationError) else [str(error)]
+            for text in texts:
+                self.message_user(request, text, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class RulesInlineMixin:
+    """Inline rows follow their parent: written by administrators while its year is open."""
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_read_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class ReadOnlyAdminMixin(RulesAdminMixin):
     """History rows (progress, evidence, reviews) are written by services and kept forever."""
+
+    read_only_reason = _("This record is written by the application and kept as it is.")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -41,14 +129,40 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class ReadOnlyInlineMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OpenYearForm(forms.ModelForm):
+    """Refuses to put a row into a closed year (its report, item or section)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("report", "item", "section"):
+            year = permissions.closed_year_of(cleaned.get(name))
+            if year is not None:
+                self.add_error(
+                    name,
+                    gettext("The year %(year)s is closed; its record can no longer change.") % {"year": year},
+                )
+        return cleaned
+
+
+class MembershipInline(RulesInlineMixin, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user", "unit"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "parent", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "short_name", "aliases"]
@@ -56,9 +170,14 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     inlines = [MembershipInline]
 
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_unit_in_admin(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_display = ["user", "unit"]
     list_filter = ["unit__kind", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
@@ -67,20 +186,20 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "framework", "order"]
     list_filter = ["framework"]
     search_fields = ["name", "code"]
 
 
-class MetricInline(admin.TabularInline):
+class MetricInline(RulesInlineMixin, admin.TabularInline):
     model = Metric
     fk_name = "item"
     extra = 0
     fields = ["label", "value", "unit", "approximate", "order"]
 
 
-class ProgressUpdateInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ProgressUpdateInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ProgressUpdate
     extra = 0
     fields = ["created_at", "author", "status_from", "status_to", "note"]
@@ -88,6 +207,12 @@ class ProgressUpdateInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 class ItemAdminForm(forms.ModelForm):
+    """What an administrator may change on an item: never its status or dates (the workflow
+    moves those on the item page); its assignment as the item page's assignment would."""
+
+    # The version the form was opened on: a save over someone else's newer one is refused.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Item
         fields = [
@@ -102,21 +227,55 @@ class ItemAdminForm(forms.ModelForm):
             "cooperating_units",
             "assignee",
             "due_on",
-            "status",
             "addresses",
             "carried_from",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
-        error = lead_unit_conflict_error(cleaned.get("lead_unit"), cleaned.get("cooperating_units") or [])
-        if error:
-            self.add_error("cooperating_units", error)
+        item = self.instance
+        report = cleaned.get("report") if "report" in self.fields else item.report
+        if report is not None and report.is_closed:
+            raise ValidationError(
+                gettext("The year %(year)s is closed; its items can no longer change.")
+                % {"year": report.year}
+            )
+        if item.pk and cleaned.get("expected_version") != item.version:
+            raise ValidationError(
+                gettext(
+                    "This item has been changed by someone else since you opened it. "
+                    "Reload the page to see its current state, then make your change again."
+                )
+            )
+        section = cleaned.get("section")
+        if section is not None and report is not None and section.report_id != report.pk:
+            self.add_error(
+                "section",
+                gettext("The section %(section)s belongs to another year's report.") % {"section": section},
+            )
+        lead = cleaned.get("lead_unit")
+        cooperating = list(cleaned.get("cooperating_units") or [])
+        conflict = services.lead_unit_conflict_error(lead, cooperating)
+        if conflict:
+            self.add_error("cooperating_units", conflict)
+        elif not item.pk or "assignee" in self.changed_data:
+            # As on the item page: a new lead unit without a new responsible person drops one
+            # who is not its member; a responsible person named here must be one.
+            error = services.assignment_error(
+                lead_unit=lead, cooperating_units=cooperating, assignee=cleaned.get("assignee")
+            )
+            if error:
+                self.add_error("assignee", error)
         return cleaned
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
     form = ItemAdminForm
     list_display = ["title", "report", "kind", "area", "lead_unit", "status", "due_on", "updated_at"]
     list_filter = ["report", "kind", "status", "area", "lead_unit"]
@@ -132,35 +291,89 @@ class ItemAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["report", "area", "lead_unit"]
     date_hierarchy = "due_on"
-    readonly_fields = ["version", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["report", "section", "area", "kind", "title", "text", "order"]}),
+        (
+            _("Assignment"),
+            {
+                "fields": ["lead_unit", "cooperating_units", "assignee", "due_on"],
+                "description": _(
+                    "Saved as the item page saves an assignment: one history entry, the same checks."
+                ),
+            },
+        ),
+        (_("Links"), {"fields": ["addresses", "carried_from"]}),
+        (
+            _("Workflow"),
+            {
+                "fields": [
+                    "status",
+                    "submitted_at",
+                    "done_at",
+                    "version",
+                    "expected_version",
+                    "created_at",
+                    "updated_at",
+                ],
+                "description": _(
+                    "The status moves only on the item's page: the lead unit submits, "
+                    "and a reviewer other than the one who submitted approves or returns."
+                ),
+            },
+        ),
+    ]
     inlines = [MetricInline, ProgressUpdateInline]
 
-    def save_related(self, request, form, formsets, change):
-        """An administrator's change leaves one entry in the item's history, like every other
-        path (the admin's own log keeps the details too)."""
-        super().save_related(request, form, formsets, change)
-        fields = [str(form.fields[name].label) for name in form.changed_data if name in form.fields]
-        if change and fields:
-            item = form.instance
-            Item.objects.filter(pk=item.pk).update(version=F("version") + 1)
-            ProgressUpdate.objects.create(
-                item=item,
-                author=request.user,
-                kind=UpdateKind.ASSIGNMENT,
-                note=gettext("Changed in the administration: %(fields)s") % {"fields": "、".join(fields)},
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report")
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["status", "submitted_at", "done_at", "version", "created_at", "updated_at"]
+        # An item never moves to another year's report.
+        return ["report", *fixed] if obj is not None else fixed
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: a new item starts not started; a change of what an item says
+        and a change of its assignment each leave one history entry and a new version."""
+        cleaned = form.cleaned_data
+        if not change:
+            services.item_create(
+                item=obj,
+                user=request.user,
+                cooperating_units=cleaned.get("cooperating_units") or [],
+                addresses=cleaned.get("addresses") or [],
             )
+            return
+        item = Item.objects.select_related("report").get(pk=obj.pk)
+        version = cleaned.get("expected_version")
+        described = {name: cleaned[name] for name in services.DESCRIPTIVE if name in form.changed_data}
+        assigned = {name: cleaned[name] for name in services.ASSIGNABLE if name in form.changed_data}
+        if described:
+            services.item_describe(item=item, user=request.user, changes=described, expected_version=version)
+            version = item.version
+        if assigned:
+            services.items_assign(items=[item], user=request.user, changes=assigned, expected_version=version)
+
+    def save_related(self, request, form, formsets, change):
+        # The services above wrote the item's many-to-many links; only the inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(RulesAdminMixin, admin.ModelAdmin):
+    form = OpenYearForm
     list_display = ["label", "value", "unit", "approximate", "item", "section"]
     list_filter = ["unit", "approximate"]
     search_fields = ["label"]
     autocomplete_fields = ["item", "section"]
     list_select_related = ["item", "section"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item__report", "section__report")
 
-class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
+
+class EvidenceInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Evidence
     extra = 0
     fields = ["original_name", "size", "content_type", "sha256", "uploaded_by", "created_at"]
@@ -195,12 +408,38 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitRating)
-class UnitRatingAdmin(admin.ModelAdmin):
+class UnitRatingAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """Ratings are written by ``ratings_set``, as on the scoreboard: never in a closed year."""
+
+    form = OpenYearForm
     list_display = ["unit", "report", "grade"]
     list_filter = ["report", "grade"]
     search_fields = ["unit__name", "comment"]
     autocomplete_fields = ["unit", "report"]
     list_select_related = ["unit", "report"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rating is one unit's grade in one year: another unit or year is another rating.
+        return ["report", "unit"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        services.ratings_set(
+            report_id=obj.report_id, user=request.user, grades={obj.unit_id: (obj.grade, obj.comment)}
+        )
+        obj.pk = UnitRating.objects.get(report_id=obj.report_id, unit_id=obj.unit_id).pk
+
+    def delete_model(self, request, obj):
+        services.ratings_set(report_id=obj.report_id, user=request.user, grades={obj.unit_id: ("", "")})
+
+    def delete_queryset(self, request, queryset):
+        by_report = {}
+        for report_id, unit_id in queryset.values_list("report_id", "unit_id"):
+            by_report.setdefault(report_id, {})[unit_id] = ("", "")
+        for report_id, grades in by_report.items():
+            services.ratings_set(report_id=report_id, user=request.user, grades=grades)
 
 
 @admin.register(ExtensionRequest)
@@ -230,7 +469,8 @@ class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(RulesAdminMixin, admin.ModelAdmin):
+    form = OpenYearForm
     list_display = ["user", "item", "created_at"]
     search_fields = ["item__title", "user__username"]
     autocomplete_fields = ["user", "item"]
@@ -262,9 +502,22 @@ class UserMembershipInline(MembershipInline):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RulesAdminMixin, DjangoUserAdmin):
+    """Only administrators edit accounts: whoever edits them can make anyone a superuser."""
+
     inlines = [UserMembershipInline]
     list_filter = [*DjangoUserAdmin.list_filter, "memberships__unit"]
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_user_in_admin(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+@admin.register(Group)
+class GroupAdmin(RulesAdminMixin, DjangoGroupAdmin):
+    """The role groups' permissions are the admin's second lock: administrators keep them."""

@@ -149,3 +149,81 @@ def can_assign(user) -> bool:
 def can_manage_years(user) -> bool:
     """Import, assign, roll over, rate and close a year."""
     return is_reviewer(user)
+
+
+# --- The Django admin --------------------------------------------------------------------
+# The admin follows the rules of the pages: it is read by reviewers and leaders, written only
+# by system administrators (superusers), and whatever belongs to a closed year is read-only
+# there for everyone. Group permissions (see the role migrations) are a second lock, never
+# the rule: ModelAdmins ask these functions first.
+
+
+def is_administrator(user) -> bool:
+    """System administrators (系统管理员): superusers, the only people who write in the admin."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def can_read_admin(user) -> bool:
+    """Who reads the admin at all: administrators, and reviewers and leaders with Django's
+    "staff status". Unit staff never do, whatever their flags: the admin cannot narrow the
+    items it lists to their units."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return is_administrator(user) or role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)
+
+
+def closed_year_of(obj) -> int | None:
+    """The year of the closed report that ``obj`` belongs to, or None.
+
+    A report belongs to itself; items, sections and ratings to their report; metrics,
+    follows and other rows to their item or section.
+    """
+    report = _report_of(obj)
+    return report.year if report is not None and report.is_closed else None
+
+
+def _report_of(obj):
+    if obj is None:
+        return None
+    if hasattr(obj, "is_closed"):  # an AnnualReport
+        return obj
+    for name in ("report", "item", "section"):
+        if getattr(obj, f"{name}_id", None) is not None:
+            return _report_of(getattr(obj, name))
+    return None
+
+
+def can_edit_in_admin(user, obj=None) -> bool:
+    """Add, change or delete a row in the admin (``obj`` None: rows of that kind at all).
+
+    Only administrators, and never a row of a closed year. A row's own page is then shown
+    read-only; statuses, review decisions and history are never written there at all.
+    """
+    return is_administrator(user) and (obj is None or closed_year_of(obj) is None)
+
+
+def can_delete_unit_in_admin(user, unit=None) -> bool:
+    """A unit that cooperated on an item or was rated in a closed year stays: deleting it
+    would change that year's record (a unit that left is made inactive instead)."""
+    if not can_edit_in_admin(user):
+        return False
+    if unit is None:
+        return True
+    return not (
+        unit.cooperating_items.filter(report__state="closed").exists()
+        or unit.ratings.filter(report__state="closed").exists()
+    )
+
+
+def can_delete_user_in_admin(user, person=None) -> bool:
+    """Administrators delete accounts, but not one whose name stands in a closed year's
+    record (responsible person, history, instructions): deactivate that account instead."""
+    if not is_administrator(user):
+        return False
+    if person is None:
+        return True
+    return not (
+        person.assigned_items.filter(report__state="closed").exists()
+        or person.progress_updates.filter(item__report__state="closed").exists()
+        or person.instructions.filter(item__report__state="closed").exists()
+    )

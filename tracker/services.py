@@ -398,16 +398,30 @@ def _assignment_error(item: Item, fields: dict, members: set[tuple[int, int]]) -
     cooperating = fields.get("cooperating_units")
     if cooperating is None:
         cooperating = list(item.cooperating_units.all())
+    return _assignment_rule_error(lead, cooperating, fields.get("assignee"), members)
+
+
+def _assignment_rule_error(
+    lead: Unit | None, cooperating: Iterable[Unit], assignee, members: set[tuple[int, int]]
+) -> str | None:
     conflict = lead_unit_conflict_error(lead, cooperating)
     if conflict:
         return conflict
-    assignee = fields.get("assignee")
     if assignee is not None and lead is not None and (assignee.pk, lead.pk) not in members:
         return _("%(person)s is not a member of the lead unit %(unit)s.") % {
             "person": _person(assignee),
             "unit": lead,
         }
     return None
+
+
+def assignment_error(*, lead_unit: Unit | None, cooperating_units: Iterable[Unit], assignee) -> str | None:
+    """What ``items_assign`` would refuse in an item's resulting assignment, for a form to show
+    before saving (the service checks again when it writes)."""
+    members = set()
+    if assignee is not None:
+        members = set(Membership.objects.filter(user=assignee).values_list("user_id", "unit_id"))
+    return _assignment_rule_error(lead_unit, list(cooperating_units), assignee, members)
 
 
 @transaction.atomic
@@ -465,6 +479,86 @@ def items_assign(
     return [item for item, _fields, _said in plans]
 
 
+DESCRIPTIVE = ("section", "area", "kind", "title", "text", "order", "addresses", "carried_from")
+
+
+def _section_error(item: Item, section) -> str | None:
+    if section is not None and section.report_id != item.report_id:
+        return _("The section %(section)s belongs to another year's report.") % {"section": section}
+    return None
+
+
+@transaction.atomic
+def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> Item:
+    """An administrator corrects what an item says and where it stands in its report: title,
+    text, kind, area, section, order, the shortfalls a measure answers, the item it carries on.
+
+    Never its status or its dates: status moves only by the workflow on the item pages (so
+    nobody approves his or her own work); assignment goes through ``items_assign``. Refuses
+    (PermissionDenied) anyone but an administrator, (ValidationError) a closed year or a
+    section of another report, (StaleItem) a form opened on an older version. One history
+    entry names the fields that changed.
+    """
+    if not permissions.is_administrator(user):
+        raise PermissionDenied
+    unknown = set(changes) - set(DESCRIPTIVE)
+    if unknown:
+        raise ValueError(f"not describable: {sorted(unknown)}")
+    ensure_year_open(item)
+    error = _section_error(item, changes.get("section"))
+    if error:
+        raise ValidationError(error)
+    if not changes:
+        return item
+    fields = dict(changes)
+    addresses = fields.pop("addresses", None)
+    _bump(item, expected_version, **fields)
+    if addresses is not None:
+        item.addresses.set(addresses)
+    labels = [str(Item._meta.get_field(name).verbose_name) for name in DESCRIPTIVE if name in changes]
+    ProgressUpdate.objects.create(
+        item=item,
+        author=user,
+        kind=UpdateKind.ASSIGNMENT,
+        note=_("Changed in the administration: %(fields)s") % {"fields": "、".join(labels)},
+    )
+    return item
+
+
+@transaction.atomic
+def item_create(
+    *, item: Item, user, cooperating_units: Iterable[Unit] = (), addresses: Iterable[Item] = ()
+) -> Item:
+    """An administrator adds an item by hand (a task that no imported table holds).
+
+    ``item`` is unsaved, as a form built it. It starts not started, whatever it was given: its
+    status then moves only by the workflow. Refuses (PermissionDenied) anyone but an
+    administrator and (ValidationError) a closed year, a section of another report or an
+    assignment that ``items_assign`` would refuse. One history entry records the addition.
+    """
+    if not permissions.is_administrator(user):
+        raise PermissionDenied
+    if item.pk is not None:
+        raise ValueError("item_create takes an unsaved item")
+    ensure_year_open(item)
+    cooperating_units = list(cooperating_units)
+    error = _section_error(item, item.section) or assignment_error(
+        lead_unit=item.lead_unit, cooperating_units=cooperating_units, assignee=item.assignee
+    )
+    if error:
+        raise ValidationError(error)
+    item.status = ItemStatus.NOT_STARTED
+    item.done_at = item.submitted_at = None
+    item.version = 1
+    item.save()
+    item.cooperating_units.set(cooperating_units)
+    item.addresses.set(addresses)
+    ProgressUpdate.objects.create(
+        item=item, author=user, kind=UpdateKind.ASSIGNMENT, note=_("Added in the administration.")
+    )
+    return item
+
+
 def instruction_add(*, item: Item, user, text: str) -> Instruction:
     """A leader's instruction (批示) on an item."""
     if not (permissions.can_instruct(user) and permissions.can_view_item(user, item)):
@@ -509,6 +603,11 @@ def _ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) ->
 
     if not permissions.can_manage_years(user):
         raise PermissionDenied
+    report = UnitRating._meta.get_field("report").related_model.objects.filter(pk=report_id).first()
+    if report is not None and report.is_closed:
+        raise ValidationError(
+            _("The year %(year)s is closed; its ratings can no longer change.") % {"year": report.year}
+        )
     bad = [grade for grade, _comment in grades.values() if grade and grade not in Grade.values]
     if bad:
         raise ValidationError(_("Unknown grade: %(grade)s") % {"grade": bad[0]})

@@ -77,7 +77,7 @@ def test_admin_item_form_refuses_lead_unit_as_cooperating_unit(superuser_client)
         "order": 0,
         "lead_unit": item.lead_unit.pk,
         "cooperating_units": [item.lead_unit.pk, other.pk],
-        "status": "not_started",
+        "expected_version": item.version,
         "metrics-TOTAL_FORMS": 0,
         "metrics-INITIAL_FORMS": 0,
         "updates-TOTAL_FORMS": 0,

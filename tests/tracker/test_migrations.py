@@ -46,12 +46,49 @@ def test_role_groups_exist_with_their_permissions():
     def codenames(group):
         return set(group.permissions.values_list("codename", flat=True))
 
-    assert {"view_item", "add_progressupdate", "add_evidence"} <= codenames(staff)
-    assert "change_item" not in codenames(staff)
-    assert {"add_annualreport", "change_item", "add_review", "change_unitrating"} <= codenames(reviewer)
-    assert "view_item" in codenames(leader)
-    # Leaders change nothing; they only give instructions and follow items.
-    assert {c for c in codenames(leader) if not c.startswith("view_")} == {"add_instruction", "add_follow"}
+    # The app decides by role; in the admin, model permissions are only a second lock, and
+    # they allow reading, never writing (issue 13): staff do not read the admin at all.
+    assert codenames(staff) == set()
+    assert {"view_item", "view_annualreport", "view_review", "view_accessrefusal"} <= codenames(reviewer)
+    assert {"view_item", "view_instruction", "view_follow"} <= codenames(leader)
+    assert "view_accessrefusal" not in codenames(leader)
+    for group in (reviewer, leader):
+        assert {c for c in codenames(group) if not c.startswith("view_")} == set()
+
+
+def test_the_tests_reseed_the_role_groups_as_the_migrations_leave_them():
+    from tests.conftest import _reseed_reference_data
+
+    def state():
+        return {
+            group.name: set(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.filter(name__in=roles.ALL)
+        }
+
+    migrated = state()
+    for group in Group.objects.filter(name__in=roles.ALL):
+        group.permissions.clear()  # as a flush leaves them
+    _reseed_reference_data()
+    assert state() == migrated
+
+
+def test_the_read_only_role_migration_is_reversible():
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    name = "0016_role_groups_read_only_in_admin"
+    migration = importlib.import_module(f"tracker.migrations.{name}")
+    # The migration's own view of the models, as migrate hands it (never the project's apps).
+    apps = MigrationLoader(connection).project_state(("tracker", name)).apps
+    reviewer = Group.objects.get(name=roles.REVIEWER)
+    migration.give_back(apps, None)
+    assert reviewer.permissions.filter(codename="change_item").exists()
+    assert Group.objects.get(name=roles.STAFF).permissions.filter(codename="add_progressupdate").exists()
+    migration.read_only(apps, None)
+    assert not reviewer.permissions.exclude(codename__startswith="view_").exists()
+    assert not Group.objects.get(name=roles.STAFF).permissions.exists()
 
 
 @pytest.mark.django_db(transaction=True)
