@@ -74,15 +74,18 @@ def healthz(request):
 
 def _media_writable() -> bool:
     """Whether a small file can be written to, and removed from, MEDIA_ROOT (where evidence
-    goes): false on a read-only or full disk, or a folder that cannot be created."""
-    root = Path(settings.MEDIA_ROOT)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=root, prefix=".healthz-") as probe:
-            probe.write(b"ok")
-            probe.flush()
-    except OSError:
-        return False
+    goes) and FILE_UPLOAD_TEMP_DIR (where uploads over 2.5 MB are spooled first): false on a
+    read-only or full disk, or a folder that cannot be created."""
+    folders = [settings.MEDIA_ROOT, getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)]
+    for folder in filter(None, folders):
+        root = Path(folder)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".healthz-") as probe:
+                probe.write(b"ok")
+                probe.flush()
+        except OSError:
+            return False
     return True
 
 

@@ -58,6 +58,17 @@ def test_healthz_answers_503_when_the_media_folder_cannot_be_written(client, set
     assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
 
 
+def test_healthz_answers_503_when_the_upload_folder_cannot_be_written(client, settings, tmp_path):
+    # Uploads over 2.5 MB are spooled to FILE_UPLOAD_TEMP_DIR before the view sees them: when
+    # it cannot be written, every larger upload would fail.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    settings.FILE_UPLOAD_TEMP_DIR = str(blocker / "uploads")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
+
+
 class FullDisk:
     """A file on a full disk: it opens, and refuses what is written to it."""
 
