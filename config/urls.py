@@ -9,12 +9,18 @@ from django.views.i18n import set_language
 
 from reports.views import home
 
+from .forms import PasswordChangeForm
+
 # Password reset by e-mail is left out on purpose: intranets rarely have mail for it; the
 # administrator resets passwords in the admin.
 accounts = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
+        name="password_change",
+    ),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 

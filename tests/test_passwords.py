@@ -134,3 +134,39 @@ def test_createsuperuser_refuses_weak_passwords(monkeypatch, capsys):
     said = capsys.readouterr()
     assert "含有您的用户名或姓名" in said.err and "连续的字母、数字或键盘按键" in said.err
     assert get_user_model().objects.get(username="staff2").check_password(STRONG)
+
+
+def test_a_short_password_is_refused_in_chinese(client):
+    """Django 5.2 words this refusal with %d, which its Chinese catalogue lacks: it was English."""
+    user = user_staff2()
+    with pytest.raises(ValidationError) as refused:
+        validate_password("Fx7#qL", user)
+    assert "密码太短，至少需要 10 个字符。" in refused.value.messages
+    client.force_login(user)
+    content = client.post(
+        "/accounts/password_change/",
+        {"old_password": "correct-horse-battery", "new_password1": "Fx7#qL", "new_password2": "Fx7#qL"},
+    ).content.decode()
+    assert "密码太短，至少需要 10 个字符。" in content and "too short" not in content
+
+
+def test_the_password_change_page_shows_a_refusal_under_the_new_password_not_its_confirmation(client):
+    user = user_staff2()
+    client.force_login(user)
+    content = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "Abcdefgh1!",
+            "new_password2": "Abcdefgh1!",
+        },
+    ).content.decode()
+    assert 'is-invalid" type="password" name="new_password1"' in content
+    assert 'is-invalid" type="password" name="new_password2"' not in content
+    # The two fields differing is still told under the confirmation.
+    content = client.post(
+        "/accounts/password_change/",
+        {"old_password": "correct-horse-battery", "new_password1": STRONG, "new_password2": STRONG + "x"},
+    ).content.decode()
+    assert 'is-invalid" type="password" name="new_password2"' in content
+    assert 'is-invalid" type="password" name="new_password1"' not in content
