@@ -293,6 +293,12 @@ ANONYMOUS_MAX_REQUEST_BYTES = 64 * 1024
 # and removed when it ends, whatever the outcome; a worker killed mid-request leaves its file
 # behind, which `manage.py sweep_orphans` removes.
 FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp" / "uploads"
+# A spool folder that cannot be written (a full disk) is told to the view, which keeps the
+# form, instead of failing the request before the view runs (utilities/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "utilities.uploads.SpoolingUploadHandler",
+]
 with contextlib.suppress(OSError):  # a read-only installation running `manage.py check`
     FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -15,6 +15,7 @@ from tracker.freshness import cached, note_version, stored_version
 from tracker.models import Unit
 from tracker.scoreboard import figures_by_year
 from tracker.services import Conflict
+from utilities.uploads import upload_failed
 
 from . import selectors
 from .dashboard import area_completion_bars, dashboard
@@ -109,6 +110,16 @@ def report_detail(request, year: int):
 def report_import_start(request):
     """Step 1: upload or paste. A valid text goes to the preview; nothing is written yet."""
     is_post = request.method == "POST"
+    if is_post and upload_failed(request):
+        # The file never arrived, nor the fields after it: say so, over an empty form.
+        messages.error(
+            request,
+            _(
+                "The file could not be received: the server's storage is full or cannot be written "
+                "to. Nothing was imported. Please try again later or contact the administrator."
+            ),
+        )
+        return render(request, "reports/import_start.html", {"form": ReportImportForm()}, status=503)
     form = ReportImportForm(request.POST if is_post else None, request.FILES if is_post else None)
     if is_post and form.is_valid():
         text = form.cleaned_data["report_text"]

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from utilities.uploads import upload_failed
+
 from . import permissions, selectors
 from . import scoreboard as scoreboard_figures
 from .choices import Grade, ItemStatus
@@ -306,6 +308,11 @@ def item_detail(request, pk: int):
     if not can_add or (request.POST.get("status") and not permissions.can_change_status(user, item)):
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, item=item, user=user)
+    if upload_failed(request):
+        # The files never arrived (the upload folder cannot be written): nothing is saved, and
+        # the note and status typed are kept, as when the evidence folder refuses the files.
+        form.add_error(None, str(EvidenceNotStored()))
+        return _render_item(request, item, form=form, status=503)
     if form.is_valid():
         try:
             item_add_progress(

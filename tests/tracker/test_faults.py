@@ -74,6 +74,55 @@ def test_a_media_folder_that_cannot_be_written_keeps_the_form(staff_client, item
     assert_form_kept_and_nothing_written(post_progress(staff_client, item, pdf), item, set())
 
 
+@pytest.fixture
+def spooled(settings, tmp_path):
+    """Every upload spooled to FILE_UPLOAD_TEMP_DIR (as those over 2.5 MB are); returns the folder."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    (tmp_path / "uploads").mkdir()
+    return tmp_path / "uploads"
+
+
+def test_an_upload_folder_that_cannot_be_written_keeps_the_form(staff_client, item, pdf, settings, spooled):
+    """A full disk stops the upload before the view (Django spools it while reading the
+    request): no server error, the same message and kept form as a full evidence folder."""
+    blocker = spooled.parent / "not-a-folder"
+    blocker.write_text("x")
+    settings.FILE_UPLOAD_TEMP_DIR = str(blocker / "uploads")
+    before = stored_files()
+    assert_form_kept_and_nothing_written(post_progress(staff_client, item, pdf), item, before)
+
+
+def test_a_disk_that_fills_up_while_an_upload_is_spooled_keeps_the_form_and_no_part_file(
+    staff_client, item, pdf, spooled, monkeypatch
+):
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    def disk_full(self, raw_data, start):
+        self.file.write(raw_data[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", disk_full)
+    before = stored_files()
+    assert_form_kept_and_nothing_written(post_progress(staff_client, item, pdf), item, before)
+    assert not list(spooled.iterdir())  # the part spooled is gone
+
+
+def test_a_report_file_that_cannot_be_received_is_told_and_nothing_imported(reviewer_client, spooled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports.models import AnnualReport
+    from tests.samples import XINXIANG
+
+    spooled.rmdir()
+    spooled.write_text("x")  # the folder is a plain file now: nothing can be spooled into it
+    upload = SimpleUploadedFile("2020年报告.txt", XINXIANG.encode(), content_type="text/plain")
+    response = reviewer_client.post(reverse("reports:import"), {"file": upload})
+    assert response.status_code == 503
+    assert "文件未能接收：服务器存储空间已满或无法写入" in response.content.decode()
+    assert not AnnualReport.objects.exists()
+
+
 def test_evidence_saved_in_a_transaction_that_rolls_back_leaves_no_file(item, pdf):
     """The save must be its own outermost transaction: inside a caller's, whose later rollback
     would strand the file, it is refused before anything is stored."""
