@@ -156,7 +156,9 @@ class ConflictMiddleware:
     """The last answer to a race that a view did not answer itself: a Conflict from a service,
     or an IntegrityError that a unique constraint raised (two people created the same row at
     the same moment; the constraint kept the data whole). A 409 page that says so, in place
-    of "Server Error". The IntegrityError is still logged, since a view should have caught it.
+    of "Server Error", with a link back to the page the form was on (its Referer, when it is
+    this site's), which shows it as it is now. The IntegrityError is still logged, since a
+    view should have caught it.
     """
 
     def __init__(self, get_response):
@@ -170,6 +172,7 @@ class ConflictMiddleware:
 
         from django.db import IntegrityError
         from django.shortcuts import render
+        from django.utils.http import url_has_allowed_host_and_scheme
         from django.utils.translation import gettext as _
 
         from tracker.services import Conflict
@@ -189,4 +192,9 @@ class ConflictMiddleware:
             )
         else:
             return None
-        return render(request, "409.html", {"message": message}, status=409)
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = ""
+        return render(request, "409.html", {"message": message, "back": back}, status=409)

@@ -146,6 +146,24 @@ def test_five_failed_logins_lock_that_user_on_that_address_only(db):
     assert set(AccessLog.objects.values_list("username", flat=True)) >= {"staff1", "staff2"}
 
 
+def test_an_administrator_lifts_a_lockout_in_the_admin_as_the_lockout_page_says(db, superuser_client):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="staff1")
+    office = Client(REMOTE_ADDR="10.1.1.1")
+    for _ in range(5):
+        response = office.post("/accounts/login/", {"username": "staff1", "password": "wrong-password"})
+    assert "请联系系统管理员重置密码并解除锁定" in response.content.decode()
+    attempt = AccessAttempt.objects.get(username="staff1")
+    url = f"/admin/axes/accessattempt/{attempt.pk}/delete/"
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    login = office.post("/accounts/login/", {"username": "staff1", "password": "correct-horse-battery"})
+    assert login.status_code == 302
+
+
 def test_refused_requests_are_logged_for_the_admin(other_staff_client, item, superuser_client):
     from tracker.models import AccessRefusal
 

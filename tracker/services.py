@@ -59,8 +59,8 @@ class EvidenceNotStored(Exception):
         super().__init__(
             _(
                 "The evidence files could not be saved: the server's storage is full or cannot be "
-                "written to. Nothing was saved; what you typed is kept below. Please try again "
-                "later or contact the administrator."
+                "written to. Nothing was saved; your note and the status you chose are kept below, "
+                "and the files must be chosen again. Please try again later or contact the administrator."
             )
         )
 

@@ -630,9 +630,14 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
         current = (row.rating.grade, row.rating.comment) if row.rating else ("", "")
         row.form_grade, row.form_comment = (typed or {}).get(row.unit.pk, current)
         differs = typed is not None and row.unit.pk in typed and typed[row.unit.pk] != current
-        row.current_rating = (
-            (grade_labels.get(current[0], "—") + (f" {current[1]}" if current[1] else "")) if differs else ""
-        )
+        row.current_rating = ""
+        if differs:
+            grade = grade_labels.get(current[0], "—")
+            row.current_rating = (
+                _("%(grade)s, comment: %(comment)s") % {"grade": grade, "comment": current[1]}
+                if current[1]
+                else grade
+            )
     can_rate = permissions.can_manage_years(user) and state != "closed"
     return render(
         request,

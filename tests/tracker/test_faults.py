@@ -51,6 +51,7 @@ def assert_form_kept_and_nothing_written(response, item, before):
     content = response.content.decode()
     assert response.status_code == 503
     assert "佐证材料未能保存" in content and "请稍后重试或联系管理员" in content
+    assert "附件需要重新选择" in content  # the files are not kept, and it says so
     assert "我写了很久的进展说明</textarea>" in content  # the note, as typed
     assert '<option value="in_progress" selected>' in content  # the status chosen
     assert ProgressUpdate.objects.count() == 0 and Evidence.objects.count() == 0
@@ -206,6 +207,30 @@ def test_ratings_saved_at_the_same_moment_are_answered_409_keeping_what_was_type
     assert not UnitRating.objects.filter(grade="good").exists()
 
 
+def test_a_refused_rating_shows_what_the_other_reviewer_saved_grade_and_comment(
+    reviewer_client, rating_year, lead_unit, monkeypatch
+):
+    """The other reviewer's rating was saved between this save's check and its insert."""
+    other = UnitRating.objects.create(
+        report=rating_year, unit=lead_unit, grade="fair", comment="台账更新不及时"
+    )
+    real_filter = UnitRating.objects.filter
+
+    def check_misses_it(*args, **kwargs):
+        monkeypatch.setattr(UnitRating.objects, "filter", real_filter)
+        return real_filter(*args, **kwargs).exclude(pk=other.pk)
+
+    monkeypatch.setattr(UnitRating.objects, "filter", check_misses_it)
+    response = reviewer_client.post(
+        reverse("tracker:ratings"),
+        {"year": "2020", f"grade_{lead_unit.pk}": "good", f"comment_{lead_unit.pk}": "逾期一项"},
+    )
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "他人刚刚保存的是：中，意见：台账更新不及时" in content
+    assert '<option value="good" selected>' in content and 'value="逾期一项"' in content
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_rating_one_unit_at_once_one_saves_one_is_told(lead_unit, monkeypatch):
@@ -246,6 +271,24 @@ def test_a_stray_integrity_error_is_answered_409_not_500(reviewer_client, item, 
     response = reviewer_client.post(reverse("tracker:item_follow", args=[item.pk]), {"follow": "1"})
     assert response.status_code == 409
     assert "其他人刚刚同时修改了同一条记录" in response.content.decode()
+
+
+def test_the_409_page_leads_back_to_the_page_the_form_was_on_and_only_on_this_site(
+    reviewer_client, item, monkeypatch
+):
+    def duplicate(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: tracker_follow.user_id, tracker_follow.item_id")
+
+    monkeypatch.setattr("tracker.views.item_follow", duplicate)
+    url = reverse("tracker:item_follow", args=[item.pk])
+    page = f"http://testserver{item.get_absolute_url()}"
+    content = reviewer_client.post(url, {"follow": "1"}, HTTP_REFERER=page).content.decode()
+    assert f'href="{page}" data-testid="back">返回刚才的页面' in content
+    content = reviewer_client.post(
+        url, {"follow": "1"}, HTTP_REFERER="https://elsewhere.example/x"
+    ).content.decode()
+    assert 'data-testid="back"' not in content and "elsewhere.example" not in content
+    assert "返回首页" in content
 
 
 # -- manage.py sweep_orphans ------------------------------------------------------------------
