@@ -138,6 +138,21 @@ def test_year_page_last_years_shortfalls_show_another_units_measure_as_a_count(c
         assert "其他单位事项" not in section
 
 
+def test_year_page_names_a_measures_unit_beside_it_not_beside_what_another_unit_carried_it_into(
+    staff_client, coop_unit, linked
+):
+    """Last year's measure of A, carried into an item that C now leads: "县司法局" must not read
+    as the unit of "其他单位事项 1 项"."""
+    from tracker.models import Item
+
+    Item.objects.filter(carried_from=linked.own_measure).update(lead_unit=coop_unit)
+    section = last_year_section(staff_client.get(reverse("reports:detail", args=[2021])).content.decode())
+    line = section[section.index("A单位充实执法力量") :]
+    line = line[: line.index("</div>")]
+    assert OTHERS_ONE in line
+    assert line.index("县司法局") < line.index("本年度") < line.index(OTHERS_ONE)
+
+
 def test_year_page_compares_a_figure_only_with_last_years_item_the_viewer_may_see(
     coop_staff_client, reviewer_client, linked
 ):
