@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -292,7 +293,8 @@ class ProgressUpdate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.item} · {self.created_at:%Y-%m-%d %H:%M}"
+        # In local time, as the pages show it (the admin's history rows are titled with it).
+        return f"{self.item} · {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class Evidence(models.Model):

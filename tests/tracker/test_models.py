@@ -118,3 +118,17 @@ def test_report_framework_follows_its_year():
     assert framework_for_year(2020) == "2015-2020"
     assert framework_for_year(2021) == "2021-2025"
     assert AnnualReportFactory(year=2022).framework == "2021-2025"
+
+
+def test_a_progress_update_is_named_with_its_local_time_as_the_admin_shows_it(superuser_client):
+    from datetime import UTC, datetime
+
+    from tracker.models import ProgressUpdate
+
+    item = ItemFactory(title="完善依法行政制度体系")
+    update = ProgressUpdate.objects.create(item=item, note="已起草")
+    ProgressUpdate.objects.filter(pk=update.pk).update(created_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC))
+    update.refresh_from_db()
+    assert str(update) == "完善依法行政制度体系 · 2026-03-02 00:30"  # Asia/Shanghai
+    page = superuser_client.get(f"/admin/tracker/item/{item.pk}/change/").content.decode()
+    assert "2026-03-02 00:30" in page and "2026-03-01 16:30" not in page
