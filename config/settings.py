@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "tracker",
     "reports",
 ]

@@ -103,3 +103,20 @@ def test_staff_cannot_open_the_admin(staff_client):
     response = staff_client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def test_the_login_logs_are_named_in_chinese_in_the_admin(client):
+    """django-axes has no Chinese catalogue: its names showed in English on the admin's index,
+    to the reviewers who read the login logs there."""
+    from axes.models import AccessFailureLog
+
+    from tests.factories import ReviewerFactory
+
+    client.force_login(ReviewerFactory(is_staff=True))
+    AccessFailureLog.objects.create(username="staff1", ip_address="10.1.1.1", user_agent="t", path_info="/")
+    index = client.get(reverse("admin:index")).content.decode()
+    for name in ("登录保护", "登录失败计数", "登录失败记录", "登录记录"):
+        assert name in index, name
+    assert "Access attempts" not in index and "Access failures" not in index
+    page = client.get(reverse("admin:axes_accessfailurelog_changelist")).content.decode()
+    assert "IP 地址" in page and "浏览器标识" in page and "IP Address" not in page
