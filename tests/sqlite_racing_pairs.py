@@ -25,7 +25,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-PAIRS = 20
+PAIRS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 VERSION = re.compile(r'name="version" value="(\d+)"')
 
 

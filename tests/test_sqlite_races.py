@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.sqlite_racing_pairs import PAIRS
-
 ROOT = Path(__file__).resolve().parent.parent
+PAIRS = 20
 
 
 def test_two_people_saving_the_same_version_at_once_on_sqlite_one_wins_nothing_lost(tmp_path):
@@ -21,7 +20,7 @@ def test_two_people_saving_the_same_version_at_once_on_sqlite_one_wins_nothing_l
         {"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
     )
     result = subprocess.run(
-        [sys.executable, "tests/sqlite_racing_pairs.py"],
+        [sys.executable, "tests/sqlite_racing_pairs.py", str(PAIRS)],
         cwd=ROOT,
         env=env,
         capture_output=True,
