@@ -1,0 +1,81 @@
+"""A pytest plugin for `make mutation` only (``-p tests.mutation.plugin`` in the
+``[tool.mutmut]`` section of pyproject.toml), never loaded by the ordinary test run.
+It makes each mutant's test run cheaper, changing no verdict:
+
+- the tests of a mutant run fastest first (by the durations mutmut recorded), so that a
+  killed mutant is usually killed by a test that takes milliseconds; pytest-django's order
+  (plain tests, then database tests, then transactional ones) still holds, since its sort is
+  stable and runs after this one;
+- each test session starts from a copy of one migrated SQLite file instead of migrating an
+  in-memory database again (1.5 s saved for each of some 2000 mutants).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+STATS = Path("mutmut-stats.json")  # in mutants/, where mutmut runs the tests
+
+
+def _scratch() -> Path:
+    shm = Path("/dev/shm")
+    root = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    folder = root / f"ledger-mutation-{os.getuid()}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _template() -> Path:
+    """A migrated SQLite file, made by the first test session of a run (in mutants/, which
+    `make mutation` removes before each run)."""
+    template = Path("mutation-template.sqlite3").resolve()
+    if not template.exists():
+        partial = template.with_suffix(f".{os.getpid()}.partial")
+        env = {
+            **{key: value for key, value in os.environ.items() if key != "MUTANT_UNDER_TEST"},
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "DATABASE_URL": f"sqlite:///{partial}",
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            env=env,
+            check=True,
+        )
+        os.replace(partial, template)
+    return template
+
+
+def pytest_sessionstart(session):
+    from django.db import connections
+
+    if connections["default"].vendor != "sqlite":
+        return
+    database = _scratch() / f"test-{os.getpid()}.sqlite3"
+    shutil.copyfile(_template(), database)
+    connections.settings["default"].setdefault("TEST", {})["NAME"] = str(database)
+    session.config.option.reuse_db = True
+    session.config.option.create_db = False
+    session.config._ledger_mutation_db = database
+
+
+def pytest_sessionfinish(session):
+    database = getattr(session.config, "_ledger_mutation_db", None)
+    if database is not None:
+        for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    if not STATS.exists():
+        return
+    durations = json.loads(STATS.read_text()).get("duration_by_test", {})
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
