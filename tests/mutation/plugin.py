@@ -3,9 +3,9 @@
 It makes each mutant's test run cheaper, changing no verdict:
 
 - the tests of a mutant run fastest first (by the durations mutmut recorded), so that a
-  killed mutant is usually killed by a test that takes milliseconds; pytest-django's order
-  (plain tests, then database tests, then transactional ones) still holds, since its sort is
-  stable and runs after this one;
+  killed mutant is usually killed by a test that takes milliseconds, within pytest-django's
+  groups (database tests, then transactional ones, which empty the database as they end,
+  then the rest);
 - each test session starts from a copy of one migrated SQLite file instead of migrating an
   in-memory database again (1.5 s saved for each of some 2000 mutants).
 """
@@ -73,9 +73,22 @@ def pytest_sessionfinish(session):
             leftover.unlink(missing_ok=True)
 
 
-@pytest.hookimpl(tryfirst=True)
+def _db_group(item) -> int:
+    """pytest-django's order: database tests, then transactional ones (which empty the
+    database when they end), then the rest."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(
+        marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool({"transactional_db", "live_server"} & set(fixtures))
+    if transactional:
+        return 1
+    return 0 if marker is not None or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     if not STATS.exists():
         return
     durations = json.loads(STATS.read_text()).get("duration_by_test", {})
-    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+    items.sort(key=lambda item: (_db_group(item), durations.get(item.nodeid, 0.0)))
