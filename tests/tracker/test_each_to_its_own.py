@@ -76,3 +76,33 @@ def test_a_granted_extension_makes_a_progress_form_opened_before_it_stale(
     assert response.status_code == 409
     assert "此事项已被他人更新" in response.content.decode()
     assert not ProgressUpdate.objects.filter(note="按原期限已完成初稿").exists()
+
+
+def test_the_item_page_says_following_only_for_the_items_one_follows(leader_client, item):
+    other = ItemFactory(report=item.report, title="没有关注的事项")
+    leader_client.post(reverse("tracker:item_follow", args=[item.pk]), {"follow": "1"})
+    assert 'name="follow" value="0"' in leader_client.get(item.get_absolute_url()).content.decode()
+    assert 'name="follow" value="1"' in leader_client.get(other.get_absolute_url()).content.decode()
+
+
+def test_a_new_lead_unit_given_in_bulk_drops_a_responsible_person_who_is_not_its_member(
+    reviewer_client, lead_unit, other_unit
+):
+    """The bulk form changes only what it names; a person who belongs to both units stays."""
+    from tests.factories import StaffFactory
+
+    only_old = StaffFactory(units=[lead_unit], first_name="只在司法局")
+    both = StaffFactory(units=[lead_unit, other_unit], first_name="两个单位")
+    dropped = ItemFactory(lead_unit=lead_unit, assignee=only_old, title="换人的事项")
+    kept = ItemFactory(report=dropped.report, lead_unit=lead_unit, assignee=both, title="留人的事项")
+    response = reviewer_client.post(
+        reverse("tracker:bulk_assign"), {"items": [dropped.pk, kept.pk], "lead_unit": other_unit.pk}
+    )
+    assert response.status_code == 302
+    dropped.refresh_from_db()
+    kept.refresh_from_db()
+    assert (dropped.lead_unit, dropped.assignee) == (other_unit, None)
+    assert (kept.lead_unit, kept.assignee) == (other_unit, both)
+    note = ProgressUpdate.objects.get(item=dropped, kind="assignment").note
+    assert "责任人：只在司法局 → —" in note
+    assert "责任人" not in ProgressUpdate.objects.get(item=kept, kind="assignment").note
