@@ -75,7 +75,7 @@ clean:
 bench-import: $(VENV)/.installed-dev
 	$(PY) bench/import_bench.py
 
-# Mutation testing (not in CI; about an hour on two cores): mutmut changes the code of the
+# Mutation testing (not in CI; about half an hour on two cores): mutmut changes the code of the
 # modules listed in pyproject.toml one small change at a time and runs the tests that call
 # the changed function; a change no test notices "survives". Prints killed / total and
 # writes the survivors with their diffs to var/mutation-survivors.txt.
@@ -85,6 +85,7 @@ MUTANTS ?=
 mutation: $(VENV)/.installed-mutation
 	@mkdir -p var
 	rm -rf mutants
+	@echo "mutmut runs (about half an hour for the whole set); progress: tail -f var/mutation.log"
 	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS) > var/mutation.log 2>&1 \
 		|| { tail -c 3000 var/mutation.log; exit 1; }
 	$(PY) tests/mutation/report.py
