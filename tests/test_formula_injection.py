@@ -6,6 +6,8 @@ a formula in an export, whatever column it lands in.
   starts with an apostrophe, so Excel and WPS show it as text.
 - XLSX (the item list's export and the year's ledger ``/reports/<year>/export/xlsx/``): such
   a cell is a text cell holding exactly what was typed; no cell of the workbook is a formula.
+  (openpyxl makes a formula only of text starting with =; the other characters are stored
+  as text whatever the code does, so only the = cases can catch a regression there.)
 
 Each formula-start character is tried on its own, in every text column people fill: title,
 source text, area, lead and cooperating units, responsible person, the latest progress note,
