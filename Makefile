@@ -9,7 +9,7 @@ PORT   ?= 8000
 
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint format migrate demo messages compilemessages ci clean bench-import
+.PHONY: run test lint format migrate demo messages compilemessages ci clean bench-import mutation
 
 # A stamp per requirements file: pip runs again only when a requirements file changed.
 $(VENV)/.python-ok:
@@ -25,6 +25,10 @@ $(VENV)/.installed-runtime: requirements.txt build-constraints.txt $(VENV)/.pyth
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt build-constraints.txt $(VENV)/.python-ok
 	$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-runtime
+
+$(VENV)/.installed-mutation: requirements-mutation.txt requirements.txt requirements-dev.txt build-constraints.txt $(VENV)/.python-ok
+	$(PIP_INSTALL) -r requirements-mutation.txt
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed-runtime
 
 run: $(VENV)/.installed-runtime
 	@mkdir -p var
@@ -66,7 +70,22 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache mutants
 
 bench-import: $(VENV)/.installed-dev
 	$(PY) bench/import_bench.py
+
+# Mutation testing (not in CI; about half an hour on two cores): mutmut changes the code of the
+# modules listed in pyproject.toml one small change at a time and runs the tests that call
+# the changed function; a change no test notices "survives". Prints killed / total and
+# writes the survivors with their diffs to var/mutation-survivors.txt.
+# One module: make mutation MUTANTS='tracker.workflow*'. Parallel runs: MUTATION_JOBS.
+MUTATION_JOBS ?= 2
+MUTANTS ?=
+mutation: $(VENV)/.installed-mutation
+	@mkdir -p var
+	rm -rf mutants
+	@echo "mutmut runs (about half an hour for the whole set); progress: tail -f var/mutation.log"
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS) > var/mutation.log 2>&1 \
+		|| { tail -c 3000 var/mutation.log; exit 1; }
+	$(PY) tests/mutation/report.py

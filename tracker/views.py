@@ -324,12 +324,7 @@ def item_detail(request, pk: int):
                 expected_version=form.cleaned_data["version"],
             )
         except StaleItem as stale:
-            # Show the current state; keep what the person typed (files must be chosen again).
-            item = selectors.item_for_page(user, pk)
-            note = form.cleaned_data["note"]
-            form = ProgressForm({"note": note, "status": "", "version": item.version}, item=item, user=user)
-            form.add_error(None, str(stale))
-            return _render_item(request, item, form=form, status=409)
+            return _progress_conflict(request, pk, form.cleaned_data["note"], stale)
         except EvidenceNotStored as error:
             # The bound form keeps the note and the status chosen; files must be chosen again.
             form.add_error(None, str(error))
@@ -340,7 +335,20 @@ def item_detail(request, pk: int):
         else:
             messages.success(request, _("Progress saved."))
             return redirect(item)
+    elif form.cleaned_data.get("version", item.version) != item.version:
+        # A form opened on an older version: its choices were the old state's (a status move
+        # someone else has made since is no longer offered), so say what happened instead.
+        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem())
     return _render_item(request, item, form=form)
+
+
+def _progress_conflict(request, pk: int, note: str, stale: StaleItem):
+    """409: the item's current state, the conflict said, what the person typed kept (files
+    must be chosen again)."""
+    item = selectors.item_for_page(request.user, pk)
+    form = ProgressForm({"note": note, "status": "", "version": item.version}, item=item, user=request.user)
+    form.add_error(None, str(stale))
+    return _render_item(request, item, form=form, status=409)
 
 
 def _refused(form, error) -> None:
