@@ -46,7 +46,7 @@ def test_one_byte_over_the_limit_is_refused_and_nothing_saved(staff_client, item
     assert response.status_code == 200
     limit = settings.EVIDENCE_MAX_BYTES
     size = f"{(limit + 1) / 1024 / 1024:.1f}"
-    assert f"“整改报告.pdf”大小为 {size} MB,每个文件不能超过 {limit // 1024 // 1024} MB。" in page
+    assert f"“整改报告.pdf”大小为 {size} MB，每个文件不能超过 {limit // 1024 // 1024} MB。" in page
     assert "整改报告全文</textarea>" in page
     assert not ProgressUpdate.objects.exists() and not Evidence.objects.exists()
     item.refresh_from_db()
