@@ -368,6 +368,7 @@ def item_review_view(request, pk: int):
     if not permissions.is_reviewer(user):
         raise PermissionDenied
     form = ReviewForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             item_review(
@@ -381,8 +382,11 @@ def item_review_view(request, pk: int):
             if not error.args:
                 raise
             _refused(form, error)
-        except (ValidationError, StaleItem) as error:
+        except ValidationError as error:
             _refused(form, error)
+        except StaleItem as error:
+            _refused(form, error)
+            status = 409
         else:
             approved = form.cleaned_data["decision"] == "approve"
             messages.success(
@@ -395,7 +399,7 @@ def item_review_view(request, pk: int):
         for error in form.non_field_errors():
             messages.error(request, f"{item.title}: {error}")
         return redirect("tracker:review")
-    return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=400)
+    return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=status)
 
 
 def _item_form_action(request, pk: int, *, allowed, form_class, form_name: str, act, success: str):
@@ -476,17 +480,21 @@ def item_assign_view(request, pk: int):
     if not permissions.can_assign(user):
         raise PermissionDenied
     form = AssignForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             changed = items_assign(
                 items=[item], user=user, changes=form.changes(), expected_version=form.cleaned_data["version"]
             )
-        except (ValidationError, StaleItem) as error:
+        except ValidationError as error:
             _refused(form, error)
+        except StaleItem as error:
+            _refused(form, error)
+            status = 409
         else:
             messages.success(request, _("Assignment saved.") if changed else _("Nothing changed."))
             return redirect(item)
-    return _render_item(request, selectors.item_for_page(user, pk), assign_form=form, status=400)
+    return _render_item(request, selectors.item_for_page(user, pk), assign_form=form, status=status)
 
 
 @require_POST

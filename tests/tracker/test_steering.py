@@ -350,8 +350,25 @@ def test_item_assignment_from_an_old_page_is_refused(reviewer_client, item, othe
     response = reviewer_client.post(
         reverse("tracker:item_assign", args=[item.pk]), {"lead_unit": other_unit.pk, "version": 0}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "此事项已被他人更新" in response.content.decode()
+    item.refresh_from_db()
+    assert item.lead_unit != other_unit
+
+
+def test_a_review_decided_on_an_old_page_is_answered_as_a_conflict(item, staff_client, reviewer_client):
+    submit(item, staff_client.user)
+    opened = item.version
+    # Meanwhile the unit adds a note: the reviewer's page is out of date.
+    item_add_progress(item=item, user=staff_client.user, note="补充说明", expected_version=opened)
+    response = reviewer_client.post(
+        reverse("tracker:item_review", args=[item.pk]),
+        {"decision": "approve", "comment": "", "version": opened},
+    )
+    assert response.status_code == 409
+    assert "此事项已被他人更新" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "submitted" and not item.reviews.exists()
 
 
 # -- instructions and follows --------------------------------------------------------------
