@@ -123,7 +123,7 @@ def test_evidence_is_stored_under_a_random_name_with_its_metadata(item, lead_sta
         ("noext", b"%PDF-1.4", "only PDF"),
         ("bad\x00name.pdf", b"%PDF-1.4", "not allowed"),
         ("..\\..\\x.pdf", b"%PDF-1.4", "not allowed"),
-        ("empty.pdf", b"", "empty"),
+        ("blank.pdf", b"", "is empty"),
     ],
 )
 def test_refused_files_save_nothing(item, lead_staff, pdf, name, content, message):
