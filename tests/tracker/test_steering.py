@@ -110,6 +110,18 @@ def test_returned_item_shows_on_the_submitters_home_with_the_comment(item, staff
     assert "全面推行法律风险防控制度" in page and "缺少会议纪要" in page
 
 
+def test_a_returned_item_shows_on_the_lead_units_home_not_on_a_cooperating_units(
+    item, staff_client, coop_staff_client, reviewer_client
+):
+    submit(item, staff_client.user)
+    item_review(item=item, user=reviewer_client.user, decision="return", comment="缺少会议纪要")
+    lead_home = staff_client.get(reverse("home")).content.decode()
+    coop_home = coop_staff_client.get(reverse("home")).content.decode()
+    assert "缺少会议纪要" in lead_home
+    # The cooperating unit sees the item, but it was not returned to that unit.
+    assert "缺少会议纪要" not in coop_home
+
+
 REVIEW_QUEUE = {"anonymous": "login", "other": 403, "lead": 403, "coop": 403, "leader": 403, "reviewer": 200}
 
 
@@ -198,6 +210,28 @@ def test_granted_extension_moves_the_deadline_and_overdue_follows(item, staff_cl
     original = (today - timedelta(days=3)).strftime("%Y-%m-%d")
     assert f"原定{original}，已调整1次" in page
     assert ProgressUpdate.objects.filter(item=item, kind="extension").count() == 2
+
+
+def test_the_review_queue_lists_only_extension_requests_still_waiting(
+    item, staff_client, reviewer_client, lead_unit
+):
+    decided = extension_request(
+        item=item,
+        user=staff_client.user,
+        new_due_on=timezone.localdate() + timedelta(days=30),
+        reason="已批过的理由",
+    )
+    extension_decide(extension=decided, user=reviewer_client.user, grant=True)
+    waiting_item = ItemFactory(report=item.report, lead_unit=lead_unit, title="另一项任务")
+    extension_request(
+        item=waiting_item,
+        user=staff_client.user,
+        new_due_on=timezone.localdate() + timedelta(days=40),
+        reason="等待中的理由",
+    )
+    page = reviewer_client.get(reverse("tracker:review")).content.decode()
+    assert "等待中的理由" in page
+    assert "已批过的理由" not in page
 
 
 def test_refused_extension_keeps_the_deadline_and_needs_a_comment(item, staff_client, reviewer_client):
