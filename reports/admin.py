@@ -19,6 +19,7 @@ class ItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Shown, not edited: an item is changed on its own admin page, through the services."""
 
     model = Item
+    fk_name = "report"
     extra = 0
     fields = ["order", "kind", "title", "lead_unit", "status", "due_on"]
     readonly_fields = fields

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from tracker.models import Area, Item, Metric, Unit
+from tracker.choices import ItemKind, ItemStatus, UpdateKind
+from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
 
 from .choices import ReportState, SectionKind
@@ -29,6 +32,27 @@ class ImportResult:
     duplicate: bool = False  # the same text was imported before
     kept_items: list[Item] = field(default_factory=list)  # items kept on replace (they have progress)
     unit_names: dict[object, str] = field(default_factory=dict)
+
+    @property
+    def work_year(self) -> dict[str, int | None]:
+        """The year each kind of item lands in: achievements in the report's year, its
+        shortfalls and measures (the work they call for) in the next."""
+        year = self.parsed.year
+        return {"achievements": year, "shortfalls": year + 1, "measures": year + 1}
+
+    @property
+    def links(self) -> list[dict]:
+        """Each measure with the shortfalls the text says it answers, and whether it could tell."""
+        items = self.parsed.items
+        return [
+            {
+                "measure": item.title,
+                "shortfalls": [items[n].title for n in item.answers],
+                "sure": item.link_sure,
+            }
+            for item in items
+            if item.kind == ItemKind.MEASURE
+        ]
 
     @property
     def units_matched(self) -> list[str]:
@@ -71,16 +95,27 @@ def report_parse(*, text: str, year: int | None = None) -> tuple[ParsedReport, d
 
 
 def report_import_target(
-    *, year: int, sha: str, replace: bool, lock: bool = False
+    *, year: int, sha: str, replace: bool, lock: bool = False, next_year_work: bool = True
 ) -> tuple[AnnualReport | None, bool]:
     """The year's existing record (or None) and whether it already holds this very text.
 
-    Refuses a closed year, and a year holding a different imported text unless ``replace``.
-    ``lock`` (inside a transaction) holds the record until the transaction ends, so that two
-    imports of one year cannot both write it.
+    Refuses a closed year, a closed next year when the report states work for it
+    (``next_year_work``: shortfalls or plans), and a year holding a different imported text
+    unless ``replace``. ``lock`` (inside a transaction) holds the record until the transaction
+    ends, so that two imports of one year cannot both write it.
     """
     records = AnnualReport.objects.select_for_update() if lock else AnnualReport.objects
     existing = records.filter(year=year).first()
+    if existing is not None and existing.source_sha256 == sha and existing.sections.exists():
+        return existing, True
+    if next_year_work and AnnualReport.objects.filter(year=year + 1, state=ReportState.CLOSED).exists():
+        raise ImportRefused(
+            _(
+                "The report's shortfalls and plans are work of %(next)s, and the year %(next)s is "
+                "closed; its record can no longer change."
+            )
+            % {"next": year + 1}
+        )
     if existing is None:
         return None, False
     has_outline = existing.sections.exists()
@@ -107,8 +142,18 @@ def report_import(
     replace: bool = False,
     source_url: str = "",
     lead_units: dict[int, int | None] | None = None,
+    due_on: datetime.date | None = None,
+    links: dict[int, list[int]] | None = None,
 ) -> ImportResult:
-    """Import a report's text as the year's record: sections, items, metrics, suggested units.
+    """Import the report of year N: N's record (sections, metrics) and its items by meaning.
+
+    Each leaf of a work section becomes an achievement of N (done, as the report says); each
+    problem a shortfall and each plan or suggestion a measure of N+1 (the record of N+1 is
+    created as a draft linked to N when missing), due ``due_on`` (default 31 December N+1),
+    with ``stated_in`` N. A measure answers the shortfalls the text tells one by one
+    (``ParsedItem.answers``); ``links`` maps a measure's index in ``parsed.items`` to the
+    indices of the shortfalls it answers, overriding that (and clearing the flag of a measure
+    the text did not tell).
 
     The same text imported twice creates nothing the second time. A year that already holds a
     different imported text is refused unless ``replace``; replacing keeps the items that have
@@ -118,7 +163,10 @@ def report_import(
     """
     parsed, names = report_parse(text=text, year=year)
     sha = text_sha256(text)
-    existing, duplicate = report_import_target(year=parsed.year, sha=sha, replace=replace)
+    next_year_work = has_next_year_work(parsed)
+    existing, duplicate = report_import_target(
+        year=parsed.year, sha=sha, replace=replace, next_year_work=next_year_work
+    )
     if duplicate:
         return ImportResult(parsed=parsed, report=existing, created=False, duplicate=True, unit_names=names)
     if dry_run:
@@ -127,13 +175,22 @@ def report_import(
         with transaction.atomic():
             # Checked again under lock: a second confirm of the same import (a double click, two
             # reviewers) waits for the first, then finds the text there and writes nothing.
-            existing, duplicate = report_import_target(year=parsed.year, sha=sha, replace=replace, lock=True)
+            existing, duplicate = report_import_target(
+                year=parsed.year, sha=sha, replace=replace, lock=True, next_year_work=next_year_work
+            )
             if not duplicate:
-                report, kept = _write(parsed, text, sha, existing, source_url, lead_units or {}, user)
+                choices = _Choices(
+                    lead_units=lead_units or {},
+                    due_on=due_on or default_work_due_on(parsed.year),
+                    links=links or {},
+                )
+                report, kept = _write(parsed, text, sha, existing, source_url, choices, user)
     except IntegrityError as error:
         # The year's record did not exist to be locked, and another import created it between
         # our check and our insert (the unique year refused ours).
-        existing, duplicate = report_import_target(year=parsed.year, sha=sha, replace=True)
+        existing, duplicate = report_import_target(
+            year=parsed.year, sha=sha, replace=True, next_year_work=next_year_work
+        )
         if not duplicate:
             raise Conflict(
                 _(
@@ -147,7 +204,47 @@ def report_import(
     return ImportResult(parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names)
 
 
-def _write(parsed, text, sha, existing, source_url, lead_units, user=None) -> tuple[AnnualReport, list[Item]]:
+NEXT_YEAR_KINDS = (ItemKind.SHORTFALL, ItemKind.MEASURE)
+
+
+def has_next_year_work(parsed: ParsedReport) -> bool:
+    return any(item.kind in NEXT_YEAR_KINDS for item in parsed.items)
+
+
+def default_work_due_on(year: int) -> datetime.date:
+    """When the work a report of ``year`` calls for is due, unless the reviewer says otherwise."""
+    return datetime.date(year + 1, 12, 31)
+
+
+@dataclass
+class _Choices:
+    """What the reviewer chose on the preview."""
+
+    lead_units: dict[int, int | None]
+    due_on: datetime.date
+    links: dict[int, list[int]]
+
+
+def next_year_record(report: AnnualReport) -> AnnualReport:
+    """The record of the year after ``report``'s, created as a draft linked to it when missing."""
+    following = AnnualReport.objects.filter(year=report.year + 1).first()
+    if following is None:
+        following = AnnualReport.objects.create(
+            year=report.year + 1,
+            title=_("%(year)s rule-of-law government construction ledger") % {"year": report.year + 1},
+            issuer=report.issuer,
+            previous=report,
+            state=ReportState.DRAFT,
+        )
+    elif following.previous_id is None:
+        following.previous = report
+        following.save(update_fields=["previous", "updated_at"])
+    return following
+
+
+def _write(
+    parsed, text, sha, existing, source_url, choices: _Choices, user=None
+) -> tuple[AnnualReport, list[Item]]:
     report = existing or AnnualReport(year=parsed.year)
     report.title = parsed.title or _("%(year)s annual report") % {"year": parsed.year}
     report.issuer = parsed.issuer[:100]
@@ -160,54 +257,77 @@ def _write(parsed, text, sha, existing, source_url, lead_units, user=None) -> tu
     if report.previous_id is None:
         report.previous = AnnualReport.objects.filter(year=parsed.year - 1, next__isnull=True).first()
     report.save()
-    AnnualReport.objects.filter(year=parsed.year + 1, previous__isnull=True).update(previous=report)
 
     kept: list[Item] = []
     if existing is not None:
-        # Replacing: items that have progress, or were carried over, stay; the rest go.
-        imported = report.items.filter(carried_from__isnull=True)
-        from tracker.models import ProgressUpdate
-
-        worked_on = ProgressUpdate.objects.exclude(kind="import").values("item_id")
+        # Replacing: what this report wrote (its achievements, and the work it stated for the
+        # next year) goes, except items that have progress or were carried over.
+        imported = Item.objects.filter(carried_from__isnull=True).filter(
+            Q(report=report, stated_in__isnull=True) | Q(stated_in=report)
+        )
+        worked_on = ProgressUpdate.objects.exclude(kind=UpdateKind.IMPORT).values("item_id")
         kept = list(imported.filter(pk__in=worked_on))
         imported.exclude(pk__in=[i.pk for i in kept]).delete()
         report.sections.all().delete()
+    work_report = next_year_record(report) if has_next_year_work(parsed) else None
 
     areas = {area.code: area for area in Area.objects.all()}
     sections = _write_sections(report, parsed, areas)
+    work_order = (
+        work_report.items.order_by("-order").values_list("order", flat=True).first() or 0
+        if work_report is not None
+        else 0
+    )
     items = []
     for index, parsed_item in enumerate(parsed.items):
-        lead = lead_units.get(index, parsed_item.unit_keys[0] if parsed_item.unit_keys else None)
-        items.append(
-            Item(
-                report=report,
-                year=report.year,
-                section=sections[id(parsed_item.node)],
-                area=areas.get(parsed_item.area),
-                kind=parsed_item.kind,
-                title=parsed_item.title,
-                text=parsed_item.text,
-                order=index + 1,
-                lead_unit_id=lead,
-            )
+        lead = choices.lead_units.get(index, parsed_item.unit_keys[0] if parsed_item.unit_keys else None)
+        item = Item(
+            section=sections[id(parsed_item.node)],
+            area=areas.get(parsed_item.area),
+            kind=parsed_item.kind,
+            title=parsed_item.title,
+            text=parsed_item.text,
+            lead_unit_id=lead,
         )
+        if parsed_item.kind in NEXT_YEAR_KINDS:
+            item.report, item.year, item.stated_in = work_report, work_report.year, report
+            item.due_on = choices.due_on
+            item.order = work_order + index + 1
+            item.link_unsure = (
+                parsed_item.kind == ItemKind.MEASURE
+                and not parsed_item.link_sure
+                and index not in choices.links
+            )
+        else:
+            item.report, item.year = report, report.year
+            item.status = ItemStatus.DONE
+            item.order = index + 1
+        items.append(item)
     Item.objects.bulk_create(items)
     # Each item's history opens with where it came from.
-    from tracker.choices import UpdateKind
-    from tracker.models import ProgressUpdate
-
-    note = _("Imported from %(title)s.") % {"title": report.title}
+    done = _("Done, according to 《%(title)s》.") % {"title": report.title}
+    stated = _("Stated in 《%(title)s》; work of %(year)s.") % {
+        "title": report.title,
+        "year": report.year + 1,
+    }
     ProgressUpdate.objects.bulk_create(
-        [ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, note=note) for item in items]
+        [
+            ProgressUpdate(
+                item=item, author=user, kind=UpdateKind.IMPORT, note=done, status_to=ItemStatus.DONE
+            )
+            if item.kind == ItemKind.ACHIEVEMENT
+            else ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, note=stated)
+            for item in items
+        ]
     )
-    shortfalls = [item for item in items if item.kind == "shortfall"]
     Through = Item.addresses.through
     Through.objects.bulk_create(
         [
-            Through(from_item_id=measure.pk, to_item_id=shortfall.pk)
-            for measure in items
-            if measure.kind == "measure"
-            for shortfall in shortfalls
+            Through(from_item_id=item.pk, to_item_id=items[answer].pk)
+            for index, (item, parsed_item) in enumerate(zip(items, parsed.items, strict=True))
+            if item.kind == ItemKind.MEASURE
+            for answer in choices.links.get(index, parsed_item.answers)
+            if 0 <= answer < len(items) and items[answer].kind == ItemKind.SHORTFALL
         ]
     )
     metrics = []
@@ -293,8 +413,6 @@ class RolloverPlan:
 
 def _moved_deadline(due_on, to_year: int):
     """The deadline moved into ``to_year`` (same month and day; 29 February becomes the 28th)."""
-    import datetime
-
     if due_on is None or due_on.year >= to_year:
         return due_on
     try:
@@ -320,7 +438,8 @@ def rollover_plan(*, from_year: int, to_year: int) -> RolloverPlan:
     if to_year != from_year + 1:
         raise ImportRefused(_("A year rolls over into the next one only."))
     items = list(
-        source.items.select_related("area", "lead_unit", "assignee")
+        source.items.exclude(kind=ItemKind.ACHIEVEMENT)  # the year's record, never work to carry
+        .select_related("area", "lead_unit", "assignee")
         .prefetch_related("cooperating_units", "addresses")
         .order_by("order", "pk")
     )
@@ -349,8 +468,6 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
     Running it again carries nothing twice. One transaction. Refuses a closed target year.
     """
     from tracker import permissions
-    from tracker.choices import ItemStatus, UpdateKind
-    from tracker.models import ProgressUpdate
 
     if not permissions.can_manage_years(user):
         raise PermissionDenied
@@ -396,6 +513,11 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
                 order=start + n,
                 lead_unit=item.lead_unit,
                 assignee=item.assignee,
+                responsible_name=item.responsible_name,
+                responsible_post=item.responsible_post,
+                responsible_phone=item.responsible_phone,
+                stated_in_id=item.stated_in_id,
+                ongoing=item.ongoing,
                 due_on=_moved_deadline(item.due_on, to_year),
                 status=item.status
                 if keep_status and item.status != ItemStatus.DONE

@@ -20,6 +20,8 @@ class ItemKind(models.TextChoices):
     TASK = "task", _("Task")
     SHORTFALL = "shortfall", _("Shortfall")
     MEASURE = "measure", _("Measure")
+    # Work a report says its year achieved: recorded done, never tracked, never carried over.
+    ACHIEVEMENT = "achievement", _("Achievement")
 
 
 class ItemStatus(models.TextChoices):

@@ -152,7 +152,16 @@ class Item(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_items",
     )
+    # A responsible official named without an account (as a 任务分解表 gives it): name, post
+    # and phone. Shown where ``assignee`` is empty.
+    responsible_name = models.CharField(_("responsible official"), max_length=50, blank=True)
+    responsible_post = models.CharField(_("post"), max_length=100, blank=True)
+    responsible_phone = models.CharField(_("phone"), max_length=30, blank=True)
     due_on = models.DateField(_("deadline"), null=True, blank=True)
+    # 长期坚持 / 持续推进 / 常态化: no fixed date; reviewed at the year's end.
+    ongoing = models.BooleanField(
+        _("ongoing"), default=False, help_text=_("No fixed deadline: reviewed at the end of the year.")
+    )
     status = models.CharField(_("status"), max_length=20, choices=ItemStatus, default=ItemStatus.NOT_STARTED)
     # When it was last submitted for review: the review queue's order (oldest first). Kept
     # beside the history entry that records the same moment, so that the queue reads one
@@ -166,6 +175,19 @@ class Item(models.Model):
         related_name="measures",
         help_text=_("For a measure: the shortfalls it answers."),
     )
+    # The report that stated it: a shortfall or plan of the report of year N is work of N+1
+    # (``report``) stated in N's report (``stated_in``). Empty for tasks added otherwise.
+    stated_in = models.ForeignKey(
+        "reports.AnnualReport",
+        verbose_name=_("stated in"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stated_items",
+    )
+    # A measure whose shortfall(s) the importer could not tell from the text: a reviewer
+    # should link it (import preview or item page). Cleared when someone sets its links.
+    link_unsure = models.BooleanField(_("links to check"), default=False)
     carried_from = models.OneToOneField(
         "self",
         verbose_name=_("carried from"),
@@ -221,6 +243,18 @@ class Item(models.Model):
 
     def get_absolute_url(self):
         return reverse("tracker:item", args=[self.pk])
+
+    @property
+    def is_achievement(self) -> bool:
+        return self.kind == ItemKind.ACHIEVEMENT
+
+    @property
+    def responsible(self) -> str:
+        """Who answers for it, as people write it: the user's name, else the named official."""
+        if self.assignee_id is not None:
+            user = self.assignee
+            return user.get_full_name() or user.get_username()
+        return self.responsible_name
 
     @property
     def status_label(self) -> str:

@@ -15,7 +15,9 @@ SHORTFALLS_AND_PLANS = "shortfalls_and_plans"
 OTHER = "other"
 CONTEXT = "context"  # text with no numbering at all, or the preamble
 
-# Item kinds.
+# Item kinds. A report's work sections state what its year achieved (achievements, done);
+# its problems and plans (shortfalls, measures) are the next year's work.
+ACHIEVEMENT = "achievement"
 TASK = "task"
 SHORTFALL = "shortfall"
 MEASURE = "measure"
@@ -68,13 +70,17 @@ class Node:
 
 @dataclass
 class ParsedItem:
-    kind: str  # task / shortfall / measure
+    kind: str  # achievement / shortfall / measure
     title: str
     text: str  # verbatim, a substring of the cleaned text
     node: Node = field(repr=False)
     area: str | None = None
     metrics: list[Metric] = field(default_factory=list)
     unit_keys: list = field(default_factory=list)  # matched directory keys, in order of appearance
+    # For a measure: the indices (in ``ParsedReport.items``) of the shortfalls it answers, and
+    # whether the text told them (linking.py); an unsure measure is flagged for a reviewer.
+    answers: list[int] = field(default_factory=list)
+    link_sure: bool = True
 
 
 @dataclass

@@ -6,16 +6,17 @@ from collections.abc import Iterable
 
 from . import classify
 from .cleaning import clean
+from .linking import link_measures
 from .metadata import find_issuer, find_year
 from .metrics import extract_metrics
 from .model import (
+    ACHIEVEMENT,
     CONTEXT,
     MEASURE,
     PLANS,
     SHORTFALL,
     SHORTFALLS,
     SHORTFALLS_AND_PLANS,
-    TASK,
     Metric,
     Node,
     ParsedItem,
@@ -60,7 +61,7 @@ def parse_report(
         if node.rank == 0:
             continue
         if not node.children and node.kind != CONTEXT:
-            node.item_kind = ITEM_KIND.get(node.kind, TASK)
+            node.item_kind = ITEM_KIND.get(node.kind, ACHIEVEMENT)
             item_text = body[node.start : node.end]
             items.append(
                 ParsedItem(
@@ -76,6 +77,7 @@ def parse_report(
         else:
             for context in _own_texts(node, body):
                 section_metrics.extend((node, metric) for metric in extract_metrics(context))
+    _link(items)
     return ParsedReport(
         title=cleaned.title,
         year=year,
@@ -89,6 +91,16 @@ def parse_report(
         section_metrics=section_metrics,
         warnings=warnings,
     )
+
+
+def _link(items: list[ParsedItem]) -> None:
+    """Set each measure's ``answers`` (one by one, where the text tells) and ``link_sure``."""
+    shortfalls = [n for n, item in enumerate(items) if item.kind == SHORTFALL]
+    measures = [item for item in items if item.kind == MEASURE]
+    links = link_measures([items[n].text for n in shortfalls], [m.text for m in measures])
+    for measure, link in zip(measures, links, strict=True):
+        measure.answers = [shortfalls[i] for i in link.shortfalls]
+        measure.link_sure = link.sure
 
 
 def _classify(root: Node, body: str, framework: str) -> None:

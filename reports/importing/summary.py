@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Node, ParsedReport
+from .model import ACHIEVEMENT, Node, ParsedReport
 
 
 def node_json(node: Node) -> dict:
@@ -21,10 +21,14 @@ def outline_json(parsed: ParsedReport) -> list[dict]:
 
 
 def parse_counts(parsed: ParsedReport) -> dict:
+    """``tasks`` counts the work the report states as done, as before achievements had their
+    own kind: it equals ``achievements`` (a report's import creates no open task)."""
+    achievements = parsed.count(ACHIEVEMENT)
     return {
         "sections": len(parsed.sections),
         "subsections": sum(1 for s in parsed.sections for c in s.children if not c.inline),
-        "tasks": parsed.count("task"),
+        "tasks": achievements,
+        "achievements": achievements,
         "shortfalls": parsed.count("shortfall"),
         "measures": parsed.count("measure"),
         "metrics": parsed.metric_count,

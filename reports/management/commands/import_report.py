@@ -38,6 +38,8 @@ class Command(BaseCommand):
             "issuer": parsed.issuer,
             "published_on": parsed.published_on.isoformat() if parsed.published_on else None,
             **parse_counts(parsed),
+            "work_year": result.work_year,
+            "links": result.links,
             "units_matched": result.units_matched,
             "created": result.created,
             "outline": outline_json(parsed),
