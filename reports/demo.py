@@ -1,14 +1,21 @@
-"""Demo data: the unit directory of a county, one user per role, and the 2020 report.
+"""Demo data: the unit directory of a county, one user per role, the 2020 report, and a
+2021 ledger that runs as a county's year does.
 
-Used by ``manage.py load_demo`` (and so by ``make run``). Safe to run again: it updates
-what exists and creates what is missing, so counts stay the same.
+- 2020 is the published report of 新乡县 (samples/xinxiang-2020.txt, real text): its work
+  sections are 2020's achievements, done, with their figures.
+- 2021 holds the work that report left (its two problems and three suggestions, real text)
+  with progress in every state: done, in progress, waiting for review, returned, overdue.
+
+What the demo invents (units' progress notes, review comments, evidence files) is marked
+（示例） in its text, and the evidence file says 示例材料: nothing invented is presented as the
+county's. Used by ``manage.py load_demo`` (and so by ``make run``). Safe to run again: it
+updates what exists and creates what is missing, so counts stay the same.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker import roles
-from tracker.choices import UnitKind
-from tracker.models import Item, Unit
-from tracker.services import user_set_units
+from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind
+from tracker.models import Item, ProgressUpdate, Review, Unit
+from tracker.services import item_add_progress, item_review, items_assign, user_set_units
 
 from .services import report_import
 
@@ -89,9 +96,19 @@ def demo_password(username: str, *, random: bool) -> str:
     return f"{username}-demo-2020"
 
 
-@transaction.atomic
 def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
-    """Create or update the demo units, users and the 2020 report. Returns {username: password}."""
+    """Create or update the demo units, users, the 2020 report and the 2021 ledger's sample
+    progress. Returns {username: password}."""
+    passwords = _directory_and_users(random_passwords=random_passwords)
+    # The same text imported again is recognised and creates nothing (nor does the progress).
+    result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
+    if result.created:
+        _sample_year(result.report.next)
+    return passwords
+
+
+@transaction.atomic
+def _directory_and_users(*, random_passwords: bool) -> dict[str, str]:
     units = {}
     for order, (name, short_name, aliases, kind, parent) in enumerate(UNITS, start=1):
         units[name], _ = Unit.objects.update_or_create(
@@ -119,18 +136,118 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
         user.save()
         user.groups.set([Group.objects.get(name=spec.group)] if spec.group else [])
         user_set_units(user=user, units=[units[spec.unit]] if spec.unit else [])
-
-    # The same text imported again is recognised and creates nothing.
-    result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
-    if result.created:
-        _spread_deadlines(result.report)
     return passwords
 
 
-def _spread_deadlines(report) -> None:
-    """Deadlines around today, so that the demo shows items due soon and overdue."""
-    today = timezone.localdate()
-    items = list(report.items.order_by("order", "pk"))
-    for index, item in enumerate(items):
-        item.due_on = today + timedelta(days=((index % 9) - 3) * 10)
-    Item.objects.bulk_update(items, ["due_on"])
+SAMPLE = "（示例）"
+# A one-page PDF that says what it is.
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+    b"/Resources << /Font << /F1 5 0 R >> >> >> endobj\n"
+    b"4 0 obj << /Length 58 >> stream\nBT /F1 24 Tf 72 760 Td (Sample evidence - demo data) Tj ET\n"
+    b"endstream endobj\n5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def _sample_pdf(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, SAMPLE_PDF, content_type="application/pdf")
+
+
+def _sample_year(work) -> None:
+    """The 2021 ledger as a county's year runs: the 2020 report's problems and suggestions
+    handed to units, and sample progress in each state, dated in 2021."""
+    import datetime
+
+    User = get_user_model()
+    reviewer, staff1 = User.objects.get(username="reviewer"), User.objects.get(username="staff1")
+    units = {unit.name: unit for unit in Unit.objects.all()}
+    work.state = "active"
+    work.save(update_fields=["state", "updated_at"])
+    shortfalls = list(work.items.filter(kind=ItemKind.SHORTFALL).order_by("order"))
+    measures = list(work.items.filter(kind=ItemKind.MEASURE).order_by("order"))
+    offices, staffing = shortfalls
+    leaders, training, uploads = measures
+    for item, unit in [
+        (offices, "县司法局"),
+        (staffing, "县司法局"),
+        (leaders, "县人民政府办公室"),
+        (training, "县司法局"),
+        (uploads, "县司法局"),
+    ]:
+        items_assign(items=[item], user=reviewer, changes={"lead_unit": units[unit]})
+        item.refresh_from_db()
+
+    def progress(item, note, status=None, files=(), day=None):
+        update = item_add_progress(
+            item=item,
+            user=staff1,
+            note=f"{SAMPLE}{note}",
+            status=status,
+            files=files,
+            expected_version=item.version,
+        )
+        _dated(update, day)
+
+    def review(item, decision, comment, day):
+        decided = item_review(
+            item=item, user=reviewer, decision=decision, comment=comment and f"{SAMPLE}{comment}"
+        )
+        _dated(decided.update, day)
+        Review.objects.filter(pk=decided.pk).update(created_at=_at(day))
+        if decision == ReviewDecision.APPROVE:
+            Item.objects.filter(pk=item.pk).update(done_at=_at(day))
+        item.refresh_from_db()
+
+    d = datetime.date
+    # Done: training held, submitted with its evidence, approved.
+    progress(training, "已制定全年执法培训计划。", ItemStatus.IN_PROGRESS, day=d(2021, 3, 15))
+    progress(
+        training,
+        "全县举办行政执法人员培训2期，参训320人次，培训通知和签到表见附件。",
+        ItemStatus.SUBMITTED,
+        files=[_sample_pdf("执法培训签到表（示例材料）.pdf")],
+        day=d(2021, 6, 28),
+    )
+    review(training, ReviewDecision.APPROVE, "", d(2021, 7, 2))
+    # Returned: submitted without the list the office asked for.
+    progress(offices, "已摸排各乡镇法制机构设置情况。", ItemStatus.IN_PROGRESS, day=d(2021, 4, 8))
+    progress(
+        offices,
+        "7个乡镇均已明确法制审核人员。",
+        ItemStatus.SUBMITTED,
+        files=[_sample_pdf("乡镇法制审核人员情况（示例材料）.pdf")],
+        day=d(2021, 9, 10),
+    )
+    review(offices, ReviewDecision.RETURN, "请补充各乡镇法制审核人员名单及资格证明。", d(2021, 9, 14))
+    # Waiting for review.
+    progress(uploads, "已明确专人负责督导平台资料上传。", ItemStatus.IN_PROGRESS, day=d(2021, 5, 6))
+    progress(
+        uploads,
+        "全年资料已按时上传至省依法行政督导平台。",
+        ItemStatus.SUBMITTED,
+        files=[_sample_pdf("平台上传记录（示例材料）.pdf")],
+        day=d(2021, 12, 20),
+    )
+    # In progress, and now overdue; the government office's measure never started (overdue).
+    progress(staffing, "已向编办申请增加一线执法人员编制。", ItemStatus.IN_PROGRESS, day=d(2021, 8, 18))
+
+
+def _at(day):
+    import datetime
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+
+
+def _dated(update, day) -> None:
+    """Date a sample history entry (and its files) in the sample year, not today."""
+    if day is None:
+        return
+    ProgressUpdate.objects.filter(pk=update.pk).update(created_at=_at(day))
+    update.evidence.update(created_at=_at(day))
+    if update.status_to == ItemStatus.SUBMITTED:
+        Item.objects.filter(pk=update.item_id).update(submitted_at=_at(day))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from tracker.selectors import (
 from .importing import ParsedReport
 from .importing.summary import parse_counts
 from .models import AnnualReport, Section
-from .services import report_parse, text_sha256
+from .services import default_work_due_on, report_parse, text_sha256
 
 
 def reports_with_status_counts(
@@ -228,6 +229,8 @@ class PreviewRow:
     index: int | None = None  # the item's index, for the unit choice
     suggested_unit: int | None = None
     suggested_names: list[str] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)  # a measure's shortfalls (item indices)
+    link_sure: bool = True
 
 
 @dataclass
@@ -239,6 +242,16 @@ class ImportPreview:
     duplicate: bool
     replace: bool
     units_matched: list[str]
+    shortfalls: list[tuple[int, str]] = field(default_factory=list)  # (item index, title)
+    due_on: datetime.date | None = None  # the default deadline of the next year's work
+
+    @property
+    def work_year(self) -> int:
+        return self.parsed.year + 1
+
+    @property
+    def unsure_links(self) -> int:
+        return sum(1 for row in self.rows if row.kind == "measure" and not row.link_sure)
 
 
 def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPreview:
@@ -280,6 +293,8 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
                 index=index,
                 suggested_unit=item.unit_keys[0] if item.unit_keys else None,
                 suggested_names=[names[key] for key in item.unit_keys if key in names],
+                answers=item.answers,
+                link_sure=item.link_sure,
             )
         )
     existing = AnnualReport.objects.filter(year=parsed.year).first()
@@ -297,6 +312,8 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
         duplicate=duplicate,
         replace=replace,
         units_matched=units_matched,
+        shortfalls=[(n, item.title) for n, item in enumerate(parsed.items) if item.kind == "shortfall"],
+        due_on=default_work_due_on(parsed.year),
     )
 
 

@@ -293,10 +293,11 @@ def _write(
             item.report, item.year, item.stated_in = work_report, work_report.year, report
             item.due_on = choices.due_on
             item.order = work_order + index + 1
+            # Flagged when the text did not tell, unless the reviewer chose its shortfalls.
             item.link_unsure = (
                 parsed_item.kind == ItemKind.MEASURE
                 and not parsed_item.link_sure
-                and index not in choices.links
+                and not choices.links.get(index)
             )
         else:
             item.report, item.year = report, report.year

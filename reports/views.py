@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django.contrib import messages
@@ -187,6 +188,20 @@ def report_import_confirm(request):
         if key.startswith("lead_") and key[5:].isdigit():
             unit = int(value) if value.isdigit() and int(value) in valid_units else None
             lead_units[int(key[5:])] = unit
+    # Each measure row posts its index, and the shortfalls ticked for it (none ticked: none).
+    links = {
+        int(index): [int(n) for n in request.POST.getlist(f"answers_{index}") if n.isdigit()]
+        for index in request.POST.getlist("measure")
+        if index.isdigit()
+    }
+    due_on = _posted_date(request.POST.get("due_on", ""))
+    if due_on is False:
+        messages.error(
+            request,
+            _("The deadline “%(value)s” is not a date; write it like 2021-12-31. Nothing was imported.")
+            % {"value": request.POST.get("due_on", "")[:30]},
+        )
+        return redirect("reports:import_preview")
     try:
         result = report_import(
             text=draft["text"],
@@ -194,6 +209,8 @@ def report_import_confirm(request):
             replace=draft["replace"],
             user=request.user,
             lead_units=lead_units,
+            due_on=due_on,
+            links=links,
         )
     except ImportRefused as error:
         messages.error(request, str(error))
@@ -214,6 +231,17 @@ def report_import_confirm(request):
     for item in result.kept_items:
         messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})
     return redirect(reverse("reports:detail", args=[result.report.year]))
+
+
+def _posted_date(value: str):
+    """A posted ISO date: the date, None when empty, False when it is not a date."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
 
 
 @require_POST

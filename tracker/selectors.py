@@ -385,10 +385,14 @@ _PATH_FIELDS = ("parent_id", "number", "heading")
 
 
 def section_path(item: Item) -> list:
-    """The item's sections from the top: 二、 › (一) › 一是. One query (none without a section)."""
+    """The item's sections from the top: 二、 › (一) › 一是. One query (none without a section).
+
+    The sections are those of the report that stated it: the year before's, for a shortfall
+    or plan that report left as this year's work."""
     if item.section_id is None:
         return []
-    sections = _section_model().objects.filter(report_id=item.report_id).only(*_PATH_FIELDS)
+    report_id = item.stated_in_id or item.report_id
+    sections = _section_model().objects.filter(report_id=report_id).only(*_PATH_FIELDS)
     return _sections_from_top(sections, item.section_id)
 
 

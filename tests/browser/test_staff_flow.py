@@ -5,15 +5,15 @@ from django.core.management import call_command
 
 from tests.browser.conftest import log_in
 from tests.conftest import PDF_BYTES
-from tracker.models import Evidence, Item
+from tracker.models import Evidence, Item, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_records_progress_with_a_pdf(page, tmp_path):
     call_command("load_demo", verbosity=0)
-    item = Item.objects.get(title="法律援助服务困难群体")
-    item.lead_unit = item.lead_unit or Item.objects.filter(lead_unit__name="县司法局").first().lead_unit
+    item = Item.objects.get(year=2021, title="领导要重视法治建设")
+    item.lead_unit = Unit.objects.get(name="县司法局")
     item.save()
     pdf = tmp_path / "会议纪要.pdf"
     pdf.write_bytes(PDF_BYTES)
@@ -21,11 +21,11 @@ def test_staff_records_progress_with_a_pdf(page, tmp_path):
     log_in(page, "staff1", "staff1-demo-2020")
     page.goto("/items/")
     page.click("summary:has-text('筛选条件')")
-    page.fill("#id_q", "法律援助")
+    page.fill("#id_q", "领导要重视")
     page.click("button:has-text('筛选')")
     page.wait_for_url("**/items/?*q=*")
     assert page.locator("table.item-table tbody tr").count() == 1
-    page.click("text=法律援助服务困难群体")
+    page.click("text=领导要重视法治建设")
     page.wait_for_url(f"**/items/{item.pk}/")
 
     page.fill("#id_note", "已召开法律援助工作推进会")

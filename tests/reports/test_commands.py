@@ -38,6 +38,14 @@ def test_dry_run_json_describes_the_seed_and_writes_nothing(capsys):
     }
     assert (data["sections"], data["subsections"]) == (8, 18)
     assert (data["tasks"], data["shortfalls"], data["measures"]) == (21, 2, 3)
+    # What the report says 2020 did is 2020's record; its problems and plans are 2021's work.
+    assert data["achievements"] == 21
+    assert data["work_year"] == {"achievements": 2020, "shortfalls": 2021, "measures": 2021}
+    assert [(link["shortfalls"], link["sure"]) for link in data["links"]] == [
+        (["部分行政执法单位和乡(镇)政府法制机构不健全"], True),
+        (["队伍建设有待加强"], True),
+        ([], False),
+    ]
     assert data["metrics"] >= 55
     assert data["created"] is False
     assert [node["kind"] for node in data["outline"]] == ["work"] * 7 + ["shortfalls_and_plans"]
@@ -51,7 +59,8 @@ def test_import_then_again_creates_once(capsys):
     assert json.loads(capsys.readouterr().out)["created"] is True
     call_command("import_report", str(SEED), "--json")
     assert json.loads(capsys.readouterr().out)["created"] is False
-    assert AnnualReport.objects.get(year=2020).items.count() == 26
+    assert AnnualReport.objects.get(year=2020).items.count() == 21
+    assert AnnualReport.objects.get(year=2021).items.count() == 5
 
 
 @pytest.mark.parametrize(

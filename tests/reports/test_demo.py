@@ -30,7 +30,7 @@ def test_load_demo_twice_gives_the_same_counts(capsys):
     assert 28 <= units <= 40
     assert users == 5
     assert memberships == 3
-    assert reports == 1
+    assert reports == 2  # 2020's record and 2021's ledger
 
 
 def test_load_demo_prints_working_logins(client, capsys):
@@ -70,10 +70,36 @@ def test_demo_holds_the_2020_report_text():
     assert str(report.published_on) == "2021-05-10"
     assert "针对以上问题,提出如下建议" in report.source_text
     assert len(report.source_sha256) == 64
-    # Imported through the importer: the outline and the 26 items are there.
+    # Imported through the importer: the outline and 2020's 21 achievements, done.
     assert report.sections.filter(level=1).count() == 8
-    assert report.items.count() == 26
+    assert report.items.count() == 21
+    assert set(report.items.values_list("kind", "status")) == {("achievement", "done")}
     assert report.items.filter(lead_unit__name="县政府督查局").exists()
+
+
+def test_the_2021_ledger_holds_the_reports_work_in_every_state():
+    call_command("load_demo")
+    work = AnnualReport.objects.get(year=2021)
+    assert work.previous.year == 2020 and work.state == "active"
+    items = {item.title: item for item in work.items.all()}
+    states = {title: item.status for title, item in items.items() if item.stated_in_id == work.previous_id}
+    assert states == {
+        "部分行政执法单位和乡(镇)政府法制机构不健全": "returned",
+        "队伍建设有待加强": "in_progress",
+        "领导要重视法治建设": "not_started",
+        "定期开展执法培训": "done",
+        "要重视日常工作成果的上传工作": "submitted",
+    }
+    # Invented progress says so; it is dated in 2021, not on the day the demo was loaded.
+    from tracker.models import Evidence, ProgressUpdate
+
+    invented = ProgressUpdate.objects.filter(item__report=work).exclude(kind="import").exclude(note="")
+    assert invented.exists() and all(
+        u.note.startswith("（示例）") for u in invented.exclude(kind="assignment")
+    )
+    assert {u.created_at.year for u in invented.exclude(kind="assignment")} == {2021}
+    assert all("示例材料" in e.original_name for e in Evidence.objects.all())
+    assert items["定期开展执法培训"].done_at.year == 2021
 
 
 @pytest.mark.parametrize("username", ["admin", "reviewer", "leader", "staff1", "staff2"])

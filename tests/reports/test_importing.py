@@ -84,7 +84,7 @@ def test_seed_first_subsection_holds_three_inline_items(xinxiang):
 
 def test_seed_section_two_is_one_paragraph_and_section_four_has_an_introduction(xinxiang):
     two = xinxiang.sections[1]
-    assert two.children == [] and two.item_kind == "task"
+    assert two.children == [] and two.item_kind == "achievement"
     four = xinxiang.sections[3]
     intro = "\n".join(xinxiang.cleaned_text[a:b] for a, b in four.segments)
     assert intro.startswith("通过健全执法制度")
@@ -110,7 +110,11 @@ def test_seed_problems_and_suggestions_split_at_the_turn(xinxiang):
 
 
 def test_seed_items_count(xinxiang):
-    assert (xinxiang.count("task"), xinxiang.count("shortfall"), xinxiang.count("measure")) == (21, 2, 3)
+    assert (xinxiang.count("achievement"), xinxiang.count("shortfall"), xinxiang.count("measure")) == (
+        21,
+        2,
+        3,
+    )
 
 
 def test_seed_metrics(xinxiang):
@@ -186,7 +190,7 @@ def test_township_report_metadata(qingshi):
 def test_township_report_outline(qingshi):
     assert [s.kind for s in qingshi.sections] == ["work", "shortfalls", "plans"]
     assert level2_counts(qingshi) == [4, 3, 0]
-    assert (qingshi.count("task"), qingshi.count("shortfall"), qingshi.count("measure")) == (7, 3, 4)
+    assert (qingshi.count("achievement"), qingshi.count("shortfall"), qingshi.count("measure")) == (7, 3, 4)
     assert [c.area for c in qingshi.sections[0].children] == [
         "party-leadership",
         "2021-decisions",
@@ -227,7 +231,7 @@ def test_full_and_half_width_brackets_alike():
     text = "2021年度报告\n一、依法行政\n（一）甲。做了3件。\n(二)乙。做了4件。\n二、存在的问题\n一是问题。"
     parsed = parse_report(text)
     assert level2_counts(parsed) == [2, 1] or level2_counts(parsed) == [2, 0]
-    assert parsed.count("task") == 2 and parsed.count("shortfall") == 1
+    assert parsed.count("achievement") == 2 and parsed.count("shortfall") == 1
 
 
 def test_numbering_that_skips_or_restarts_keeps_the_tree():
@@ -451,3 +455,47 @@ def test_reading_arbitrary_bytes_either_returns_text_or_says_why(data):
         assert str(error)
     else:
         assert isinstance(text, str) and text.strip()
+
+
+# -- measures linked to shortfalls one by one --------------------------------------------
+
+
+def linked(parsed):
+    shortfalls = [n for n, item in enumerate(parsed.items) if item.kind == "shortfall"]
+    return [
+        ([shortfalls.index(n) for n in item.answers], item.link_sure)
+        for item in parsed.items
+        if item.kind == "measure"
+    ]
+
+
+def test_seed_measures_answer_their_own_shortfall_and_the_third_is_flagged(xinxiang):
+    # 领导要重视…专职人员 answers the understaffed legal offices of 乡(镇)政府; 执法培训 the
+    # enforcement staff; uploading results to the platform answers neither problem.
+    assert linked(xinxiang) == [([0], True), ([1], True), ([], False)]
+
+
+def test_township_measures_link_by_shared_terms_or_are_flagged(qingshi):
+    assert linked(qingshi) == [([0], True), ([1], True), ([], False), ([], False)]
+
+
+def test_measures_in_the_same_number_as_the_shortfalls_answer_them_in_order():
+    text = "2021年度报告\n一、存在的问题\n一是甲。\n二是乙。\n二、下一步工作打算\n一是丙。\n二是丁。"
+    assert linked(parse_report(text)) == [([0], True), ([1], True)]
+
+
+def test_a_measure_that_names_its_problem_answers_it():
+    from reports.importing.linking import link_measures
+
+    shortfalls = ["队伍建设有待加强，执法人员紧缺。", "法制机构不健全。", "普法形式单一。"]
+    measures = ["针对第三个问题，创新普法方式。", "针对“队伍建设”问题，充实力量。", "做好其他工作。"]
+    links = link_measures(shortfalls, measures)
+    assert [(link.shortfalls, link.sure) for link in links] == [((2,), True), ((0,), True), ((), False)]
+
+
+def test_terms_every_shortfall_shares_tell_nothing():
+    from reports.importing.linking import link_measures
+
+    shortfalls = ["行政执法人员不足。", "行政执法装备不足。"]
+    [link] = link_measures(shortfalls, ["加强行政执法工作。"])
+    assert link == link.__class__((), False, "")

@@ -1,5 +1,6 @@
 """Import pages (reviewers only) and the report page."""
 
+import datetime
 import re
 from unittest import mock
 
@@ -75,8 +76,61 @@ def test_upload_preview_confirm_writes_the_report(reviewer_client):
     done = reviewer_client.post("/reports/import/confirm/", {"token": token})
     assert done.status_code == 302 and done.url == "/reports/2020/"
     report = AnnualReport.objects.get(year=2020)
-    assert report.items.count() == 26
+    assert report.items.count() == 21
     assert report.items.filter(lead_unit=justice).exists()
+    assert AnnualReport.objects.get(year=2021).items.filter(stated_in=report).count() == 5
+
+
+def preview_of(client, text):
+    client.post(IMPORT, {"text": text})
+    content = client.get("/reports/import/preview/").content.decode()
+    return content, re.search(r'name="token" value="([^"]+)"', content).group(1)
+
+
+def test_the_preview_says_where_each_kind_lands_and_offers_the_deadline_and_links(reviewer_client):
+    content, _token = preview_of(reviewer_client, XINXIANG)
+    assert "工作成效 21 项：记为 2020 年度已完成" in content
+    assert "存在问题 2 个、整改措施 3 条：列为 2021 年度工作" in content
+    assert 'name="due_on" id="due_on" value="2021-12-31"' in content
+    # Each measure offers both shortfalls; the text told the first two, not the third.
+    assert content.count('name="measure"') == 3
+    ticked = re.findall(r'name="answers_(\d+)" value="(\d+)" id="[^"]+" checked', content)
+    assert len(ticked) == 2
+    assert content.count("待确认</span>") == 1
+    assert "有 1 条措施无法从原文判断对应哪个问题" in content
+
+
+def test_confirm_writes_the_chosen_deadline_and_links(reviewer_client):
+    content, token = preview_of(reviewer_client, XINXIANG)
+    measures = re.findall(r'name="measure" value="(\d+)"', content)
+    shortfalls = sorted(set(re.findall(r'name="answers_\d+" value="(\d+)"', content)))
+    post = {"token": token, "due_on": "2021-09-30", "measure": measures}
+    post[f"answers_{measures[0]}"] = []  # untick the first measure's shortfall
+    post[f"answers_{measures[1]}"] = [shortfalls[1]]
+    post[f"answers_{measures[2]}"] = shortfalls  # the third answers both
+    assert reviewer_client.post("/reports/import/confirm/", post).status_code == 302
+    work = AnnualReport.objects.get(year=2021).items
+    assert set(work.values_list("due_on", flat=True)) == {datetime.date(2021, 9, 30)}
+    answers = [
+        sorted(m.addresses.values_list("title", flat=True))
+        for m in work.filter(kind="measure").order_by("order")
+    ]
+    assert answers == [
+        [],
+        ["队伍建设有待加强"],
+        ["部分行政执法单位和乡(镇)政府法制机构不健全", "队伍建设有待加强"],
+    ]
+    assert not work.filter(link_unsure=True).exists()
+
+
+def test_a_deadline_that_is_not_a_date_writes_nothing_and_says_so(reviewer_client):
+    _content, token = preview_of(reviewer_client, XINXIANG)
+    response = reviewer_client.post(
+        "/reports/import/confirm/", {"token": token, "due_on": "2021-13-01"}, follow=True
+    )
+    assert AnnualReport.objects.count() == 0
+    assert "完成时限“2021-13-01”不是日期" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/reports/import/preview/"
 
 
 def test_an_uploaded_docx_whose_headers_understate_its_sizes_is_refused_in_chinese(
@@ -240,7 +294,7 @@ def test_last_years_shortfalls_beyond_the_first_fifty_are_a_link(reviewer_client
     last = report_import(text=QINGSHI).report
     for n in range(3):
         ItemFactory(report=last, kind="shortfall", order=200 + n, title=f"去年问题{n}")
-    this = AnnualReport.objects.create(year=2023, title="2023年报告", previous=last)
+    this = AnnualReport.objects.get(year=2023, previous=last)  # the import created it
     content = reviewer_client.get(f"/reports/{this.year}/").content.decode()
     first_two = Item.objects.filter(report=last, kind="shortfall").order_by("order", "pk")[:2]
     assert all(item.title in content for item in first_two)
