@@ -253,7 +253,9 @@ class ItemAdminForm(forms.ModelForm):
                 )
             )
         section = cleaned.get("section")
-        if section is not None and report is not None and section.report_id != report.pk:
+        # Its own year's outline, or that of the report that stated it (the year before's).
+        outlines = {report.pk if report is not None else None, item.stated_in_id}
+        if section is not None and report is not None and section.report_id not in outlines:
             self.add_error(
                 "section",
                 gettext("The section %(section)s belongs to another year's report.") % {"section": section},
@@ -302,7 +304,7 @@ class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
                 ),
             },
         ),
-        (_("Links"), {"fields": ["addresses", "carried_from"]}),
+        (_("Links"), {"fields": ["addresses", "carried_from", "stated_in"]}),
         (
             _("Workflow"),
             {
@@ -328,7 +330,7 @@ class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("report")
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["status", "submitted_at", "done_at", "version", "created_at", "updated_at"]
+        fixed = ["status", "submitted_at", "done_at", "version", "created_at", "updated_at", "stated_in"]
         # An item never moves to another year's report.
         return ["report", *fixed] if obj is not None else fixed
 

@@ -454,3 +454,42 @@ def test_only_an_administrator_corrects_an_item_and_never_in_a_closed_year(
     item.refresh_from_db()
     closed.refresh_from_db()
     assert (item.title, item.status, closed.title) == ("全面推行法律风险防控制度", "not_started", "原标题")
+
+
+def test_an_item_stated_by_last_years_report_keeps_that_reports_section_when_saved(admin_client):
+    """A shortfall the 2020 report stated is 2021's work, filed under the 2020 outline: the
+    admin saves it without calling that section another year's."""
+    import re
+
+    from reports.services import report_import
+    from tests.samples import XINXIANG
+
+    report_import(text=XINXIANG)
+    item = Item.objects.get(year=2021, kind="shortfall", title="队伍建设有待加强")
+    page = admin_client.get(f"/admin/tracker/item/{item.pk}/change/").content.decode()
+    assert "新乡县2020年度法治政府建设工作报告" in page  # stated in, shown read-only
+    post = {
+        "section": item.section_id,
+        "kind": item.kind,
+        "title": "队伍建设仍需加强",
+        "text": item.text,
+        "order": item.order,
+        "due_on": "2021-12-31",
+        "expected_version": item.version,
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("metrics", "updates")
+            for key, value in (
+                ("TOTAL_FORMS", 0),
+                ("INITIAL_FORMS", 0),
+                ("MIN_NUM_FORMS", 0),
+                ("MAX_NUM_FORMS", 1000),
+            )
+        },
+    }
+    response = admin_client.post(f"/admin/tracker/item/{item.pk}/change/", post)
+    assert response.status_code == 302, re.findall(
+        r'class="errorlist[^"]*">(.*?)</ul>', response.content.decode()
+    )
+    item.refresh_from_db()
+    assert item.title == "队伍建设仍需加强" and item.section.report.year == 2020
