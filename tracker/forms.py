@@ -227,8 +227,11 @@ class AssignForm(forms.Form):
         lead, assignee = self.fields["lead_unit"], self.fields["assignee"]
         lead.widget = FastSelect(attrs={"class": "form-select"}, choices=[("", lead.empty_label), *units])
         assignee.widget = FastSelect(
-            attrs={"class": "form-select"}, choices=[("", assignee.empty_label), *people]
+            attrs={"class": "form-select", "data-responsible": "user"},
+            choices=[("", assignee.empty_label), *people],
         )
+        for name in self.OFFICIAL:  # choosing a user empties these, typing here the user (ledger.js)
+            self.fields[name].widget.attrs["data-responsible"] = "official"
         self.fields["cooperating_units"].widget.choices = units
 
     def clean(self):
