@@ -36,6 +36,7 @@ def test_an_achievements_page_shows_it_done_by_the_report_and_offers_no_work_for
     page = clients[role].get(achievement.get_absolute_url()).content.decode()
     assert 'data-testid="status">已完成' in page and "工作成效" in page
     assert "据《新乡县2020年度法治政府建设工作报告》已完成。这是年度报告记载的工作成效" in page
+    assert 'data-testid="deadline"' not in page  # a record has no deadline to meet
     for form in (
         'name="note"',
         'name="submit-note"',
