@@ -294,8 +294,8 @@ def _submission_and_return(item: Item) -> None:
     """Set on ``item`` (its ``timeline`` read) what its page shows of the review, from the
     history already fetched: ``submission`` (the last entry that submitted it, with its
     ``evidence_list``) and ``last_submitter_id``; ``all_evidence`` (every file of the item,
-    oldest first) and ``earlier_evidence`` (those not of that submission); ``return_entry`` (the decision that returned it, while it is
-    returned: the reason, who, when), else None."""
+    oldest first) and ``earlier_evidence`` (those not of that submission); ``return_entry``
+    (the decision that returned it, while it is returned: the reason, who, when), else None."""
     updates = [entry["update"] for entry in item.timeline if entry["kind"] == "update"]
     item.submission = next((u for u in updates if u.status_to == ItemStatus.SUBMITTED), None)
     item.last_submitter_id = item.submission.author_id if item.submission else None

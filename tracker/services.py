@@ -456,7 +456,7 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
             fields[name] = changes[name]
     before = _responsible(item.assignee, item.responsible_name, item.responsible_post)
     after = _responsible(
-        fields.get("assignee", item.assignee) if "assignee" in fields else item.assignee,
+        fields.get("assignee", item.assignee),
         fields.get("responsible_name", item.responsible_name),
         fields.get("responsible_post", item.responsible_post),
     )
