@@ -33,6 +33,7 @@ PARAMS = {
         "due_after",
         "due_before",
         "overdue",
+        "links",
         "status",
         "scope",
         "page",
@@ -80,12 +81,35 @@ def test_script_in_a_progress_note_is_shown_as_text(staff_client, ledger, value)
 
 
 @pytest.mark.parametrize("value", BAD)
+def test_script_in_a_submission_note_is_shown_as_text(staff_client, ledger, value):
+    response = staff_client.post(
+        reverse("tracker:item_submit", args=[ledger.pk]),
+        {"submit-note": value, "submit-version": ledger.version},
+    )
+    assert response.status_code in (302, 400)
+    page = staff_client.get(ledger.get_absolute_url()).content.decode()
+    assert not any(marker in page for marker in UNESCAPED)
+
+
+@pytest.mark.parametrize("value", BAD)
 def test_bad_values_in_the_reviewers_forms_are_refused_politely(reviewer_client, ledger, value):
+    measure = ItemFactory(report=ledger.report, kind="measure")
     for url, data in [
         (
             reverse("tracker:item_assign", args=[ledger.pk]),
             {"lead_unit": value, "due_on": value, "version": value},
         ),
+        (
+            reverse("tracker:item_assign", args=[ledger.pk]),
+            {
+                "lead_unit": ledger.lead_unit_id,
+                "responsible_name": value,
+                "responsible_post": value,
+                "responsible_phone": value,
+                "version": ledger.version,
+            },
+        ),
+        (reverse("tracker:item_links", args=[measure.pk]), {"links-others": [value], "links-version": value}),
         (reverse("tracker:item_review", args=[ledger.pk]), {"decision": value, "comment": value}),
         (reverse("tracker:bulk_assign"), {"items": [value], "lead_unit": value}),
         (reverse("tracker:ratings"), {"year": value, "grade_1": value}),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import ItemKind, ItemStatus
+from .models import official_label
 from .selectors import cooperating_unit_names, overdue_q
 from .workflow import status_label
 
@@ -35,7 +36,8 @@ def safe_cell(value) -> object:
 # row and per related row was most of an export's time).
 _FIELDS = (
     "pk", "year", "area__name", "kind", "title", "lead_unit__name", "assignee__first_name",
-    "assignee__last_name", "assignee__username", "due_on", "status", "export_overdue", "updated_at", "text",
+    "assignee__last_name", "assignee__username", "responsible_name", "responsible_post", "due_on", "status",
+    "export_overdue", "updated_at", "text",
 )  # fmt: skip
 
 
@@ -73,13 +75,16 @@ def export_rows(items, cell=safe_cell) -> Iterator[list]:
             first,
             last,
             username,
+            official,
+            post,
             due_on,
             status,
             overdue,
             updated,
             text,
         ) in chunk:
-            person = f"{first} {last}".strip() or username if username else ""
+            # A user of the lead unit, else an official named without an account, with the post.
+            person = (f"{first} {last}".strip() or username) if username else official_label(official, post)
             yield [
                 cell(value)
                 for value in (

@@ -49,6 +49,14 @@ class ItemFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
 
+    # Measures whose shortfall the import could not tell, for a reviewer to link.
+    links = django_filters.ChoiceFilter(
+        choices=[("unsure", _("Shortfall to confirm"))],
+        method="filter_links",
+        label=_("Shortfall links"),
+        empty_label=_("All"),
+    )
+
     class Meta:
         model = Item
         fields = [
@@ -62,6 +70,7 @@ class ItemFilter(django_filters.FilterSet):
             "due_after",
             "due_before",
             "overdue",
+            "links",
             "section",
         ]
 
@@ -120,3 +129,6 @@ class ItemFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(overdue_q())
         return queryset
+
+    def filter_links(self, queryset, name, value):
+        return queryset.filter(link_unsure=True) if value == "unsure" else queryset

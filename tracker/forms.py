@@ -55,9 +55,38 @@ class ProgressForm(forms.Form):
                 (s, workflow.status_label(item.kind, s)) for s in workflow.progress_moves(item.status)
             ]
         self.fields["status"].choices = choices
-        self.fields["files"].widget.attrs["accept"] = (
-            ".pdf,.doc,.docx,.xls,.xlsx,.wps,.et,.ofd,.jpg,.jpeg,.png,.zip"
-        )
+        # Whether the person may move the status from here (submitting has its own form).
+        self.offers_moves = len(choices) > 1
+        self.fields["files"].widget.attrs["accept"] = EVIDENCE_ACCEPT
+        if not self.is_bound:
+            self.initial["version"] = item.version
+
+
+EVIDENCE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.wps,.et,.ofd,.jpg,.jpeg,.png,.zip"
+
+
+class SubmitForm(forms.Form):
+    """Submit for review (提交审核): the note and the evidence files of this submission."""
+
+    prefix = "submit"
+
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"required": _("Say what was done, so that the reviewer knows what to check.")},
+        help_text=_("The reviewer reads this note with the files below and the item's earlier evidence."),
+    )
+    files = MultipleFileField(
+        label=_("Evidence files of this submission"),
+        required=False,
+        help_text=_("PDF, Word, Excel, WPS, OFD, JPG, PNG or ZIP; at most 20 MB each."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].widget.attrs["accept"] = EVIDENCE_ACCEPT
         if not self.is_bound:
             self.initial["version"] = item.version
 
@@ -157,10 +186,34 @@ class AssignForm(forms.Form):
         help_text=_("Hold Ctrl to choose several."),
     )
     assignee = PersonChoiceField(
-        label=_("Responsible person"), queryset=_staff_people(), required=False, empty_label="—"
+        label=_("Responsible person"),
+        queryset=_staff_people(),
+        required=False,
+        empty_label="—",
+        help_text=_("A user of the lead unit; or leave it empty and type an official below."),
+    )
+    responsible_name = forms.CharField(
+        label=_("Official without an account: name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    responsible_post = forms.CharField(
+        label=_("Post"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    responsible_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel"}),
     )
     due_on = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    OFFICIAL = ("responsible_name", "responsible_post", "responsible_phone")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,13 +227,30 @@ class AssignForm(forms.Form):
         lead, assignee = self.fields["lead_unit"], self.fields["assignee"]
         lead.widget = FastSelect(attrs={"class": "form-select"}, choices=[("", lead.empty_label), *units])
         assignee.widget = FastSelect(
-            attrs={"class": "form-select"}, choices=[("", assignee.empty_label), *people]
+            attrs={"class": "form-select", "data-responsible": "user"},
+            choices=[("", assignee.empty_label), *people],
         )
+        for name in self.OFFICIAL:  # choosing a user empties these, typing here the user (ledger.js)
+            self.fields[name].widget.attrs["data-responsible"] = "official"
         self.fields["cooperating_units"].widget.choices = units
+
+    def clean(self):
+        from .services import official_error
+
+        cleaned = super().clean()
+        present = [name for name in ("assignee", *self.OFFICIAL) if name in self.fields]
+        if all(name in cleaned for name in present):
+            error = official_error({name: cleaned[name] for name in present})
+            if error:
+                self.add_error("responsible_name", error)
+        return cleaned
 
     def changes(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in ("lead_unit", "cooperating_units", "assignee", "due_on")}
+        return {
+            name: data[name]
+            for name in ("lead_unit", "cooperating_units", "assignee", *self.OFFICIAL, "due_on")
+        }
 
 
 class BulkAssignForm(AssignForm):
@@ -190,6 +260,9 @@ class BulkAssignForm(AssignForm):
 
     def __init__(self, *args, items_queryset, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.OFFICIAL:  # a named official is given item by item, on its page
+            del self.fields[name]
+        self.fields["assignee"].help_text = ""
         self.fields["items"].queryset = items_queryset
         self.fields["items"].error_messages["required"] = _("Tick the items to assign first.")
         for name in ("lead_unit", "assignee"):
@@ -218,3 +291,37 @@ class InstructionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+class OthersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title}（{obj.year} · {obj.status_label}）"
+
+
+class LinksForm(forms.Form):
+    """Which shortfalls a measure answers, or which measures answer a shortfall (reviewers)."""
+
+    prefix = "links"
+
+    others = OthersChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, item, **kwargs):
+        from .choices import ItemKind
+        from .selectors import link_candidates
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["others"]
+        field.queryset = link_candidates(item)
+        field.label = (
+            _("Shortfalls this measure answers")
+            if item.kind == ItemKind.MEASURE
+            else _("Measures answering this shortfall")
+        )
+        if not self.is_bound:
+            linked = item.shortfall_list if item.kind == ItemKind.MEASURE else item.measure_list
+            self.initial.update(others=[other.pk for other in linked], version=item.version)

@@ -24,6 +24,15 @@ from .choices import (
 from .workflow import STATUS_COLOURS, status_label
 
 
+def official_label(name: str, post: str) -> str:
+    """A responsible official named without an account, as lists write him or her: the name,
+    and the post in full-width brackets when known (王明（副局长）); empty without a name."""
+    name, post = (name or "").strip(), (post or "").strip()
+    if not name:
+        return ""
+    return f"{name}（{post}）" if post else name
+
+
 class Unit(models.Model):
     """A department, township or office that leads or cooperates on items."""
 
@@ -255,6 +264,14 @@ class Item(models.Model):
             user = self.assignee
             return user.get_full_name() or user.get_username()
         return self.responsible_name
+
+    @property
+    def responsible_label(self) -> str:
+        """``responsible`` as lists and exports show it: the user's name, else the named
+        official with his or her post (王明（副局长）); empty when nobody is named."""
+        if self.assignee_id is not None:
+            return self.responsible
+        return official_label(self.responsible_name, self.responsible_post)
 
     @property
     def status_label(self) -> str:

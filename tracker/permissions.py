@@ -6,9 +6,11 @@ The rules follow the permission table of DESIGN.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import roles
+from . import roles, workflow
+from .choices import ItemKind, ItemStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -99,12 +101,26 @@ def can_view_item(user, item: Item) -> bool:
     return sees_all_items(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
 
 
+def is_tracked(item: Item) -> bool:
+    """Whether ``item`` is work that is tracked. An achievement is not: it is the record of
+    work a report says its year did, done when imported; nobody records progress on it,
+    submits, assigns or extends it."""
+    return item.kind != ItemKind.ACHIEVEMENT
+
+
 def can_add_progress(user, item: Item) -> bool:
-    return is_reviewer(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+    return is_tracked(item) and (
+        is_reviewer(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+    )
 
 
 def can_change_status(user, item: Item) -> bool:
-    return is_reviewer(user) or is_lead_staff(user, item)
+    return is_tracked(item) and (is_reviewer(user) or is_lead_staff(user, item))
+
+
+def can_submit(user, item: Item) -> bool:
+    """Submit for review (提交审核): who may move the item's status, from an open status."""
+    return can_change_status(user, item) and workflow.can_submit(item.status)
 
 
 def is_leader(user) -> bool:
@@ -123,7 +139,7 @@ def can_review(user, item: Item) -> bool:
 
 
 def can_request_extension(user, item: Item) -> bool:
-    return is_reviewer(user) or is_lead_staff(user, item)
+    return is_tracked(item) and (is_reviewer(user) or is_lead_staff(user, item))
 
 
 def can_decide_extension(user, extension) -> bool:
@@ -144,6 +160,56 @@ def can_follow(user) -> bool:
 def can_assign(user) -> bool:
     """Set lead and cooperating units, responsible person and deadline."""
     return is_reviewer(user)
+
+
+def can_assign_item(user, item: Item) -> bool:
+    """``can_assign``, on an item that is tracked work (an achievement is never assigned)."""
+    return can_assign(user) and is_tracked(item)
+
+
+LINKED_KINDS = (ItemKind.MEASURE, ItemKind.SHORTFALL)
+
+
+def can_link(user, item: Item) -> bool:
+    """Set which shortfalls a measure answers, or which measures answer a shortfall."""
+    return is_reviewer(user) and item.kind in LINKED_KINDS
+
+
+@dataclass(frozen=True)
+class ItemCapabilities:
+    """What one person may do on one item's page, asked once per page (closed years included)."""
+
+    progress: bool = False
+    change_status: bool = False
+    submit: bool = False
+    review: bool = False  # the item waits for review and the person is a reviewer
+    own_submission: bool = False  # ... but he or she submitted it (another reviewer decides)
+    extension: bool = False
+    assign: bool = False
+    link: bool = False
+    instruct: bool = False
+    follow: bool = False
+
+
+def item_capabilities(user, item: Item) -> ItemCapabilities:
+    """The forms and buttons ``user`` gets on ``item``'s page. A closed year's item is
+    read-only for everyone (following it excepted); an achievement offers no work forms."""
+    follow = can_follow(user)
+    if item.report.is_closed:
+        return ItemCapabilities(follow=follow)
+    waiting = item.status == ItemStatus.SUBMITTED and is_reviewer(user)
+    return ItemCapabilities(
+        progress=can_add_progress(user, item),
+        change_status=can_change_status(user, item),
+        submit=can_submit(user, item),
+        review=waiting,
+        own_submission=waiting and not can_review(user, item),
+        extension=item.status != ItemStatus.DONE and can_request_extension(user, item),
+        assign=can_assign_item(user, item),
+        link=can_link(user, item),
+        instruct=can_instruct(user),
+        follow=follow,
+    )
 
 
 def can_manage_years(user) -> bool:

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import permissions
-from .choices import ExtensionDecision, ItemStatus
+from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
 
 DUE_SOON_DAYS = 14
@@ -223,7 +223,9 @@ def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it.
 
     Besides the model's fields and relations the item carries ``is_overdue``, ``followed``,
-    ``timeline`` (see ``item_timeline``), ``last_submitter_id`` (taken from the timeline),
+    ``timeline`` (see ``item_timeline``), ``submission``, ``last_submitter_id``,
+    ``earlier_evidence`` and ``return_entry`` (taken from the timeline: see
+    ``_submission_and_return``),
     ``metric_list``, ``shortfall_list`` and ``measure_list`` (the items it answers and that
     answer it, those ``user`` may see) with ``hidden_shortfalls`` and ``hidden_measures``
     (how many others), the ends set by ``carried_ends``, ``pending_extension`` (or None),
@@ -246,14 +248,7 @@ def item_for_page(user, pk: int) -> Item:
     item.is_overdue = is_overdue(item)
     item.metric_list = list(Metric.objects.filter(item_id=pk).order_by("order", "pk"))
     item.timeline = item_timeline(item)
-    item.last_submitter_id = next(
-        (
-            entry["update"].author_id
-            for entry in item.timeline
-            if entry["kind"] == "update" and entry["update"].status_to == ItemStatus.SUBMITTED
-        ),
-        None,
-    )
+    _submission_and_return(item)
     # Both directions of "measure answers shortfall" in one query, with what the page shows
     # of the other item (fewer columns: less SQL to build), and whether the viewer may see it
     # (both ends: this item is one he or she may see).
@@ -295,6 +290,47 @@ def item_for_page(user, pk: int) -> Item:
     return item
 
 
+def _submission_and_return(item: Item) -> None:
+    """Set on ``item`` (its ``timeline`` read) what its page shows of the review, from the
+    history already fetched: ``submission`` (the last entry that submitted it, with its
+    ``evidence_list``) and ``last_submitter_id``; ``all_evidence`` (every file of the item,
+    oldest first) and ``earlier_evidence`` (those not of that submission); ``return_entry``
+    (the decision that returned it, while it is returned: the reason, who, when), else None."""
+    updates = [entry["update"] for entry in item.timeline if entry["kind"] == "update"]
+    item.submission = next((u for u in updates if u.status_to == ItemStatus.SUBMITTED), None)
+    item.last_submitter_id = item.submission.author_id if item.submission else None
+    item.all_evidence = [file for update in reversed(updates) for file in update.evidence_list]
+    item.earlier_evidence = [
+        file for file in item.all_evidence if item.submission is None or file.update_id != item.submission.pk
+    ]
+    item.return_entry = None
+    if item.status == ItemStatus.RETURNED:
+        item.return_entry = next(
+            (u for u in updates if u.kind == UpdateKind.REVIEW and u.status_to == ItemStatus.RETURNED), None
+        )
+
+
+def link_candidates(item: Item) -> QuerySet[Item]:
+    """The items a reviewer may link to ``item`` on its page: for a measure, the shortfalls of
+    its year or stated in the same report; for a shortfall, the measures alike; and whatever
+    is linked to it now. In the order of the ledger. Reviewers only (they see every item)."""
+    measure = item.kind == ItemKind.MEASURE
+    other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
+    near = Q(year=item.year)
+    if item.stated_in_id is not None:
+        near |= Q(stated_in_id=item.stated_in_id)
+    linked = Item.addresses.through.objects.filter(
+        **({"from_item_id": item.pk} if measure else {"to_item_id": item.pk})
+    ).values("to_item_id" if measure else "from_item_id")
+    return (
+        Item.objects.filter(kind=other_kind)
+        .filter(near | Q(pk__in=linked))
+        .exclude(pk=item.pk)
+        .only("pk", "title", "year", "kind", "status")
+        .order_by("-year", "order", "pk")
+    )
+
+
 def item_pending_extension(item: Item) -> ExtensionRequest | None:
     if hasattr(item, "pending_extension"):
         return item.pending_extension
@@ -313,8 +349,9 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     submission's note and evidence.
 
     Returns a Django ``Page``; each item on it has ``.submission`` (the ProgressUpdate that
-    submitted it, with evidence), ``.submitted_at`` and ``.last_submitter_id``. A fixed
-    number of queries, however long the queue.
+    submitted it, its files in ``.evidence_list``), ``.earlier_evidence`` (the item's other
+    files, oldest first), ``.submitted_at`` and ``.last_submitter_id``. A fixed number of
+    queries, however long the queue.
     """
     from django.core.paginator import Paginator
 
@@ -336,19 +373,27 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     paginator.count = cached("review_queue_count", permissions.visibility_key(user), build=queue.count)
     current = paginator.get_page(page)
     rows = list(current.object_list)
-    # Each item's last submission (its note and evidence), for this page's items only.
+    # Each item's last submission (its note and files), and the item's other files, for this
+    # page's items only: one query each, however many items and files.
+    ids = [item.pk for item in rows]
     submissions = (
-        ProgressUpdate.objects.filter(item_id__in=[item.pk for item in rows], status_to=ItemStatus.SUBMITTED)
+        ProgressUpdate.objects.filter(item_id__in=ids, status_to=ItemStatus.SUBMITTED)
         .select_related("author")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
         .order_by("item_id", "-created_at", "-pk")
     )
     latest: dict[int, ProgressUpdate] = {}
     for update in submissions:
         latest.setdefault(update.item_id, update)
+    files = defaultdict(list)
+    for evidence in Evidence.objects.filter(item_id__in=ids).order_by("pk") if ids else ():
+        files[evidence.item_id].append(evidence)
     for item in rows:
         item.submission = latest.get(item.pk)
         item.last_submitter_id = item.submission.author_id if item.submission else None
+        submitted_with = item.submission.pk if item.submission else None
+        if item.submission is not None:
+            item.submission.evidence_list = [f for f in files[item.pk] if f.update_id == submitted_with]
+        item.earlier_evidence = [f for f in files[item.pk] if f.update_id != submitted_with]
         item.submitted_at = item.submitted_at or (
             item.submission.created_at if item.submission else item.updated_at
         )
@@ -447,9 +492,28 @@ def evidence_visible_to(user, pk: int) -> Evidence:
     return Evidence.objects.select_related("item").get(pk=pk, item__in=items_visible_to(user))
 
 
+def _with_return_review(items: QuerySet[Item]) -> list[Item]:
+    """``items`` (returned ones), each with ``return_review``: the decision that returned it
+    (its comment, reviewer and time), or None. One query for all their decisions."""
+    rows = list(items)
+    latest: dict[int, Review] = {}
+    if rows:
+        reviews = (
+            Review.objects.filter(item_id__in=[item.pk for item in rows], decision=ReviewDecision.RETURN)
+            .select_related("reviewer")
+            .order_by("item_id", "-created_at", "-pk")
+        )
+        for review in reviews:
+            latest.setdefault(review.item_id, review)
+    for item in rows:
+        item.return_review = latest.get(item.pk)
+    return rows
+
+
 def my_items(user, *, limit: int = 8) -> dict[str, list]:
     """The staff home page's lists: due soon, overdue, returned to the unit (with the
-    reviewer's comment), recently updated, and leaders' instructions on the units' items."""
+    decision that returned each: reason, reviewer, time), recently updated, and leaders'
+    instructions on the units' items."""
     units = permissions.unit_ids(user)
     mine = items_visible_to(user).select_related("report", "lead_unit")
     now = today()
@@ -461,16 +525,10 @@ def my_items(user, *, limit: int = 8) -> dict[str, list]:
                 "due_on", "pk"
             )[:limit]
         ),
-        "returned": list(
-            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units)
-            .annotate(
-                return_comment=Subquery(
-                    Review.objects.filter(item=OuterRef("pk"), decision="return")
-                    .order_by("-created_at", "-pk")
-                    .values("comment")[:1]
-                )
-            )
-            .order_by("-updated_at", "pk")[:limit]
+        "returned": _with_return_review(
+            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units).order_by("-updated_at", "pk")[
+                :limit
+            ]
         ),
         "recent": list(mine.order_by("-updated_at", "-pk")[:limit]),
         "instructions": list(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions, workflow
-from .choices import ExtensionDecision, ItemStatus, ReviewDecision, UpdateKind
+from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
 from .models import (
     Evidence,
@@ -29,6 +29,7 @@ from .models import (
     Review,
     Unit,
     UnitRating,
+    official_label,
 )
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def item_add_progress(
     expected_version: int,
 ) -> ProgressUpdate:
     """Record progress on an item: a note, a status move, evidence files — all or nothing.
+    (The item page submits for review through ``item_submit``, which comes here.)
 
     Refuses (PermissionDenied) what the user's role does not allow, (ValidationError) a move
     the status machine does not allow or a bad file, and (StaleItem) a form opened on an older
@@ -176,6 +178,46 @@ def item_add_progress(
         raise
     item.refresh_from_db(fields=["status", "version", "updated_at"])
     return update
+
+
+def item_submit(
+    *,
+    item: Item,
+    user,
+    note: str,
+    files: Sequence[UploadedFile] = (),
+    expected_version: int,
+) -> ProgressUpdate:
+    """Submit ``item`` for review (提交审核) in one step, with the note and the evidence files
+    of that submission in its own history entry (status_from → submitted), so the reviewer
+    reads what this submission says and holds. From not started, in progress or returned (a
+    resubmission) alike: the workflow allows the move directly.
+
+    Refuses (PermissionDenied) who may not change the item's status and an achievement,
+    (StaleItem) a page opened on an older version, (ValidationError) an item that cannot be
+    submitted now or a submission without a note, and as ``item_add_progress`` does, a bad
+    file, a storage that refuses the files (EvidenceNotStored); a refusal writes nothing.
+    """
+    if not permissions.can_change_status(user, item):
+        raise PermissionDenied
+    ensure_year_open(item)
+    if item.version != expected_version:
+        raise StaleItem
+    if not workflow.can_submit(item.status):
+        raise ValidationError(
+            _("This item cannot be submitted for review now (it is “%(status)s”).")
+            % {"status": item.status_label}
+        )
+    if not (note or "").strip():
+        raise ValidationError(_("Say what was done, so that the reviewer knows what to check."))
+    return item_add_progress(
+        item=item,
+        user=user,
+        note=note,
+        status=ItemStatus.SUBMITTED,
+        files=files,
+        expected_version=expected_version,
+    )
 
 
 def _discard_files(names: Iterable[str]) -> None:
@@ -331,20 +373,50 @@ def extension_decide(
     return extension
 
 
-ASSIGNABLE = ("lead_unit", "cooperating_units", "assignee", "due_on")
+ASSIGNABLE = (
+    "lead_unit",
+    "cooperating_units",
+    "assignee",
+    "due_on",
+    "responsible_name",
+    "responsible_post",
+    "responsible_phone",
+)
+# A responsible official named without an account: exclusive with ``assignee``.
+OFFICIAL = ("responsible_name", "responsible_post", "responsible_phone")
 
 
 def _person(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "—"
 
 
+def _responsible(assignee, name: str, post: str) -> str:
+    """Who answers for an item, as its history says it: a user, else the named official."""
+    return _person(assignee) if assignee else (official_label(name, post) or "—")
+
+
+def official_error(changes: dict) -> str | None:
+    """A responsible person is a user of the lead unit or a named official, never both; an
+    official's post or phone needs his or her name."""
+    typed = {name: (changes.get(name) or "").strip() for name in OFFICIAL}
+    if changes.get("assignee") is not None and any(typed.values()):
+        return _("Choose a user or type the name of an official without an account, not both.")
+    if not typed["responsible_name"] and (typed["responsible_post"] or typed["responsible_phone"]):
+        return _("Type the official's name as well as his or her post or phone.")
+    return None
+
+
 def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[str]]:
     """The fields that really change on ``item``, and how to say so in its history.
 
     A new lead unit drops a responsible person who is not one of its members (``members``
-    holds the (user, unit) pairs that exist), unless the change names one.
+    holds the (user, unit) pairs that exist), unless the change names one. Choosing a user
+    clears a named official; naming an official clears the user.
     """
     changes = dict(changes)
+    for name in OFFICIAL:
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
     new_lead = changes.get("lead_unit", item.lead_unit)
     if (
         "lead_unit" in changes
@@ -353,6 +425,10 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
         and new_lead is not None
         and (item.assignee_id, new_lead.pk) not in members
     ):
+        changes["assignee"] = None
+    if changes.get("assignee") is not None:
+        changes.update(dict.fromkeys(OFFICIAL, ""))
+    elif changes.get("responsible_name"):
         changes["assignee"] = None
     fields, said = {}, []
     if "lead_unit" in changes and changes["lead_unit"] != item.lead_unit:
@@ -375,9 +451,21 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
             )
     if "assignee" in changes and changes["assignee"] != item.assignee:
         fields["assignee"] = changes["assignee"]
+    for name in OFFICIAL:
+        if name in changes and changes[name] != getattr(item, name):
+            fields[name] = changes[name]
+    before = _responsible(item.assignee, item.responsible_name, item.responsible_post)
+    after = _responsible(
+        fields.get("assignee", item.assignee),
+        fields.get("responsible_name", item.responsible_name),
+        fields.get("responsible_post", item.responsible_post),
+    )
+    if before != after:
+        said.append(_("responsible person: %(old)s → %(new)s") % {"old": before, "new": after})
+    if "responsible_phone" in fields:
         said.append(
-            _("responsible person: %(old)s → %(new)s")
-            % {"old": _person(item.assignee), "new": _person(changes["assignee"])}
+            _("phone of the responsible person: %(old)s → %(new)s")
+            % {"old": item.responsible_phone or "—", "new": fields["responsible_phone"] or "—"}
         )
     if "due_on" in changes and changes["due_on"] != item.due_on:
         fields["due_on"] = changes["due_on"]
@@ -394,6 +482,8 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
 def _assignment_error(item: Item, fields: dict, members: set[tuple[int, int]]) -> str | None:
     if item.report.is_closed:
         return _("The year %(year)s is closed; its items can no longer change.") % {"year": item.report.year}
+    if not permissions.is_tracked(item):
+        return _("An achievement is a record of work done; it is not assigned.")
     lead = fields.get("lead_unit", item.lead_unit)
     cooperating = fields.get("cooperating_units")
     if cooperating is None:
@@ -428,18 +518,24 @@ def assignment_error(*, lead_unit: Unit | None, cooperating_units: Iterable[Unit
 def items_assign(
     *, items: Sequence[Item], user, changes: dict, expected_version: int | None = None
 ) -> list[Item]:
-    """Set lead unit, cooperating units, responsible person and deadline on one or many items.
+    """Set lead unit, cooperating units, responsible person (a user of the lead unit, or an
+    official named without an account: name, post, phone) and deadline on one or many items.
 
-    ``changes`` holds only the fields to set (keys of ASSIGNABLE); the others stay. All or
-    nothing: one invalid item (a lead unit also cooperating, a responsible person outside the
-    lead unit, a closed year) refuses the whole batch, naming the items. Each item that really
-    changes gets one history entry. Returns the changed items.
+    ``changes`` holds only the fields to set (keys of ASSIGNABLE); the others stay. Choosing a
+    user clears the named official and naming an official clears the user; both at once are
+    refused. All or nothing: one invalid item (a lead unit also cooperating, a responsible
+    person outside the lead unit, a closed year, an achievement) refuses the whole batch,
+    naming the items. Each item that really changes gets one history entry. Returns the
+    changed items.
     """
     if not permissions.can_assign(user):
         raise PermissionDenied
     unknown = set(changes) - set(ASSIGNABLE)
     if unknown:
         raise ValueError(f"not assignable: {sorted(unknown)}")
+    official = official_error(changes)
+    if official:
+        raise ValidationError(official)
     locked = list(
         Item.objects.select_for_update(of=("self",))
         .filter(pk__in=[item.pk for item in items])
@@ -477,6 +573,95 @@ def items_assign(
             note=_("Assignment changed: ") + "；".join(said),
         )
     return [item for item, _fields, _said in plans]
+
+
+def _links_note(kind: str, added: int, removed: int) -> str:
+    """What an item's history says when the items linked to it change: how many, never
+    which (the other end may be an item that the readers of this history may not see)."""
+    if kind == ItemKind.MEASURE:
+        if not (added or removed):
+            return _("The shortfalls it answers were confirmed as they stand.")
+        return _("Shortfalls it answers: %(added)s added, %(removed)s removed.") % {
+            "added": added,
+            "removed": removed,
+        }
+    return _("Measures answering it: %(added)s added, %(removed)s removed.") % {
+        "added": added,
+        "removed": removed,
+    }
+
+
+@transaction.atomic
+def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version: int) -> bool:
+    """A reviewer sets which shortfalls a measure answers (``item`` a measure, ``others``
+    shortfalls), or which measures answer a shortfall (``item`` a shortfall, ``others``
+    measures): exactly ``others``, in one transaction.
+
+    A measure whose links were to be confirmed (``link_unsure``) is confirmed by it, even
+    when the links stay as they were; so is each measure newly linked from a shortfall's page.
+    Each item whose links change gets a history entry saying how many were added and removed
+    (never which: see ``_links_note``); ``item``'s version moves on. Refuses
+    (PermissionDenied) anyone but a reviewer and items that are neither measures nor
+    shortfalls, (ValidationError) a closed year, on either end, and an item of the wrong kind,
+    (StaleItem) a page opened on an older version. Returns whether anything changed.
+    """
+    if not permissions.can_link(user, item):
+        raise PermissionDenied
+    ensure_year_open(item)
+    measure = item.kind == ItemKind.MEASURE
+    other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
+    others = list(others)
+    if any(other.kind != other_kind for other in others):
+        raise ValidationError(
+            _("A measure answers shortfalls only.") if measure else _("Only measures answer a shortfall.")
+        )
+    locked = Item.objects.select_for_update(of=("self",)).filter(pk=item.pk).values_list("version", flat=True)
+    if list(locked) != [expected_version]:
+        raise StaleItem
+    Through = Item.addresses.through
+    mine, theirs = ("from_item_id", "to_item_id") if measure else ("to_item_id", "from_item_id")
+    current = set(Through.objects.filter(**{mine: item.pk}).values_list(theirs, flat=True))
+    wanted = {other.pk for other in others}
+    added, removed = wanted - current, current - wanted
+    closed = list(
+        Item.objects.filter(pk__in=added | removed, report__state="closed")
+        .order_by("year")
+        .values_list("year", flat=True)[:1]
+    )
+    if closed:
+        raise ValidationError(
+            _("The year %(year)s is closed; its items can no longer change.") % {"year": closed[0]}
+        )
+    confirming = measure and item.link_unsure
+    if not (added or removed or confirming):
+        return False
+    Through.objects.filter(**{mine: item.pk, f"{theirs}__in": removed}).delete()
+    Through.objects.bulk_create([Through(**{mine: item.pk, theirs: pk}) for pk in sorted(added)])
+    _bump(item, expected_version, **({"link_unsure": False} if measure else {}))
+    item.link_unsure = False if measure else item.link_unsure
+    now = timezone.now()
+    if not measure and added:
+        Item.objects.filter(pk__in=added, link_unsure=True).update(link_unsure=False)
+    Item.objects.filter(pk__in=added | removed).update(updated_at=now)
+    entries = [
+        ProgressUpdate(
+            item=item,
+            author=user,
+            kind=UpdateKind.ASSIGNMENT,
+            note=_links_note(item.kind, len(added), len(removed)),
+        )
+    ]
+    for pk in sorted(added | removed):
+        entries.append(
+            ProgressUpdate(
+                item_id=pk,
+                author=user,
+                kind=UpdateKind.ASSIGNMENT,
+                note=_links_note(other_kind, int(pk in added), int(pk in removed)),
+            )
+        )
+    ProgressUpdate.objects.bulk_create(entries)
+    return True
 
 
 DESCRIPTIVE = ("section", "area", "kind", "title", "text", "order", "addresses", "carried_from")

@@ -19,7 +19,8 @@ class ItemTable(tables.Table):
     # these, with the primary and foreign keys.
     ROW_FIELDS = (
         "year", "kind", "title", "status", "due_on", "updated_at", "area__name", "lead_unit__name",
-        "assignee__username", "assignee__first_name", "assignee__last_name",
+        "assignee__username", "assignee__first_name", "assignee__last_name", "responsible_name",
+        "responsible_post", "link_unsure",
     )  # fmt: skip
 
     # Reviewers tick rows for bulk assignment (the view excludes it for everyone else).
@@ -45,7 +46,11 @@ class ItemTable(tables.Table):
         transform=lambda unit: unit.short_name or unit.name,
         separator="、",
     )
-    assignee = tables.Column(verbose_name=_("Responsible person"), order_by=("assignee__first_name", "pk"))
+    assignee = tables.Column(
+        verbose_name=_("Responsible person"),
+        empty_values=(),
+        order_by=("assignee__first_name", "responsible_name", "pk"),
+    )
     due_on = tables.DateColumn(
         format="Y-m-d",
         verbose_name=_("Deadline"),
@@ -96,8 +101,11 @@ class ItemTable(tables.Table):
         return record.get_kind_display()
 
     def render_assignee(self, record):
-        user = record.assignee
-        return user.get_full_name() or user.get_username()
+        # A user of the lead unit, else an official named without an account (with the post).
+        return record.responsible_label or "—"
+
+    def value_assignee(self, record):
+        return record.responsible_label
 
     def render_status(self, record):
         return format_html(

@@ -29,8 +29,10 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InstructionForm,
+    LinksForm,
     ProgressForm,
     ReviewForm,
+    SubmitForm,
 )
 from .freshness import cached
 from .models import Evidence, ExtensionRequest, Item, Unit
@@ -45,6 +47,8 @@ from .services import (
     item_add_progress,
     item_follow,
     item_review,
+    item_set_links,
+    item_submit,
     items_assign,
     ratings_set,
 )
@@ -249,23 +253,19 @@ def _item_or_404(user, pk: int) -> Item:
 def _render_item(request, item: Item, *, status: int = 200, **forms):
     """The item page, with any bound form given (so that what was typed stays)."""
     user = request.user
-    open_year = not item.report.is_closed
-    if "form" not in forms and permissions.can_add_progress(user, item) and open_year:
-        forms["form"] = ProgressForm(item=item, user=user)
+    can = permissions.item_capabilities(user, item)
+    if can.progress:
+        forms.setdefault("form", ProgressForm(item=item, user=user))
+    if can.submit:
+        forms.setdefault("submit_form", SubmitForm(item=item))
     pending = selectors.item_pending_extension(item)
-    can_review = open_year and item.status == ItemStatus.SUBMITTED and permissions.is_reviewer(user)
-    if can_review:
+    if can.review:
         forms.setdefault("review_form", ReviewForm(initial={"version": item.version}))
-    if (
-        open_year
-        and pending is None
-        and item.status != ItemStatus.DONE
-        and permissions.can_request_extension(user, item)
-    ):
+    if can.extension and pending is None:
         forms.setdefault("extension_form", ExtensionRequestForm())
-    if open_year and pending is not None and permissions.can_decide_extension(user, pending):
+    if pending is not None and not item.report.is_closed and permissions.can_decide_extension(user, pending):
         forms.setdefault("decision_form", ExtensionDecisionForm())
-    if open_year and permissions.can_assign(user):
+    if can.assign:
         forms.setdefault(
             "assign_form",
             AssignForm(
@@ -273,12 +273,17 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
                     "lead_unit": item.lead_unit,
                     "cooperating_units": list(item.cooperating_units.all()),
                     "assignee": item.assignee,
+                    "responsible_name": item.responsible_name,
+                    "responsible_post": item.responsible_post,
+                    "responsible_phone": item.responsible_phone,
                     "due_on": item.due_on,
                     "version": item.version,
                 }
             ),
         )
-    if open_year and permissions.can_instruct(user):
+    if can.link:
+        forms.setdefault("links_form", LinksForm(item=item))
+    if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())
     return render(
         request,
@@ -288,9 +293,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
             "path": selectors.section_path(item),
             "timeline": item.timeline,
             "pending_extension": pending,
-            "can_change_status": permissions.can_change_status(user, item),
-            "own_submission": can_review and not permissions.can_review(user, item),
-            "can_follow": permissions.can_follow(user),
+            "can": can,
             **forms,
         },
         status=status,
@@ -299,13 +302,13 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
 
 def item_detail(request, pk: int):
     """The item: source text, units, deadline, status, links, timeline, and the forms the
-    person may use (progress; review, assignment, extension, instruction)."""
+    person may use (progress, submission; review, assignment, links, extension, instruction)."""
     user = request.user
     item = _item_or_404(user, pk)
     if request.method != "POST":
         return _render_item(request, item)
-    can_add = permissions.can_add_progress(user, item) and not item.report.is_closed
-    if not can_add or (request.POST.get("status") and not permissions.can_change_status(user, item)):
+    can = permissions.item_capabilities(user, item)
+    if not can.progress or (request.POST.get("status") and not can.change_status):
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, item=item, user=user)
     if upload_failed(request):
@@ -349,6 +352,93 @@ def _progress_conflict(request, pk: int, note: str, stale: StaleItem):
     form = ProgressForm({"note": note, "status": "", "version": item.version}, item=item, user=request.user)
     form.add_error(None, str(stale))
     return _render_item(request, item, form=form, status=409)
+
+
+@require_POST
+def item_submit_view(request, pk: int):
+    """Submit the item for review (提交审核) in one step, with this submission's note and
+    files: from not started, in progress or returned alike. A page opened on an older version
+    is answered 409 with the item as it is now and the note kept."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_change_status(user, item):
+        raise PermissionDenied
+    form = SubmitForm(request.POST, request.FILES, item=item)
+    if upload_failed(request):
+        form.add_error(None, str(EvidenceNotStored()))
+        return _render_item(request, item, submit_form=form, status=503)
+    if not form.is_valid():
+        if form.cleaned_data.get("version", item.version) != item.version:
+            return _submit_conflict(request, pk, request.POST.get("submit-note", ""))
+        return _render_item(request, item, submit_form=form, status=400)
+    try:
+        item_submit(
+            item=item,
+            user=user,
+            note=form.cleaned_data["note"],
+            files=form.cleaned_data["files"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleItem:
+        return _submit_conflict(request, pk, form.cleaned_data["note"])
+    except EvidenceNotStored as error:
+        form.add_error(None, str(error))
+        return _render_item(request, item, submit_form=form, status=503)
+    except ValidationError as error:
+        _refused(form, error)
+        return _render_item(request, item, submit_form=form, status=400)
+    messages.success(request, _("Submitted for review: %(title)s") % {"title": item.title})
+    return redirect(item)
+
+
+def _submit_conflict(request, pk: int, note: str):
+    """409 for a submission from an out-of-date page: the item as it is now, the conflict
+    said, the note kept in the submission form when the item can still be submitted, else in
+    the progress form (files must be chosen again)."""
+    item = selectors.item_for_page(request.user, pk)
+    message = str(StaleItem())
+    if permissions.item_capabilities(request.user, item).submit:
+        form = SubmitForm({"submit-note": note, "submit-version": item.version}, item=item)
+        form.full_clean()
+        form.add_error(None, message)
+        return _render_item(request, item, submit_form=form, status=409)
+    if permissions.can_add_progress(request.user, item) and not item.report.is_closed:
+        form = ProgressForm(
+            {"note": note, "status": "", "version": item.version}, item=item, user=request.user
+        )
+        form.add_error(None, message)
+        return _render_item(request, item, form=form, status=409)
+    messages.error(request, message)
+    return _render_item(request, item, status=409)
+
+
+@require_POST
+def item_links_view(request, pk: int):
+    """A reviewer sets which shortfalls a measure answers, or which measures answer a
+    shortfall."""
+    user = request.user
+    item = _item_or_404(user, pk)
+    if not permissions.can_link(user, item):
+        raise PermissionDenied
+    form = LinksForm(request.POST, item=item)
+    status = 400
+    if form.is_valid():
+        try:
+            changed = item_set_links(
+                item=item,
+                user=user,
+                others=form.cleaned_data["others"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        except StaleItem as error:
+            _refused(form, error)
+            status = 409
+        else:
+            messages.success(request, _("Links saved.") if changed else _("Nothing changed."))
+            return redirect(item)
+    return _render_item(request, selectors.item_for_page(user, pk), links_form=form, status=status)
 
 
 def _refused(form, error) -> None:
@@ -477,7 +567,7 @@ def item_assign_view(request, pk: int):
     """A reviewer sets the item's units, responsible person and deadline."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not permissions.can_assign(user):
+    if not permissions.can_assign_item(user, item):
         raise PermissionDenied
     form = AssignForm(request.POST)
     status = 400

@@ -1,10 +1,16 @@
 """The one status machine every item kind shares, and its labels per kind.
 
-    not_started --> in_progress --> submitted --approve--> done
-                                    submitted --return---> returned --> in_progress
+    not_started --> in_progress
+    not_started, in_progress, returned --submit--> submitted
+    submitted --approve--> done
+    submitted --return---> returned --> in_progress
 
 Unit staff (lead unit) and reviewers move items up to ``submitted``; only reviewers approve
-or return (the review queue). Overdue is derived, never stored: see ``selectors``.
+or return (the review queue). Submitting is one step from every open status, with the note
+and the evidence of that submission in its own history entry (not_started → submitted reads
+"submitted for review", returned → submitted "resubmitted"); the progress form records notes
+and the start of work. Achievements are records, done when imported: they never move.
+Overdue is derived, never stored: see ``selectors``.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ S = ItemStatus
 # Moves anyone allowed to change an item's status may make from the progress form.
 PROGRESS_MOVES: dict[str, tuple[str, ...]] = {
     S.NOT_STARTED: (S.IN_PROGRESS,),
-    S.IN_PROGRESS: (S.SUBMITTED,),
+    S.IN_PROGRESS: (),
     S.RETURNED: (S.IN_PROGRESS,),
     S.SUBMITTED: (),
     S.DONE: (),
 }
+# Statuses an item is submitted for review from ("提交审核", its own action), in one step.
+SUBMIT_FROM: tuple[str, ...] = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED)
 # Moves made only by a reviewer's decision on a submission.
 REVIEW_MOVES: dict[str, tuple[str, ...]] = {S.SUBMITTED: (S.DONE, S.RETURNED)}
 
@@ -41,7 +49,16 @@ def progress_moves(status: str) -> tuple[str, ...]:
     return PROGRESS_MOVES.get(status, ())
 
 
+def can_submit(status: str) -> bool:
+    """Whether an item in ``status`` may be submitted for review."""
+    return status in SUBMIT_FROM
+
+
 def can_move(status_from: str, status_to: str) -> bool:
+    """Whether a unit (or a reviewer) may move an item from ``status_from`` to ``status_to``:
+    a progress move, or a submission. Approve and return are the review's (REVIEW_MOVES)."""
+    if status_to == S.SUBMITTED:
+        return can_submit(status_from)
     return status_to in progress_moves(status_from)
 
 

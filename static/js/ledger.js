@@ -48,3 +48,14 @@ document.addEventListener("click", function (event) {
     select.value = apply ? select.getAttribute("data-suggested") : "";
   });
 });
+
+// The responsible person is a user of the lead unit or an official named without an account,
+// never both: choosing a user empties the official's fields, typing a name unchooses the user.
+document.addEventListener("input", function (event) {
+  var field = event.target.closest("[data-responsible]");
+  if (!field || !field.value || !field.form) return;
+  var other = field.getAttribute("data-responsible") === "user" ? "official" : "user";
+  field.form.querySelectorAll('[data-responsible="' + other + '"]').forEach(function (input) {
+    input.value = "";
+  });
+});

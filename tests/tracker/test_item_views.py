@@ -339,28 +339,29 @@ def test_item_page_shows_path_metrics_links_and_timeline(
     from tests.samples import XINXIANG
 
     report = report_import(text=XINXIANG).report
-    work = report.next  # the report's shortfalls and measures are work of 2021
-    shortfall = work.items.filter(kind="shortfall").first()
-    measure = work.items.filter(kind="measure").first()
-    measure.lead_unit = lead_unit
-    measure.save()
-    item_add_progress(item=measure, user=reviewer_client.user, note="第一次", expected_version=1)
-    item_add_progress(
-        item=measure, user=reviewer_client.user, note="第二次", files=[pdf()], expected_version=2
-    )
+    shortfall = Item.objects.filter(stated_in=report, kind="shortfall").first()
+    measure = shortfall.measures.first()
+    aid = report.items.get(title="法律援助服务困难群体")
+    task = ItemFactory(report=report, section=aid.section, lead_unit=lead_unit, title="法律援助进村")
+    item_add_progress(item=task, user=reviewer_client.user, note="第一次", expected_version=1)
+    item_add_progress(item=task, user=reviewer_client.user, note="第二次", files=[pdf()], expected_version=2)
 
-    reviewer_client.get(measure.get_absolute_url())  # the reviewer's choice lists cached from here on
+    reviewer_client.get(aid.get_absolute_url())  # the reviewer's choice lists cached from here on
     with django_assert_max_num_queries(12):  # everything the page shows, a section path included
-        content = reviewer_client.get(measure.get_absolute_url()).content.decode()
-    assert "八、工作中存在的问题及建议" in content
+        content = reviewer_client.get(aid.get_absolute_url()).content.decode()
+    assert "六、依法有效化解社会矛盾纠纷" in content and "(四)法律援助服务困难群体" in content
+    assert '<mark class="metric">1200余人次</mark>' in content
+    assert f"据《{report.title}》已完成" in content  # an achievement: the report's record
+
+    content = reviewer_client.get(task.get_absolute_url()).content.decode()
+    assert "(四)法律援助服务困难群体" in content
     assert content.index("第二次") < content.index("第一次")  # newest first
     assert "佐证材料.pdf" in content
-    assert shortfall.title in content
 
-    aid = report.items.get(title="法律援助服务困难群体")
-    aid_page = reviewer_client.get(aid.get_absolute_url()).content.decode()
-    assert "六、依法有效化解社会矛盾纠纷" in aid_page and "(四)法律援助服务困难群体" in aid_page
-    assert '<mark class="metric">1200余人次</mark>' in aid_page
+    measure_page = reviewer_client.get(measure.get_absolute_url()).content.decode()
+    assert shortfall.title in measure_page
+    # 2021's work, filed under the outline of the 2020 report that stated it.
+    assert "八、工作中存在的问题及建议" in measure_page
     shortfall_page = reviewer_client.get(shortfall.get_absolute_url()).content.decode()
     assert measure.title in shortfall_page and "待整改" in shortfall_page
 

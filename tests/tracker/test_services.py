@@ -75,7 +75,7 @@ def test_reviewer_may_record_progress(item):
 
 @pytest.mark.parametrize(
     "start, wanted",
-    [("not_started", "submitted"), ("not_started", "done"), ("submitted", "done"), ("done", "in_progress")],
+    [("returned", "done"), ("not_started", "done"), ("submitted", "done"), ("done", "in_progress")],
 )
 def test_moves_outside_the_machine_are_refused(lead_unit, lead_staff, start, wanted):
     item = ItemFactory(lead_unit=lead_unit, status=start)

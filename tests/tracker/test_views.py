@@ -23,6 +23,8 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:item": "/items/1/",
     "tracker:evidence": "/evidence/1/",
     "tracker:item_review": "/items/1/review/",
+    "tracker:item_submit": "/items/1/submit/",
+    "tracker:item_links": "/items/1/links/",
     "tracker:item_extension": "/items/1/extension/",
     "tracker:item_assign": "/items/1/assign/",
     "tracker:item_instruction": "/items/1/instruction/",

@@ -7,15 +7,26 @@ from tracker.choices import ItemStatus as S
 
 ALLOWED = {
     (S.NOT_STARTED, S.IN_PROGRESS),
-    (S.IN_PROGRESS, S.SUBMITTED),
     (S.RETURNED, S.IN_PROGRESS),
+    # Submitting for review: one step from every open status (a resubmission included).
+    (S.NOT_STARTED, S.SUBMITTED),
+    (S.IN_PROGRESS, S.SUBMITTED),
+    (S.RETURNED, S.SUBMITTED),
 }
 
 
 @pytest.mark.parametrize("status_from", S.values)
 @pytest.mark.parametrize("status_to", S.values)
-def test_progress_form_moves(status_from, status_to):
+def test_moves_a_unit_may_make(status_from, status_to):
     assert workflow.can_move(status_from, status_to) == ((status_from, status_to) in ALLOWED)
+
+
+@pytest.mark.parametrize("status_from", S.values)
+def test_the_progress_form_never_submits(status_from):
+    """Submitting is its own action (with its note and files): the progress form's status
+    choices never hold it."""
+    assert S.SUBMITTED not in workflow.progress_moves(status_from)
+    assert workflow.can_submit(status_from) == (status_from in (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED))
 
 
 def test_approve_and_return_are_review_decisions_only():

@@ -60,6 +60,7 @@ def item_rows(table):
     from tracker.selectors import cooperating_unit_names
 
     overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
+    unsure = f' <span class="badge text-bg-warning">{escape(gettext("Shortfall to confirm"))}</span>'
     select_label = escape(gettext("Select"))
     kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
     url_of = _item_url_maker()
@@ -69,22 +70,25 @@ def item_rows(table):
     rows = []
     for item in items:
         cells = []
-        if table.bulk:
+        if table.bulk and item.kind == "achievement":  # a record: never assigned
+            cells.append('<td class="d-print-none"></td>')
+        elif table.bulk:
             cells.append(
                 f'<td class="d-print-none"><input class="form-check-input" type="checkbox" name="items" '
                 f'value="{item.pk}" form="bulk-assign" aria-label="{select_label} {escape(item.title)}"></td>'
             )
-        person = item.assignee
+        person = item.responsible_label
         cooperating = "、".join(cooperating_units.get(item.pk, ()))
         updated = item.updated_at.astimezone(timezone_now)
         cells.append(
             f'<td class="text-nowrap">{item.year}</td>'
             f"<td>{escape(item.area.name) if item.area else ''}</td>"
             f'<td class="text-nowrap">{kinds.get(item.kind, escape(item.kind))}</td>'
-            f'<td class="item-title"><a href="{url_of(item.pk)}">{escape(item.title)}</a></td>'
+            f'<td class="item-title"><a href="{url_of(item.pk)}">{escape(item.title)}</a>'
+            f"{unsure if item.link_unsure else ''}</td>"
             f"<td>{escape(item.lead_unit.name) if item.lead_unit else '—'}</td>"
             f"<td>{escape(cooperating) or '—'}</td>"
-            f"<td>{escape(person.get_full_name() or person.get_username()) if person else '—'}</td>"
+            f"<td>{escape(person) or '—'}</td>"
             f'<td class="text-nowrap">{item.due_on.isoformat() if item.due_on else "—"}</td>'
             f'<td class="text-nowrap"><span class="badge text-bg-{item.status_colour}">'
             f"{escape(item.status_label)}</span></td>"
