@@ -150,7 +150,7 @@ def test_year_page_names_a_measures_unit_beside_it_not_beside_what_another_unit_
     line = section[section.index("A单位充实执法力量") :]
     line = line[: line.index("</div>")]
     assert OTHERS_ONE in line
-    assert line.index("县司法局") < line.index("本年度") < line.index(OTHERS_ONE)
+    assert line.index("县司法局") < line.index("已结转至下一年度") < line.index(OTHERS_ONE)
 
 
 def test_year_page_compares_a_figure_only_with_last_years_item_the_viewer_may_see(
@@ -185,15 +185,15 @@ def test_xlsx_shortfalls_sheet_shows_another_units_measure_as_a_count(clients, l
     for year in (2020, 2021):  # the shortfall, and its carried copy with the carried measures
         rows = sheet_rows(clients["lead"], year, "问题整改")
         assert_none_of(B_SECRETS, repr(rows))
-        assert [row[0] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
-        assert rows[0][2] == "A单位充实执法力量"
-        assert rows[1][2:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
+        assert [row[2] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
+        assert rows[0][4] == "A单位充实执法力量"
+        assert rows[1][4:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
         assert sheet_rows(clients["other"], year, "问题整改") == []  # B: not A's shortfall
     for role in ("leader", "reviewer"):
         rows = sheet_rows(clients[role], 2020, "问题整改")
-        measure = next(row for row in rows if row[2] == "B单位内部整改措施")
-        assert measure[3] == "县市场监督管理局" and measure[5] == "已退回"
-        assert measure[6] == "B单位内部进展：已约谈三名责任人"
+        measure = next(row for row in rows if row[4] == "B单位内部整改措施")
+        assert measure[5] == "县市场监督管理局" and measure[7] == "已退回"
+        assert measure[8] == "B单位内部进展：已约谈三名责任人"
         assert "其他单位事项" not in repr(rows)
 
 
@@ -212,12 +212,12 @@ def test_xlsx_metrics_sheet_gives_last_years_value_only_from_an_item_the_viewer_
 def test_docx_last_years_shortfalls_show_another_units_measure_as_a_count(clients, linked):
     text = docx_text(clients["lead"], 2021)
     assert_none_of(B_SECRETS, text)
-    line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
-    assert "A单位充实执法力量" in line and OTHERS_ONE in line and "已退回" not in line
+    line = next(line for line in text.splitlines() if line.startswith("1. A单位执法人员不足"))
+    assert "A单位充实执法力量" in line and OTHERS_ONE in line and "验收未通过" not in line
     for year in (2020, 2021):  # B: nothing of A's shortfall
         text = docx_text(clients["other"], year)
         assert "A单位执法人员不足" not in text and "A单位充实执法力量" not in text
     for role in ("leader", "reviewer"):
         text = docx_text(clients[role], 2021)
-        line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
-        assert "B单位内部整改措施（已退回）" in line and "其他单位事项" not in line
+        line = next(line for line in text.splitlines() if line.startswith("1. A单位执法人员不足"))
+        assert "B单位内部整改措施，验收未通过，正在完善" in line and "其他单位事项" not in line
