@@ -166,9 +166,7 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
         ratings = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id)}
     # A unit no longer active shows while it leads tracked work that year.
     leading = [pk for pk, row in rows.items() if row["total"]]
-    units = Unit.objects.filter(Q(active=True) | Q(pk__in=leading)).order_by(
-        "kind", "order", "name", "pk"
-    )
+    units = Unit.objects.filter(Q(active=True) | Q(pk__in=leading)).order_by("kind", "order", "name", "pk")
     result = []
     for unit in units:
         figures = Figures.from_row(rows.get(unit.pk, {}))

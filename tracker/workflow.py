@@ -27,6 +27,7 @@ def tracked_q(prefix: str = "") -> Q:
     (``"item__"``), on a related one. Every figure of the ledger counts through it."""
     return Q(**{f"{prefix}kind__in": TRACKED_KINDS})
 
+
 # Moves anyone allowed to change an item's status may make from the progress form.
 PROGRESS_MOVES: dict[str, tuple[str, ...]] = {
     S.NOT_STARTED: (S.IN_PROGRESS,),
