@@ -36,6 +36,12 @@ def last_year_section(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def stated_section(page: str) -> str:
+    """The year page's "存在问题及整改情况": the problems its report stated."""
+    start = page.index('class="card shadow-sm mb-3 stated"')
+    return page[start : page.index("</section>", start)]
+
+
 def sheet_rows(client, year: int, sheet: str) -> list[list]:
     response = client.get(reverse("reports:export", args=[year, "xlsx"]))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -134,6 +140,28 @@ def test_year_page_last_years_shortfalls_show_another_units_measure_as_a_count(c
     assert "A单位执法人员不足" not in page and "A单位充实执法力量" not in page
     for role in ("leader", "reviewer"):  # the whole of it
         section = last_year_section(clients[role].get(url).content.decode())
+        assert "B单位内部整改措施" in section and "县市场监督管理局" in section and "已退回" in section
+        assert "其他单位事项" not in section
+
+
+def test_year_page_problems_stated_show_another_units_measure_as_a_count(clients, linked):
+    """2020's page: the problems its report stated (存在问题及整改情况), each with its measures,
+    of another unit's only how many; and the next year's work counted over what one may see."""
+    url = reverse("reports:detail", args=[2020])
+    page = clients["lead"].get(url).content.decode()
+    assert_none_of(B_SECRETS + C_SECRETS, page)
+    section = stated_section(page)
+    assert "A单位执法人员不足" in section and "A单位充实执法力量" in section and OTHERS_ONE in section
+    assert "县市场监督管理局" not in section and "已退回" not in section
+    # Where the measures went: its own into 2021 (seen), B's into 2021 (not seen: not even a link).
+    assert linked.carried_measure.get_absolute_url() not in section
+    assert "已结转至2021年" in section
+    next_year = page[page.index('class="card shadow-sm mb-3 next-year"') :]
+    assert "2021年度台账现有跟踪事项 2 项" in next_year  # A's shortfall and measure, not C's task
+    page = clients["other"].get(url).content.decode()
+    assert "A单位执法人员不足" not in page and "A单位充实执法力量" not in page
+    for role in ("leader", "reviewer"):
+        section = stated_section(clients[role].get(url).content.decode())
         assert "B单位内部整改措施" in section and "县市场监督管理局" in section and "已退回" in section
         assert "其他单位事项" not in section
 
