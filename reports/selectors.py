@@ -506,6 +506,9 @@ class AnnualSummary:
     shortfalls: object
     metrics: object = ()  # iterable of (metric, item, last year's value or None)
     achievements: object = ()  # iterable of the year's achievements, each with .metric_list
+    # iterable of the measures in the same scope as ``shortfalls`` that answer none, each with
+    # .stated_year and .latest_note
+    unlinked_measures: object = ()
 
 
 def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
@@ -518,7 +521,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
 
     A fixed number of queries; rows are read in chunks (constant memory).
     """
-    from django.db.models import OuterRef, Prefetch, Subquery
+    from django.db.models import Prefetch, Subquery
 
     from tracker.models import ProgressUpdate
     from tracker.scoreboard import year_figures
@@ -553,10 +556,10 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     # Each shortfall with the measures ``user`` may see (their latest note too) and how many
     # others answer it: a measure may belong to another unit.
     stated_for_next_year = Q(stated_in=report, carried_from__isnull=True) & ~Q(report=report)
+    in_scope = visible.defer("text").filter(Q(report=report) | stated_for_next_year)
     shortfalls = (
         with_measures(
-            visible.defer("text")
-            .filter(Q(report=report) | stated_for_next_year, kind="shortfall")
+            in_scope.filter(kind="shortfall")
             .select_related("lead_unit")
             .annotate(stated_year=F("stated_in__year")),
             user,
@@ -565,6 +568,15 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
             .annotate(latest_note=latest_note)
             .order_by("order", "pk"),
         )
+        .order_by("year", "order", "pk")
+        .iterator(chunk_size=2000)
+    )
+    # Plans that answer no one problem (or whose problem the importer could not tell).
+    unlinked_measures = (
+        in_scope.filter(kind="measure")
+        .exclude(Exists(Item.addresses.through.objects.filter(from_item_id=OuterRef("pk"))))
+        .select_related("lead_unit")
+        .annotate(stated_year=F("stated_in__year"), latest_note=latest_note)
         .order_by("year", "order", "pk")
         .iterator(chunk_size=2000)
     )
@@ -588,6 +600,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         shortfalls=shortfalls,
         metrics=rows(),
         achievements=achievements,
+        unlinked_measures=unlinked_measures,
     )
 
 
@@ -697,6 +710,8 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
 
     def plan(item) -> str:
         line = item.title.rstrip("。")
+        if item.kind == "shortfall":  # a problem is no plan: rectifying it is
+            line = _("keep rectifying the problem “%(title)s”") % {"title": line}
         if item.lead_unit:
             line += _(", led by %(unit)s") % {"unit": item.lead_unit.name}
         return f"{line}。"
@@ -747,8 +762,15 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
     wrong = [
         i for i in still_open if i.kind == "shortfall" or i.status == ItemStatus.RETURNED or is_overdue(i)
     ]
+    # The title of the report once imported; until then the draft names the report it drafts
+    # (the year's record is titled as a ledger).
+    title = report.title if report.source_sha256 and report.title else ""
+    title = title or _("%(issuer)s%(year)s rule-of-law government construction report") % {
+        "issuer": report.issuer,
+        "year": report.year,
+    }
     return ReportDraft(
-        title=report.title or _("%(year)s annual report") % {"year": report.year},
+        title=title,
         opening=_(
             "This draft was compiled from the ledger on the state of each item; check and complete it before use."
         ),

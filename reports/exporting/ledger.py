@@ -30,10 +30,10 @@ def _figures_text(metrics) -> str:
     return "、".join(f"{_('about') if m.approximate else ''}{m.value.normalize():f}{m.unit}" for m in metrics)
 
 
-def _stated_in(shortfall, year: int) -> str:
-    """Which report stated a shortfall, in people's words."""
-    if shortfall.stated_year:
-        return _("Report of %(year)s") % {"year": shortfall.stated_year}
+def _stated_in(item, year: int) -> str:
+    """Which report stated a shortfall or measure, in people's words."""
+    if item.stated_year:
+        return _("Report of %(year)s") % {"year": item.stated_year}
     return _("Ledger of %(year)s") % {"year": year}
 
 
@@ -150,6 +150,18 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 yield (*head, other_units_label(shortfall.hidden_measures), "", "", "", "")
             elif not shortfall.measure_list:
                 yield (*head, "", "", "", "", "")
+        for measure in summary.unlinked_measures:
+            yield (
+                _stated_in(measure, summary.report.year),
+                measure.year,
+                _("(not tied to one problem)"),
+                "",
+                measure.title,
+                measure.lead_unit.name if measure.lead_unit else "",
+                _date(measure.due_on),
+                measure.status_label,
+                measure.latest_note or "",
+            )
 
     def metrics():
         for metric, item, last in summary.metrics:

@@ -172,7 +172,7 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
     ).addresses.add(gap_2020)
     document = docx_of(reviewer_client.get(reverse("reports:export", args=[2021, "docx"])))
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == year.title
+    assert texts[0] == "新乡县人民政府2021年度法治政府建设工作报告（初稿）"  # no report of 2021 yet
     headings = [t for t in texts if len(t) > 2 and t[1] == "、" and t[0] in "一二三四五六"]
     assert headings == [
         "一、主要举措和成效",
@@ -200,7 +200,7 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
         style = next(p for p in document.paragraphs if p.text == text).style
         return style.element.rPr.rFonts.get(east_asian), style.font.size.pt
 
-    assert font_of(year.title) == ("方正小标宋简体", 22)
+    assert font_of(texts[0]) == ("方正小标宋简体", 22)
     assert font_of("一、主要举措和成效") == ("黑体", 16)
     assert font_of("（一）依法行政制度体系") == ("楷体_GB2312", 16)
     body_style = next(p for p in document.paragraphs if "规范性文件审查" in p.text).style

@@ -195,7 +195,9 @@ def test_ledger_of_2020_holds_its_achievements_with_figures_and_the_problems_it_
         ("2020年度报告", 2021, SHORTFALLS[0], MEASURES[0]),
         ("2020年度报告", 2021, SHORTFALLS[0], "市场监管局配合整改"),
         ("2020年度报告", 2021, SHORTFALLS[1], MEASURES[1]),
+        ("2020年度报告", 2021, "（未对应具体问题）", MEASURES[2]),  # a plan answering no one problem
     ]
+    assert (gaps[-1][5], gaps[-1][7]) == ("县市场监督管理局", "未开始")
 
 
 def test_ledger_of_2021_counts_its_tracked_work_and_names_who_stated_each_problem(
@@ -214,7 +216,7 @@ def test_ledger_of_2021_counts_its_tracked_work_and_names_who_stated_each_proble
         ["2020年度报告", 2021, SHORTFALLS[0]],
         ["2020年度报告", 2021, SHORTFALLS[0]],
         ["2020年度报告", 2021, SHORTFALLS[1]],
-    ]
+    ]  # not 县市场监督管理局's plan answering no problem
     assert gaps[1][4] == "其他单位事项 1 项"
     units = {row[0]: row for row in sheet(reviewer_client, 2021, "按单位")}
     assert units["县司法局"][1:4] == [7, 2, 1] and units["县市场监督管理局"][1:3] == [2, 1]
@@ -232,6 +234,7 @@ def test_ledger_query_count_does_not_grow_with_achievements_and_problems(
         ItemFactory(report=y2021, kind="measure", stated_in=y2020).addresses.add(
             ItemFactory(report=y2021, kind="shortfall", stated_in=y2020)
         )
+        ItemFactory(report=y2021, kind="measure", stated_in=y2020)  # answering no problem
     with django_assert_max_num_queries(len(before.captured_queries)):
         assert len(sheet(reviewer_client, 2020, "本年度成效")) == 41
 
@@ -250,6 +253,7 @@ def part(text: str, heading: str, following: str) -> str:
 
 def test_draft_of_2021_takes_its_results_from_2021s_work_done_and_2020s_problems(reviewer_client, county):
     text = draft(reviewer_client, 2021)
+    assert text.startswith("新乡县人民政府2021年度法治政府建设工作报告（初稿）\n")  # not "…工作台账"
     results = part(text, "一、主要举措和成效", "二、上年度问题整改情况")
     assert "1. 开展行政执法人员培训。由县司法局牵头，全年组织培训3场次，420人次参加。" in results
     assert "着力推动" not in text  # 2020's achievements are 2020's report, not this one's
@@ -265,6 +269,7 @@ def test_draft_of_2021_takes_its_results_from_2021s_work_done_and_2020s_problems
     assert SHORTFALLS[0] in shortfalls and "推进综合执法改革" not in shortfalls  # on time, waiting
     plans = part(text, "五、下一年度主要安排", "六、")
     assert "推进综合执法改革，由县司法局牵头。" in plans and "开展行政执法人员培训" not in plans
+    assert f"继续整改“{SHORTFALLS[0]}”问题，由县司法局牵头。" in plans
     assert "牵头单位：" not in text and "状态：" not in text and "—" not in text
 
 
