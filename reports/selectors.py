@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.lookups import Exact
 
 from tracker import permissions
 from tracker.choices import ItemStatus
@@ -330,54 +331,63 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
 LAST_YEAR_SHOWN = 50
 
 
-def stated_by_q(report_id: int) -> Q:
-    """The items the report of one year stated (``report_id``, its record): the shortfalls
-    and plans it stated for the next year (``stated_in``), and the items of its own year that
-    no report stated (a report imported before statements became next year's work, or a
-    problem recorded by hand). Never a copy carried on from either: the original shows where
-    it went."""
-    return Q(carried_from__isnull=True) & (
-        Q(stated_in_id=report_id) | Q(stated_in__isnull=True, report_id=report_id)
-    )
+# "Not carried on from another item". Written as an expression, not ``carried_from IS NULL``:
+# SQLite takes that for a selective use of the unique carried_from index (almost every item
+# matches), and then reads a whole year's items instead of the few a report stated.
+NOT_CARRIED = Exact(Coalesce("carried_from_id", Value(0)), 0)
 
 
-def _stated(*, report_ids: list[int], user, limit: int | None, unlinked: bool) -> dict[int, dict]:
-    """``{report id: {"shortfalls": [...], "unlinked": [...]}}``: for each report the
-    shortfalls it stated (``stated_by_q``) that ``user`` may see (the first ``limit`` of
-    them when given), with their measures, and, when ``unlinked``, the measures it stated
-    that answer no shortfall. Each item and measure has ``carried_to_item`` /
+def stated_by_q(report_id: int, year: int) -> list[Q]:
+    """The items the report ``report_id`` of ``year`` stated, as conditions to be taken one by
+    one (each served by its own index): the shortfalls and plans it stated for the next year
+    (``stated_in``), and the items of its own year that no report stated (a report imported
+    before statements became next year's work, or a problem recorded by hand). Never a copy
+    carried on from either: the original shows where it went."""
+    return [Q(NOT_CARRIED, stated_in_id=report_id), Q(NOT_CARRIED, stated_in__isnull=True, year=year)]
+
+
+def _stated(*, reports: list[tuple[int, int]], user, limit: int | None, unlinked: bool) -> dict[int, dict]:
+    """``{report id: {"shortfalls": [...], "unlinked": [...]}}``: for each report (``(id,
+    year)``) the shortfalls it stated (``stated_by_q``) that ``user`` may see, with their
+    measures, and, when ``unlinked``, the measures it stated that answer no shortfall; the
+    first ``limit`` of each when given. Each item and measure has ``carried_to_item`` /
     ``carried_to_hidden`` (``carried_ends``), each shortfall ``measure_list`` /
     ``hidden_measures`` (``with_measures``). Two queries however many reports and items."""
     visible = _visible(user)
     linked = Item.addresses.through.objects.filter(from_item_id=OuterRef("pk"))
     wanted = Q(pk__in=[])
-    for report_id in report_ids:
-        stated = stated_by_q(report_id)
-        shortfalls = visible.filter(stated, kind="shortfall")
-        if limit is not None:
-            shortfalls = shortfalls.order_by("year", "order", "pk")[:limit]
-        wanted |= Q(pk__in=shortfalls.values("pk"))
-        if unlinked:
-            wanted |= stated & Q(kind="measure") & Q(~Exists(linked))
+    for report_id, year in reports:
+        for stated in stated_by_q(report_id, year):
+            kinds = [visible.filter(stated, kind="shortfall")]
+            if unlinked:
+                kinds.append(visible.filter(stated, kind="measure").exclude(Exists(linked)))
+            for rows in kinds:
+                if limit is not None:
+                    rows = rows.order_by("order", "pk")[:limit]
+                wanted |= Q(pk__in=rows.values("pk"))
     measures = with_carried(Item.objects.select_related("lead_unit"), user, ends=("carried_to",))
     rows = with_measures(
         with_carried(visible.filter(wanted).select_related("lead_unit"), user, ends=("carried_to",)),
         user,
         measures=measures.order_by("order", "pk"),
     ).order_by("year", "order", "pk")
-    result = {report_id: {"shortfalls": [], "unlinked": []} for report_id in report_ids}
+    result = {report_id: {"shortfalls": [], "unlinked": []} for report_id, _year in reports}
     for item in rows:
+        # Stated in a report (the next year's work), or in its own year's (stated by none).
+        by = result[item.stated_in_id or item.report_id][
+            "shortfalls" if item.kind == "shortfall" else "unlinked"
+        ]
+        if limit is not None and len(by) >= limit:
+            continue  # each condition gave its first ``limit``: keep the first of them all
         carried_ends(item)
         for measure in item.measure_list:
             carried_ends(measure)
-        # Stated in a report (the next year's work), or in its own year's (stated by none).
-        by = result[item.stated_in_id or item.report_id]
-        by["shortfalls" if item.kind == "shortfall" else "unlinked"].append(item)
+        by.append(item)
     return result
 
 
-def stated_shortfalls(*, report_id: int, user, limit: int | None = None) -> list:
-    """存在问题及整改情况 of the report ``report_id``: each shortfall it stated (``stated_by_q``)
+def stated_shortfalls(*, report_id: int, year: int, user, limit: int | None = None) -> list:
+    """存在问题及整改情况 of the report ``report_id`` (of ``year``): each shortfall it stated (``stated_by_q``)
     that ``user`` may see (every one for None), with its measures and where each stands now
     (itself, or the item it was carried into); the first ``limit`` of them when given.
 
@@ -388,7 +398,8 @@ def stated_shortfalls(*, report_id: int, user, limit: int | None = None) -> list
 
     Two queries whatever the number of shortfalls.
     """
-    return _stated(report_ids=[report_id], user=user, limit=limit, unlinked=False)[report_id]["shortfalls"]
+    stated = _stated(reports=[(report_id, year)], user=user, limit=limit, unlinked=False)
+    return stated[report_id]["shortfalls"]
 
 
 def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None) -> list:
@@ -396,7 +407,7 @@ def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None
     of ``report.previous``), most of them work of ``report``'s year. Empty for a first year."""
     if report.previous_id is None:
         return []
-    return stated_shortfalls(report_id=report.previous_id, user=user, limit=limit)
+    return stated_shortfalls(report_id=report.previous_id, year=report.previous.year, user=user, limit=limit)
 
 
 @dataclass
@@ -414,19 +425,25 @@ class NextYear:
 def next_year_work(*, report: AnnualReport, following: AnnualReport | None, user) -> NextYear | None:
     """下一年度工作: the tracked work of ``following`` (the next year's record, None when
     there is none yet) by kind and by status, and how much of it ``report`` stated. One
-    query."""
+    query, cached until the ledger changes."""
     from tracker.choices import ItemKind
     from tracker.workflow import TRACKED_KINDS, status_label, tracked_q
 
     if following is None:
         return None
-    rows = (
-        _visible(user)
-        .filter(tracked_q(), report=following)
-        .values("kind", "status")
-        .annotate(n=Count("pk"), stated=Count("pk", filter=Q(stated_in_id=report.pk)))
-        .order_by()
-    )
+
+    def count():
+        return list(
+            _visible(user)
+            .filter(tracked_q(), report=following)
+            .values("kind", "status")
+            .annotate(n=Count("pk"), stated=Count("pk", filter=Q(stated_in_id=report.pk)))
+            .order_by()
+        )
+
+    # Counted over a whole year's items: cached until the ledger changes.
+    key = "all" if user is None else permissions.visibility_key(user)
+    rows = cached("next_year_work", report.pk, following.pk, key, build=count)
     result = NextYear(report=following)
     kinds, statuses = dict.fromkeys(TRACKED_KINDS, 0), dict.fromkeys(ItemStatus.values, 0)
     for row in rows:
@@ -477,8 +494,10 @@ def year_page(*, report: AnnualReport, user, rows: list | None = None, limit: in
         following = report.next
     except AnnualReport.DoesNotExist:
         following = None
-    ids = [report.pk] if report.previous_id is None else [report.previous_id, report.pk]
-    stated = _stated(report_ids=ids, user=user, limit=limit + 1, unlinked=True)
+    reports = [(report.pk, report.year)]
+    if report.previous_id is not None:
+        reports.append((report.previous_id, report.previous.year))
+    stated = _stated(reports=reports, user=user, limit=limit + 1, unlinked=True)
     return YearPage(
         previous=report.previous,
         following=following,
@@ -555,7 +574,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     )
     # Each shortfall with the measures ``user`` may see (their latest note too) and how many
     # others answer it: a measure may belong to another unit.
-    stated_for_next_year = Q(stated_in=report, carried_from__isnull=True) & ~Q(report=report)
+    stated_for_next_year = Q(NOT_CARRIED, stated_in=report) & ~Q(report=report)
     in_scope = visible.defer("text").filter(Q(report=report) | stated_for_next_year)
     shortfalls = (
         with_measures(
