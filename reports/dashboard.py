@@ -95,7 +95,6 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
             "overdue": _items_url(year=year, overdue="yes"),
             "shortfalls": _items_url(year=year, kind="shortfall"),
             "all": _items_url(year=year, kind="tracked"),
-            "achievements": _items_url(year=year, kind="achievement"),
         },
     }
 

@@ -387,9 +387,10 @@ def _stated(*, reports: list[tuple[int, int]], user, limit: int | None, unlinked
 
 
 def stated_shortfalls(*, report_id: int, year: int, user, limit: int | None = None) -> list:
-    """存在问题及整改情况 of the report ``report_id`` (of ``year``): each shortfall it stated (``stated_by_q``)
-    that ``user`` may see (every one for None), with its measures and where each stands now
-    (itself, or the item it was carried into); the first ``limit`` of them when given.
+    """存在问题及整改情况 of the report ``report_id`` (of ``year``): each shortfall it stated
+    (``stated_by_q``) that ``user`` may see (every one for None), with its measures and where
+    each stands now (itself, or the item it was carried into); the first ``limit`` of them
+    when given.
 
     Of a linked item (a measure, the item carried on) only those ``user`` may see: each
     shortfall has ``measure_list`` and ``hidden_measures`` (how many others; see
@@ -487,8 +488,9 @@ def year_page(*, report: AnnualReport, user, rows: list | None = None, limit: in
     """The year page's parts besides the figures (``reports.dashboard.year_work``): the chain
     of years, the outline ``rows`` (``report_outline_rows``) split by what they hold, the
     problems stated by this year's report and by last year's, and the next year's work.
-    ``report`` comes with ``previous`` and ``next`` selected. Each list of shortfalls holds at most ``limit + 1`` (the page says when there
-    are more; ``LAST_YEAR_SHOWN`` unless told). Three queries whatever the number of items."""
+    ``report`` comes with ``previous`` and ``next`` selected. Each list holds at most
+    ``limit + 1`` (the page says when there are more; ``LAST_YEAR_SHOWN`` unless told).
+    Three queries whatever the number of items."""
     limit = LAST_YEAR_SHOWN if limit is None else limit
     try:
         following = report.next
