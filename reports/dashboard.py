@@ -48,7 +48,7 @@ def _completion_bars(pairs, *, year: int, param: str) -> list[Bar]:
                 part_width=100 * figures.done / widest,
                 text=_("%(done)s of %(total)s done (%(rate)s)")
                 % {"done": figures.done, "total": figures.total, "rate": "—" if rate is None else f"{rate}%"},
-                url=_items_url(year=year, **{param: group.pk if group else None}),
+                url=_items_url(year=year, kind="tracked", **{param: group.pk if group else None}),
             )
         )
     return bars
@@ -94,18 +94,27 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
         "links": {
             "overdue": _items_url(year=year, overdue="yes"),
             "shortfalls": _items_url(year=year, kind="shortfall"),
-            "all": _items_url(year=year),
+            "all": _items_url(year=year, kind="tracked"),
         },
     }
 
 
-def area_completion_bars(*, report, user) -> list[Bar]:
-    """Completion by area of one year's items that ``user`` may see (the year page). One
-    query, cached until the ledger changes."""
+def year_work(*, report, user) -> dict:
+    """The tracked work of one year that ``user`` may see, for the year page: its totals
+    (``figures``: done, overdue, submitted, completion rate...) and completion by area
+    (``bars``). Achievements are not in them. One query, cached until the ledger changes."""
     by_area = cached(
         "area_figures",
         report.year,
         permissions.visibility_key(user),
         build=lambda: figures_by_area(year=report.year, items=tracker_selectors.items_visible_to(user)),
     )
-    return _completion_bars(by_area, year=report.year, param="area")
+    return {
+        "figures": sum((figures for _area, figures in by_area), Figures()),
+        "bars": _completion_bars(by_area, year=report.year, param="area"),
+        "links": {
+            "all": _items_url(year=report.year, kind="tracked"),
+            "overdue": _items_url(year=report.year, overdue="yes"),
+            "submitted": _items_url(year=report.year, status="submitted"),
+        },
+    }

@@ -6,8 +6,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.lookups import Exact
 
 from tracker import permissions
 from tracker.choices import ItemStatus
@@ -15,6 +16,7 @@ from tracker.freshness import cached
 from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import (
     carried_ends,
+    is_overdue,
     items_visible_to,
     status_counts_by_report,
     visible_item_q,
@@ -33,11 +35,11 @@ def reports_with_status_counts(
 ) -> list[AnnualReport]:
     """Every year, newest first, with the counts of the items ``user`` may see.
 
-    Each report gets ``.counts`` (by status, plus ``total``) and ``.status_cells`` (the
-    counts in status order). Two queries whatever the number of years and items; one when
+    Each report gets ``.counts`` (tracked work by status, plus ``total``, and apart from them
+    ``achievements``) and ``.status_cells`` (the counts in status order). Two queries whatever the number of years and items; one when
     the caller already counted by year (``by_year``, for people who see every item).
     """
-    empty = dict.fromkeys([*ItemStatus.values, "total"], 0)
+    empty = dict.fromkeys([*ItemStatus.values, "total", "achievements"], 0)
     reports = list(AnnualReport.objects.order_by("-year").only("pk", "year", "title", "state", "issuer"))
     if by_year is None:
         by_report = status_counts_by_report(user)
@@ -96,10 +98,19 @@ OUTLINE_ALL_UP_TO = 300
 OUTLINE_PER_SECTION = 10
 
 
+# Sections holding what a report says went wrong and what comes next: their items are work
+# of the following year, shown under "存在问题及整改情况", not in the year's record.
+STATEMENT_SECTION_KINDS = frozenset({"shortfalls", "plans", "shortfalls_and_plans"})
+
+
 def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     """The report's sections in outline order, each with ``.item_list`` (those ``user`` may see,
     with ``.metric_list``, each metric with ``.last_value``), ``.item_count`` (all of them,
-    shown or not) and ``.metric_list`` (quantities in the section's own text).
+    shown or not), ``.metric_list`` (quantities in the section's own text) and
+    ``.states_next_year`` (a section of shortfalls or plans: its items are the next year's
+    work). The year's items outside its outline (added by hand, imported from a task sheet,
+    carried over, or stated by last year's report, whose outline holds their section) come
+    last, in a section without a key.
 
     Five queries whatever the size of the report: sections, the ranking of the items (which
     to show, counts by section; cached until the ledger changes), the items shown, their
@@ -111,13 +122,14 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     # and count in its section and the year's count, by window functions; past
     # OUTLINE_ALL_UP_TO only the first few of each section. Then those items, whole.
     # Cached until the ledger changes (it reads every item of the year).
+    own_sections = frozenset(section.pk for section in sections)
     counts, shown_ids, year_count = cached(
         "outline",
         report.pk,
         permissions.visibility_key(user),
         OUTLINE_ALL_UP_TO,
         OUTLINE_PER_SECTION,
-        build=lambda: _outline_ranking(report, user),
+        build=lambda: _outline_ranking(report, user, own_sections),
     )
     items = list(
         Item.objects.filter(pk__in=shown_ids)
@@ -129,7 +141,8 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
     by_section: dict[int | None, list] = defaultdict(list)
     for item in items:
         item.metric_list = metrics.of_item.get(item.pk, [])
-        by_section[item.section_id].append(item)
+        item.is_overdue = is_overdue(item)
+        by_section[item.section_id if item.section_id in own_sections else None].append(item)
         for metric in item.metric_list:
             metric.last_value = metrics.last_value(metric.label, metric.unit, item.carried_from_id)
     parents = {section.parent_id for section in sections}
@@ -137,6 +150,7 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
         section.item_list = by_section.get(section.pk, [])
         section.item_count = counts.get(section.pk, 0)
         section.metric_list = metrics.of_section.get(section.pk, [])
+        section.states_next_year = section.kind in STATEMENT_SECTION_KINDS
         # A leaf whose whole text is an item: the page shows the item in its place.
         section.is_item = (
             bool(section.item_list)
@@ -144,17 +158,20 @@ def report_outline_rows(*, report: AnnualReport, user) -> list[Section]:
             and section.pk not in parents
         )
     if counts.get(None):
-        # Items without a section (kept on replace, or carried over) are listed at the end.
+        # Items outside the outline are listed at the end.
         sections.append(Section(report=report, level=1, heading="", kind="other", order=len(sections)))
         sections[-1].item_list = by_section.get(None, [])
         sections[-1].item_count = counts[None]
         sections[-1].metric_list = []
         sections[-1].is_item = False
+        sections[-1].states_next_year = False
     return sections
 
 
-def _outline_ranking(report: AnnualReport, user) -> tuple[dict, list, int]:
-    """(count by section, ids of the items to show, the year's count) in one query."""
+def _outline_ranking(report: AnnualReport, user, own_sections=frozenset()) -> tuple[dict, list, int]:
+    """(count by section, ids of the items to show, the year's count) in one query. An item
+    whose section is not one of ``own_sections`` (the report's) counts as outside the
+    outline (key None)."""
     in_section = {"partition_by": F("section_id")}
     ranked = (
         items_visible_to(user)
@@ -168,12 +185,23 @@ def _outline_ranking(report: AnnualReport, user) -> tuple[dict, list, int]:
         .order_by()  # the model's ordering would join the report and sort every row
     )
     counts, shown_ids, year_count = {}, [], 0
+    outside_counted, outside_shown = set(), 0
     for pk, section_id, section_count, of_year in ranked.values_list(
         "pk", "section_id", "section_count", "year_count"
-    ):
-        counts[section_id] = section_count
-        shown_ids.append(pk)
+    ).order_by("order", "pk"):
         year_count = of_year
+        if section_id in own_sections:
+            counts[section_id] = section_count
+            shown_ids.append(pk)
+            continue
+        # Outside the outline: one bucket, however many sections of other years' outlines
+        # its items come from.
+        if section_id not in outside_counted:
+            outside_counted.add(section_id)
+            counts[None] = counts.get(None, 0) + section_count
+        if of_year <= OUTLINE_ALL_UP_TO or outside_shown < OUTLINE_PER_SECTION:
+            shown_ids.append(pk)
+            outside_shown += 1
     return counts, shown_ids, year_count
 
 
@@ -320,41 +348,186 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
 LAST_YEAR_SHOWN = 50
 
 
-def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None) -> list:
-    """上年度问题整改情况: each of the previous year's shortfalls that ``user`` may see (every
-    one for None) with its measures, and where each stands now (itself, or the item it was
-    carried into); the first ``limit`` of them when given.
+# "Not carried on from another item". Written as an expression, not ``carried_from IS NULL``:
+# SQLite takes that for a selective use of the unique carried_from index (almost every item
+# matches), and then reads a whole year's items instead of the few a report stated.
+NOT_CARRIED = Exact(Coalesce("carried_from_id", Value(0)), 0)
 
-    Of a linked item (a measure, the item carried into this year) only those ``user`` may
-    see: each shortfall has ``measure_list`` and ``hidden_measures`` (how many others; see
+
+def stated_by_q(report_id: int, year: int) -> list[Q]:
+    """The items the report ``report_id`` of ``year`` stated, as conditions to be taken one by
+    one (each served by its own index): the shortfalls and plans it stated for the next year
+    (``stated_in``), and the items of its own year that no report stated (a report imported
+    before statements became next year's work, or a problem recorded by hand). Never a copy
+    carried on from either: the original shows where it went."""
+    return [Q(NOT_CARRIED, stated_in_id=report_id), Q(NOT_CARRIED, stated_in__isnull=True, year=year)]
+
+
+def _stated(*, reports: list[tuple[int, int]], user, limit: int | None, unlinked: bool) -> dict[int, dict]:
+    """``{report id: {"shortfalls": [...], "unlinked": [...]}}``: for each report (``(id,
+    year)``) the shortfalls it stated (``stated_by_q``) that ``user`` may see, with their
+    measures, and, when ``unlinked``, the measures it stated that answer no shortfall; the
+    first ``limit`` of each when given. Each item and measure has ``carried_to_item`` /
+    ``carried_to_hidden`` (``carried_ends``), each shortfall ``measure_list`` /
+    ``hidden_measures`` (``with_measures``). Two queries however many reports and items."""
+    visible = _visible(user)
+    linked = Item.addresses.through.objects.filter(from_item_id=OuterRef("pk"))
+    wanted = Q(pk__in=[])
+    for report_id, year in reports:
+        for stated in stated_by_q(report_id, year):
+            kinds = [visible.filter(stated, kind="shortfall")]
+            if unlinked:
+                kinds.append(visible.filter(stated, kind="measure").exclude(Exists(linked)))
+            for rows in kinds:
+                if limit is not None:
+                    rows = rows.order_by("order", "pk")[:limit]
+                wanted |= Q(pk__in=rows.values("pk"))
+    measures = with_carried(Item.objects.select_related("lead_unit"), user, ends=("carried_to",))
+    rows = with_measures(
+        with_carried(visible.filter(wanted).select_related("lead_unit"), user, ends=("carried_to",)),
+        user,
+        measures=measures.order_by("order", "pk"),
+    ).order_by("year", "order", "pk")
+    result = {report_id: {"shortfalls": [], "unlinked": []} for report_id, _year in reports}
+    for item in rows:
+        # Stated in a report (the next year's work), or in its own year's (stated by none).
+        by = result[item.stated_in_id or item.report_id][
+            "shortfalls" if item.kind == "shortfall" else "unlinked"
+        ]
+        if limit is not None and len(by) >= limit:
+            continue  # each condition gave its first ``limit``: keep the first of them all
+        carried_ends(item)
+        for measure in item.measure_list:
+            carried_ends(measure)
+        by.append(item)
+    return result
+
+
+def stated_shortfalls(*, report_id: int, year: int, user, limit: int | None = None) -> list:
+    """存在问题及整改情况 of the report ``report_id`` (of ``year``): each shortfall it stated
+    (``stated_by_q``) that ``user`` may see (every one for None), with its measures and where
+    each stands now (itself, or the item it was carried into); the first ``limit`` of them
+    when given.
+
+    Of a linked item (a measure, the item carried on) only those ``user`` may see: each
+    shortfall has ``measure_list`` and ``hidden_measures`` (how many others; see
     ``tracker.selectors.with_measures``), it and each measure ``carried_to_item`` and
     ``carried_to_hidden`` (``tracker.selectors.carried_ends``).
 
-    Three queries whatever the number of shortfalls.
+    Two queries whatever the number of shortfalls.
     """
+    stated = _stated(reports=[(report_id, year)], user=user, limit=limit, unlinked=False)
+    return stated[report_id]["shortfalls"]
+
+
+def last_year_shortfalls(*, report: AnnualReport, user, limit: int | None = None) -> list:
+    """上年度问题整改情况: the shortfalls the previous year's report stated (``stated_shortfalls``
+    of ``report.previous``), most of them work of ``report``'s year. Empty for a first year."""
     if report.previous_id is None:
         return []
-    # By year (the same rows as the previous report's): item_year_order_idx then serves the
-    # order, and the first ``limit`` come without reading the rest.
-    previous_year = AnnualReport.objects.filter(pk=report.previous_id).values("year")
-    shortfalls = _visible(user).filter(year=Subquery(previous_year), kind="shortfall")
-    if limit is not None:
-        shortfalls = shortfalls.filter(
-            pk__in=shortfalls.order_by("order", "pk").values_list("pk", flat=True)[:limit]
+    return stated_shortfalls(report_id=report.previous_id, year=report.previous.year, user=user, limit=limit)
+
+
+@dataclass
+class NextYear:
+    """What the year after holds (下一年度工作), counted over the items a person may see."""
+
+    report: AnnualReport
+    total: int = 0
+    done: int = 0
+    stated: int = 0  # of them, stated by this year's report
+    by_kind: list = field(default_factory=list)  # (label, count)
+    by_status: list = field(default_factory=list)  # (status, label, count)
+
+
+def next_year_work(*, report: AnnualReport, following: AnnualReport | None, user) -> NextYear | None:
+    """下一年度工作: the tracked work of ``following`` (the next year's record, None when
+    there is none yet) by kind and by status, and how much of it ``report`` stated. One
+    query, cached until the ledger changes."""
+    from tracker.choices import ItemKind
+    from tracker.workflow import TRACKED_KINDS, status_label, tracked_q
+
+    if following is None:
+        return None
+
+    def count():
+        return list(
+            _visible(user)
+            .filter(tracked_q(), report=following)
+            .values("kind", "status")
+            .annotate(n=Count("pk"), stated=Count("pk", filter=Q(stated_in_id=report.pk)))
+            .order_by()
         )
-    measures = with_carried(Item.objects.select_related("lead_unit"), user, ends=("carried_to",))
-    rows = list(
-        with_measures(
-            with_carried(shortfalls.select_related("lead_unit"), user, ends=("carried_to",)),
-            user,
-            measures=measures.order_by("order", "pk"),
-        ).order_by("order", "pk")
+
+    # Counted over a whole year's items: cached until the ledger changes.
+    key = "all" if user is None else permissions.visibility_key(user)
+    rows = cached("next_year_work", report.pk, following.pk, key, build=count)
+    result = NextYear(report=following)
+    kinds, statuses = dict.fromkeys(TRACKED_KINDS, 0), dict.fromkeys(ItemStatus.values, 0)
+    for row in rows:
+        kinds[row["kind"]] += row["n"]
+        statuses[row["status"]] += row["n"]
+        result.total += row["n"]
+        result.stated += row["stated"]
+    result.done = statuses[ItemStatus.DONE]
+    result.by_kind = [(ItemKind(kind).label, n) for kind, n in kinds.items() if n]
+    result.by_status = [
+        (status, status_label(ItemKind.TASK, status), n) for status, n in statuses.items() if n
+    ]
+    return result
+
+
+@dataclass
+class YearPage:
+    """What the year page shows besides the outline: the year's chain, its problems and their
+    rectification (those its report stated, and last year's), and the next year's work."""
+
+    previous: AnnualReport | None
+    following: AnnualReport | None
+    last_year: list  # shortfalls stated by the previous report (see stated_shortfalls)
+    stated: list  # shortfalls stated by this year's report
+    stated_unlinked: list  # its measures that answer no shortfall
+    next_year: NextYear | None
+    # The outline (report_outline_rows) in three: the year's record (its report's sections,
+    # with their achievements in place), the report's level-1 sections of problems and plans
+    # (their items are the next year's work), and the year's items outside the outline.
+    record: list = field(default_factory=list)
+    statements: list = field(default_factory=list)
+    outside: Section | None = None
+
+    @property
+    def stated_work_year(self) -> int | None:
+        """The year whose ledger holds what this year's report stated."""
+        return self.following.year if self.following else None
+
+
+def year_page(*, report: AnnualReport, user, rows: list | None = None, limit: int | None = None) -> YearPage:
+    """The year page's parts besides the figures (``reports.dashboard.year_work``): the chain
+    of years, the outline ``rows`` (``report_outline_rows``) split by what they hold, the
+    problems stated by this year's report and by last year's, and the next year's work.
+    ``report`` comes with ``previous`` and ``next`` selected. Each list holds at most
+    ``limit + 1`` (the page says when there are more; ``LAST_YEAR_SHOWN`` unless told).
+    Three queries whatever the number of items."""
+    limit = LAST_YEAR_SHOWN if limit is None else limit
+    try:
+        following = report.next
+    except AnnualReport.DoesNotExist:
+        following = None
+    reports = [(report.pk, report.year)]
+    if report.previous_id is not None:
+        reports.append((report.previous_id, report.previous.year))
+    stated = _stated(reports=reports, user=user, limit=limit + 1, unlinked=True)
+    return YearPage(
+        previous=report.previous,
+        following=following,
+        last_year=stated[report.previous_id]["shortfalls"] if report.previous_id else [],
+        stated=stated[report.pk]["shortfalls"],
+        stated_unlinked=stated[report.pk]["unlinked"],
+        next_year=next_year_work(report=report, following=following, user=user),
+        record=[row for row in rows or () if row.pk and not row.states_next_year],
+        statements=[row for row in rows or () if row.pk and row.states_next_year and row.level == 1],
+        outside=next((row for row in rows or () if not row.pk), None),
     )
-    for shortfall in rows:
-        carried_ends(shortfall)
-        for measure in shortfall.measure_list:
-            carried_ends(measure)
-    return rows
 
 
 @dataclass
@@ -362,21 +535,31 @@ class AnnualSummary:
     """What the annual summary exports hold for one year, restricted to what a person may see."""
 
     report: AnnualReport
-    figures: object  # tracker.scoreboard.YearFigures
-    tasks: object  # iterable of items
-    # iterable of shortfalls, each with .measure_list (those the person may see) and
-    # .hidden_measures (how many others), see tracker.selectors.with_measures
+    figures: object  # tracker.scoreboard.YearFigures: tracked work only
+    tasks: object  # iterable of the year's tracked tasks
+    # iterable of shortfalls (the year's own, then those its report stated for the next
+    # year), each with .stated_year (the year of the report that stated it, or None),
+    # .measure_list (those the person may see) and .hidden_measures (how many others), see
+    # tracker.selectors.with_measures
     shortfalls: object
     metrics: object = ()  # iterable of (metric, item, last year's value or None)
+    achievements: object = ()  # iterable of the year's achievements, each with .metric_list
+    # iterable of the measures in the same scope as ``shortfalls`` that answer none, each with
+    # .stated_year and .latest_note
+    unlinked_measures: object = ()
 
 
 def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     """The year's figures and rows for the exports. ``user`` None means every item (the
     command line); otherwise staff get their own units' rows, leaders and reviewers all.
 
+    The figures count tracked work; the achievements the year's report records are rows of
+    their own (本年度成效). The shortfalls are the year's own (whoever stated them) and those
+    its report stated for the next year.
+
     A fixed number of queries; rows are read in chunks (constant memory).
     """
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import Prefetch, Subquery
 
     from tracker.models import ProgressUpdate
     from tracker.scoreboard import year_figures
@@ -391,6 +574,15 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     )
     # The ledger shows no source text: leave it in the database (memory stays flat).
     items = items.defer("text")
+    achievements = (
+        items.filter(kind="achievement")
+        .select_related("area", "lead_unit")
+        .prefetch_related(
+            Prefetch("metrics", queryset=Metric.objects.order_by("order", "pk"), to_attr="metric_list")
+        )
+        .order_by("order", "pk")
+        .iterator(chunk_size=2000)
+    )
     tasks = (
         items.filter(kind="task")
         .select_related("area", "lead_unit", "assignee")
@@ -401,16 +593,29 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     )
     # Each shortfall with the measures ``user`` may see (their latest note too) and how many
     # others answer it: a measure may belong to another unit.
+    stated_for_next_year = Q(NOT_CARRIED, stated_in=report) & ~Q(report=report)
+    in_scope = visible.defer("text").filter(Q(report=report) | stated_for_next_year)
     shortfalls = (
         with_measures(
-            items.filter(kind="shortfall").select_related("lead_unit"),
+            in_scope.filter(kind="shortfall")
+            .select_related("lead_unit")
+            .annotate(stated_year=F("stated_in__year")),
             user,
             measures=Item.objects.defer("text")
             .select_related("lead_unit")
             .annotate(latest_note=latest_note)
             .order_by("order", "pk"),
         )
-        .order_by("order", "pk")
+        .order_by("year", "order", "pk")
+        .iterator(chunk_size=2000)
+    )
+    # Plans that answer no one problem (or whose problem the importer could not tell).
+    unlinked_measures = (
+        in_scope.filter(kind="measure")
+        .exclude(Exists(Item.addresses.through.objects.filter(from_item_id=OuterRef("pk"))))
+        .select_related("lead_unit")
+        .annotate(stated_year=F("stated_in__year"), latest_note=latest_note)
+        .order_by("year", "order", "pk")
         .iterator(chunk_size=2000)
     )
     metrics = (
@@ -432,6 +637,8 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
         tasks=tasks,
         shortfalls=shortfalls,
         metrics=rows(),
+        achievements=achievements,
+        unlinked_measures=unlinked_measures,
     )
 
 
@@ -446,16 +653,61 @@ class ReportDraft:
     parts: list = field(default_factory=list)
 
 
+def _measure_state(status: str) -> str:
+    """Where a measure (or a task) stands, as a report says it."""
+    from django.utils.translation import gettext as _
+
+    return {
+        ItemStatus.NOT_STARTED: _("not started yet"),
+        ItemStatus.IN_PROGRESS: _("under way"),
+        ItemStatus.SUBMITTED: _("completed, awaiting acceptance"),
+        ItemStatus.RETURNED: _("not accepted yet, being improved"),
+        ItemStatus.DONE: _("completed"),
+    }.get(status, status)
+
+
+def _shortfall_state(status: str) -> str:
+    """Where the rectification of a shortfall stands, as a report says it."""
+    from django.utils.translation import gettext as _
+
+    return {
+        ItemStatus.NOT_STARTED: _("rectification not started yet"),
+        ItemStatus.IN_PROGRESS: _("being rectified"),
+        ItemStatus.SUBMITTED: _("rectified, awaiting acceptance"),
+        ItemStatus.RETURNED: _("rectification not accepted yet, being improved"),
+        ItemStatus.DONE: _("rectified"),
+    }.get(status, status)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in one full stop (a note may end in one, or in none)."""
+    text = (text or "").strip().rstrip("。.；;，,")
+    return f"{text}。" if text else ""
+
+
 def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
-    """The year's report drafted from the ledger, in the order of the five required contents
-    (plus last year's shortfalls). ``user`` None means every item. Five queries."""
+    """The report of ``report``'s year drafted from its ledger, in the order of the five
+    required contents, plus what became of the problems the year before's report stated.
+    Plain sentences, a person's words for where things stand, a unit only where known:
+
+    - measures and results: the year's tracked work done (not the achievements an imported
+      report records: those are a report already written), by area, with the latest note;
+    - what became of last year's shortfalls: those the previous report stated, with their
+      measures (of another unit's, only how many);
+    - the leaders' duty and other matters: the year's work in those areas;
+    - shortfalls: what is open and went wrong (open shortfalls, work overdue or returned);
+    - next year's plans: the year's work still open.
+
+    ``user`` None means every item. Three queries.
+    """
     from django.db.models import OuterRef, Subquery
+    from django.utils.formats import date_format
     from django.utils.translation import gettext as _
 
     from tracker.models import ProgressUpdate
-    from tracker.workflow import other_units_label
+    from tracker.selectors import is_overdue
+    from tracker.workflow import other_units_label, tracked_q
 
-    visible = _visible(user)
     latest_note = Subquery(
         ProgressUpdate.objects.filter(item=OuterRef("pk"), kind="progress")
         .exclude(note="")
@@ -463,27 +715,58 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         .values("note")[:1]
     )
     items = list(
-        visible.filter(report=report)
+        _visible(user)
+        .filter(tracked_q(), report=report)
+        .defer("text")
         .select_related("area", "lead_unit")
         .annotate(latest_note=latest_note)
         .order_by("order", "pk")
     )
 
-    def describe(item, *, deadline=False) -> str:
-        facts = [_("lead unit: %(unit)s") % {"unit": item.lead_unit.name if item.lead_unit else "—"}]
-        if deadline and item.due_on:
-            facts.append(_("deadline: %(date)s") % {"date": item.due_on.strftime("%Y-%m-%d")})
-        facts.append(_("status: %(status)s") % {"status": item.status_label})
-        note = f"{item.latest_note.rstrip('。')}。" if item.latest_note else ""
-        return f"{item.title.rstrip('。')}。{note}（{'；'.join(facts)}）"
+    def result(item) -> str:
+        """Work done: what, and how, and who led it where known."""
+        line = _sentence(item.title)
+        note = _sentence(item.latest_note)
+        if item.lead_unit and note:
+            line += _("Led by %(unit)s, %(note)s") % {"unit": item.lead_unit.name, "note": note}
+        elif item.lead_unit:
+            line += _("Done under the lead of %(unit)s.") % {"unit": item.lead_unit.name}
+        else:
+            line += note
+        return line
 
-    def numbered(rows, **kw) -> list[str]:
-        return [f"{n}. {describe(item, **kw)}" for n, item in enumerate(rows, start=1)]
+    def standing(item) -> str:
+        """Work in the year's account: done, or where it stands."""
+        if item.status == ItemStatus.DONE:
+            return result(item)
+        line = item.title.rstrip("。")
+        state = _shortfall_state(item.status) if item.kind == "shortfall" else _measure_state(item.status)
+        line += f"，{state}"
+        if is_overdue(item):
+            line += _(", past its deadline of %(date)s") % {"date": date_format(item.due_on)}
+        return f"{line}。{_sentence(item.latest_note)}"
 
+    def plan(item) -> str:
+        line = item.title.rstrip("。")
+        if item.kind == "shortfall":  # a problem is no plan: rectifying it is
+            line = _("keep rectifying the problem “%(title)s”") % {"title": line}
+        if item.lead_unit:
+            line += _(", led by %(unit)s") % {"unit": item.lead_unit.name}
+        return f"{line}。"
+
+    def numbered(rows, describe) -> list[str]:
+        return [f"{n}. {describe(item)}" for n, item in enumerate(rows, start=1)]
+
+    last_year = last_year_shortfalls(report=report, user=user)
+    # The rectification of last year's problems has its own part; the rest of the year's
+    # work done is its measures and results.
+    answering_last_year = {m.pk for s in last_year for m in s.measure_list} | {s.pk for s in last_year}
     special = {"leaders-duty", "other"}
     by_area: dict = {}
     for item in items:
-        if item.kind == "task" and not (item.area and item.area.code in special):
+        if item.status != ItemStatus.DONE or item.pk in answering_last_year:
+            continue
+        if not (item.area and item.area.code in special):
             by_area.setdefault(item.area, []).append(item)
     # The year's own framework first (a carried item may keep an area of the older one).
     ordered_areas = sorted(
@@ -494,24 +777,38 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         ),
     )
     measures_and_results = [
-        (area.name if area else _("Other work"), numbered(by_area[area])) for area in ordered_areas
+        (area.name if area else _("Other work"), numbered(by_area[area], result)) for area in ordered_areas
     ]
-    last_year = []
-    for shortfall in last_year_shortfalls(report=report, user=user):
+    rectification = []
+    for n, shortfall in enumerate(last_year, start=1):
+        line = f"{n}. {shortfall.title.rstrip('。')}："
+        if shortfall.carried_to_item is not None or shortfall.carried_to_hidden:
+            year = shortfall.year + 1
+            line += _("carried into %(year)s to be rectified further.") % {"year": year}
+        else:
+            line += f"{_shortfall_state(shortfall.status)}。"
         # Measures of other units: a count, nothing of what they say or where they stand.
-        measures = [f"{m.title}（{m.status_label}）" for m in shortfall.measure_list]
+        measures = [f"{m.title.rstrip('。')}，{_measure_state(m.status)}" for m in shortfall.measure_list]
         if shortfall.hidden_measures:
             measures.append(other_units_label(shortfall.hidden_measures))
-        line = f"{shortfall.title.rstrip('。')}（{shortfall.status_label}）。"
         if measures:
-            line += _("Measures: %(measures)s.") % {"measures": "；".join(measures)}
-        last_year.append(line)
+            line += "；".join(measures) + "。"
+        rectification.append(line)
     duty = [i for i in items if i.area and i.area.code == "leaders-duty"]
     other = [i for i in items if i.area and i.area.code == "other" and i.kind == "task"]
-    shortfalls = [i for i in items if i.kind == "shortfall"]
-    measures = [i for i in items if i.kind == "measure"]
+    still_open = [i for i in items if i.status != ItemStatus.DONE]
+    wrong = [
+        i for i in still_open if i.kind == "shortfall" or i.status == ItemStatus.RETURNED or is_overdue(i)
+    ]
+    # The title of the report once imported; until then the draft names the report it drafts
+    # (the year's record is titled as a ledger).
+    title = report.title if report.source_sha256 and report.title else ""
+    title = title or _("%(issuer)s%(year)s rule-of-law government construction report") % {
+        "issuer": report.issuer,
+        "year": report.year,
+    }
     return ReportDraft(
-        title=report.title or _("%(year)s annual report") % {"year": report.year},
+        title=title,
         opening=_(
             "This draft was compiled from the ledger on the state of each item; check and complete it before use."
         ),
@@ -519,13 +816,13 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         nothing=_("None."),
         parts=[
             (_("Main measures and results"), measures_and_results),
-            (_("What became of last year's shortfalls"), [(None, last_year)] if last_year else []),
+            (_("What became of last year's shortfalls"), [(None, rectification)] if rectification else []),
             (
                 _("How the principal leaders fulfilled their duty as first responsible persons"),
-                [(None, numbered(duty))] if duty else [],
+                [(None, numbered(duty, standing))] if duty else [],
             ),
-            (_("Shortfalls and their causes"), [(None, numbered(shortfalls))] if shortfalls else []),
-            (_("Main plans for next year"), [(None, numbered(measures, deadline=True))] if measures else []),
-            (_("Other matters to report"), [(None, numbered(other))] if other else []),
+            (_("Shortfalls and their causes"), [(None, numbered(wrong, standing))] if wrong else []),
+            (_("Main plans for next year"), [(None, numbered(still_open, plan))] if still_open else []),
+            (_("Other matters to report"), [(None, numbered(other, standing))] if other else []),
         ],
     )

@@ -19,7 +19,7 @@ from tracker.services import Conflict
 from utilities.uploads import upload_failed
 
 from . import selectors
-from .dashboard import area_completion_bars, dashboard
+from .dashboard import dashboard, year_work
 from .forms import ReportImportForm
 from .models import AnnualReport
 from .services import (
@@ -83,26 +83,26 @@ def report_list(request):
 
 @require_GET
 def report_detail(request, year: int):
-    """The report's outline with its items, kinds, units and metrics, to check an import."""
+    """The year as the county lives it: its tracked work and how far it got, the record its
+    report gives (本年度成效, the outline), what went wrong and is being put right (its own
+    report's problems, and last year's), and what the next year holds."""
     report = get_object_or_404(
-        AnnualReport.objects.select_related("previous")
-        .defer("source_text", "previous__source_text")
+        AnnualReport.objects.select_related("previous", "next")
+        .defer("source_text", "previous__source_text", "next__source_text")
         .annotate(ledger_version=stored_version()),
         year=year,
     )
     note_version(report.ledger_version)  # the cached outline and figures need no query of their own
+    rows = selectors.report_outline_rows(report=report, user=request.user)
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
-            "rows": selectors.report_outline_rows(report=report, user=request.user),
             "can_manage": permissions.can_manage_years(request.user),
-            "last_year": selectors.last_year_shortfalls(
-                report=report, user=request.user, limit=selectors.LAST_YEAR_SHOWN + 1
-            ),
+            "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
-            "area_bars": area_completion_bars(report=report, user=request.user),
+            "work": year_work(report=report, user=request.user),
         },
     )
 

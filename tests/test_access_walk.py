@@ -5,7 +5,8 @@ the one in ACCESS. A new route without an entry here fails the test.
 The walk runs among links that a unit sees from one side only (the ``linked`` fixture): a
 shortfall of the lead unit answered by a measure of the other unit, a task of the lead unit
 carried into the next year and handed to the cooperating unit. LINKED walks the same routes
-again on the pages that show such links (the linked items' own pages, both years' pages,
+again on the pages that show such links (the linked items' own pages, both years' pages
+with their problems, measures and the next year's work,
 every export of both years); every answer a person gets, on either walk, must hold nothing
 of an item he or she may not see (SECRETS: titles and progress notes).
 
@@ -91,6 +92,7 @@ LINKED = [
     ("tracker:item", "/items/{task}/", seen_by("lead")),
     ("tracker:item", "/items/{carried_task}/", seen_by("coop")),
     ("tracker:items", "/items/?year=all", ALL_IN),
+    ("reports:detail", "/reports/2020/", ALL_IN),
     ("reports:detail", "/reports/2021/", ALL_IN),
     *(
         ("reports:export", f"/reports/{year}/export/{fmt}/", ALL_IN)

@@ -36,6 +36,12 @@ def last_year_section(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def stated_section(page: str) -> str:
+    """The year page's "存在问题及整改情况": the problems its report stated."""
+    start = page.index('class="card shadow-sm mb-3 stated"')
+    return page[start : page.index("</section>", start)]
+
+
 def sheet_rows(client, year: int, sheet: str) -> list[list]:
     response = client.get(reverse("reports:export", args=[year, "xlsx"]))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -138,6 +144,28 @@ def test_year_page_last_years_shortfalls_show_another_units_measure_as_a_count(c
         assert "其他单位事项" not in section
 
 
+def test_year_page_problems_stated_show_another_units_measure_as_a_count(clients, linked):
+    """2020's page: the problems its report stated (存在问题及整改情况), each with its measures,
+    of another unit's only how many; and the next year's work counted over what one may see."""
+    url = reverse("reports:detail", args=[2020])
+    page = clients["lead"].get(url).content.decode()
+    assert_none_of(B_SECRETS + C_SECRETS, page)
+    section = stated_section(page)
+    assert "A单位执法人员不足" in section and "A单位充实执法力量" in section and OTHERS_ONE in section
+    assert "县市场监督管理局" not in section and "已退回" not in section
+    # Where the measures went: its own into 2021 (seen), B's into 2021 (not seen: not even a link).
+    assert linked.carried_measure.get_absolute_url() not in section
+    assert "已结转至2021年" in section
+    next_year = page[page.index('class="card shadow-sm mb-3 next-year"') :]
+    assert "2021年度台账现有跟踪事项 2 项" in next_year  # A's shortfall and measure, not C's task
+    page = clients["other"].get(url).content.decode()
+    assert "A单位执法人员不足" not in page and "A单位充实执法力量" not in page
+    for role in ("leader", "reviewer"):
+        section = stated_section(clients[role].get(url).content.decode())
+        assert "B单位内部整改措施" in section and "县市场监督管理局" in section and "已退回" in section
+        assert "其他单位事项" not in section
+
+
 def test_year_page_names_a_measures_unit_beside_it_not_beside_what_another_unit_carried_it_into(
     staff_client, coop_unit, linked
 ):
@@ -150,7 +178,7 @@ def test_year_page_names_a_measures_unit_beside_it_not_beside_what_another_unit_
     line = section[section.index("A单位充实执法力量") :]
     line = line[: line.index("</div>")]
     assert OTHERS_ONE in line
-    assert line.index("县司法局") < line.index("本年度") < line.index(OTHERS_ONE)
+    assert line.index("县司法局") < line.index("已结转至下一年度") < line.index(OTHERS_ONE)
 
 
 def test_year_page_compares_a_figure_only_with_last_years_item_the_viewer_may_see(
@@ -185,15 +213,15 @@ def test_xlsx_shortfalls_sheet_shows_another_units_measure_as_a_count(clients, l
     for year in (2020, 2021):  # the shortfall, and its carried copy with the carried measures
         rows = sheet_rows(clients["lead"], year, "问题整改")
         assert_none_of(B_SECRETS, repr(rows))
-        assert [row[0] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
-        assert rows[0][2] == "A单位充实执法力量"
-        assert rows[1][2:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
+        assert [row[2] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
+        assert rows[0][4] == "A单位充实执法力量"
+        assert rows[1][4:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
         assert sheet_rows(clients["other"], year, "问题整改") == []  # B: not A's shortfall
     for role in ("leader", "reviewer"):
         rows = sheet_rows(clients[role], 2020, "问题整改")
-        measure = next(row for row in rows if row[2] == "B单位内部整改措施")
-        assert measure[3] == "县市场监督管理局" and measure[5] == "已退回"
-        assert measure[6] == "B单位内部进展：已约谈三名责任人"
+        measure = next(row for row in rows if row[4] == "B单位内部整改措施")
+        assert measure[5] == "县市场监督管理局" and measure[7] == "已退回"
+        assert measure[8] == "B单位内部进展：已约谈三名责任人"
         assert "其他单位事项" not in repr(rows)
 
 
@@ -212,12 +240,12 @@ def test_xlsx_metrics_sheet_gives_last_years_value_only_from_an_item_the_viewer_
 def test_docx_last_years_shortfalls_show_another_units_measure_as_a_count(clients, linked):
     text = docx_text(clients["lead"], 2021)
     assert_none_of(B_SECRETS, text)
-    line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
-    assert "A单位充实执法力量" in line and OTHERS_ONE in line and "已退回" not in line
+    line = next(line for line in text.splitlines() if line.startswith("1. A单位执法人员不足"))
+    assert "A单位充实执法力量" in line and OTHERS_ONE in line and "验收未通过" not in line
     for year in (2020, 2021):  # B: nothing of A's shortfall
         text = docx_text(clients["other"], year)
         assert "A单位执法人员不足" not in text and "A单位充实执法力量" not in text
     for role in ("leader", "reviewer"):
         text = docx_text(clients[role], 2021)
-        line = next(line for line in text.splitlines() if line.startswith("A单位执法人员不足"))
-        assert "B单位内部整改措施（已退回）" in line and "其他单位事项" not in line
+        line = next(line for line in text.splitlines() if line.startswith("1. A单位执法人员不足"))
+        assert "B单位内部整改措施，验收未通过，正在完善" in line and "其他单位事项" not in line

@@ -12,6 +12,11 @@ from .models import Area, Item
 from .search import search_items
 from .selectors import overdue_q
 from .widgets import FastSelect
+from .workflow import tracked_q
+
+# The kind filter's choice for every kind of tracked work (what the figures count), beside the
+# kinds themselves: the dashboard's links open the list on exactly the items a figure counts.
+TRACKED = "tracked"
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -26,7 +31,12 @@ class ItemFilter(django_filters.FilterSet):
     area = django_filters.ModelChoiceFilter(
         queryset=Area.objects.all(), label=_("Area"), empty_label=_("All")
     )
-    kind = django_filters.ChoiceFilter(choices=ItemKind.choices, label=_("Kind"), empty_label=_("All"))
+    kind = django_filters.ChoiceFilter(
+        choices=[(TRACKED, _("Tracked work (no achievements)")), *ItemKind.choices],
+        method="filter_kind",
+        label=_("Kind"),
+        empty_label=_("All"),
+    )
     lead_unit = django_filters.TypedChoiceFilter(
         field_name="lead_unit_id", label=_("Lead unit"), coerce=int, empty_value=None
     )
@@ -118,6 +128,9 @@ class ItemFilter(django_filters.FilterSet):
         # Substring match over title and source text; tracker.search says how it stays fast.
         value = value.strip()
         return search_items(queryset, value, use_index=self.use_search_index) if value else queryset
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(tracked_q()) if value == TRACKED else queryset.filter(kind=value)
 
     def filter_cooperating(self, queryset, name, unit_id):
         through = Item.cooperating_units.through.objects.filter(unit_id=unit_id).values("item_id")

@@ -21,6 +21,7 @@ from django.utils import translation
 from .choices import ItemStatus
 from .models import Item, Membership, ReminderLog
 from .roles import STAFF
+from .workflow import tracked_q
 
 
 @dataclass
@@ -42,7 +43,7 @@ def reminders_for(*, on: date, days: int) -> list[Reminder]:
     """
     horizon = on + timedelta(days=days)
     items = list(
-        Item.objects.filter(report__state__in=["draft", "active"], lead_unit__isnull=False)
+        Item.objects.filter(tracked_q(), report__state__in=["draft", "active"], lead_unit__isnull=False)
         .exclude(status=ItemStatus.DONE)
         .filter(Q(due_on__lt=on) | Q(due_on__gte=on, due_on__lte=horizon) | Q(status=ItemStatus.RETURNED))
         .select_related("lead_unit")

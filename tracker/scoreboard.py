@@ -8,6 +8,9 @@ stay flat however many items a year holds. Definitions, as the pages print them:
   items with no deadline count as on time once done; items not yet due are left out;
 - rectification rate (整改率) = shortfalls closed out ÷ shortfalls;
 - rank: completion rate, then on-time rate (higher first), then fewer overdue, then name.
+
+Every figure counts tracked work only (``tracker.workflow.tracked_q``): the achievements a
+report records for its year are counted apart (``achievements``), never in these rates.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .choices import ItemKind, ItemStatus
 from .freshness import cached
 from .models import Area, Evidence, Item, Unit, UnitRating
 from .selectors import overdue_q, today
+from .workflow import tracked_q
 
 
 def rate(part: int, whole: int) -> Decimal | None:
@@ -32,25 +36,28 @@ def rate(part: int, whole: int) -> Decimal | None:
 
 
 def _counts(on: date) -> dict:
-    """The aggregate expressions every breakdown uses.
+    """The aggregate expressions every breakdown uses: tracked work only, and beside it how
+    many achievements the group holds (counted, never in a rate).
 
     They count ``status`` (never NULL), not the primary key: every column they read is in
     ``item_figures_idx``, so PostgreSQL answers from the index alone.
     """
-    done = Q(status=ItemStatus.DONE)
+    tracked = tracked_q()
+    done = tracked & Q(status=ItemStatus.DONE)
     return {
-        "total": Count("*"),
+        "total": Count("status", filter=tracked),
         "done": Count("status", filter=done),
-        "overdue": Count("status", filter=overdue_q(on)),
-        "returned": Count("status", filter=Q(status=ItemStatus.RETURNED)),
-        "submitted": Count("status", filter=Q(status=ItemStatus.SUBMITTED)),
+        "overdue": Count("status", filter=tracked & overdue_q(on)),
+        "returned": Count("status", filter=tracked & Q(status=ItemStatus.RETURNED)),
+        "submitted": Count("status", filter=tracked & Q(status=ItemStatus.SUBMITTED)),
         "on_time": Count(
             "status", filter=done & (Q(due_on__isnull=True) | Q(done_at__date__lte=F("due_on")))
         ),
         "shortfalls": Count("status", filter=Q(kind=ItemKind.SHORTFALL)),
         "shortfalls_done": Count("status", filter=Q(kind=ItemKind.SHORTFALL) & done),
-        "not_started": Count("status", filter=Q(status=ItemStatus.NOT_STARTED)),
-        "in_progress": Count("status", filter=Q(status=ItemStatus.IN_PROGRESS)),
+        "not_started": Count("status", filter=tracked & Q(status=ItemStatus.NOT_STARTED)),
+        "in_progress": Count("status", filter=tracked & Q(status=ItemStatus.IN_PROGRESS)),
+        "achievements": Count("status", filter=Q(kind=ItemKind.ACHIEVEMENT)),
     }
 
 
@@ -69,6 +76,8 @@ class Figures:
     not_started: int = 0
     in_progress: int = 0
     evidence: int = 0
+    # Not tracked work: the achievements a report records, shown beside the figures.
+    achievements: int = 0
 
     @classmethod
     def from_row(cls, row: dict) -> Figures:
@@ -80,8 +89,13 @@ class Figures:
         )
 
     def by_status(self) -> dict[str, int]:
-        """``{status: count, ..., "total": n}``, as the home page's status table wants it."""
-        return {**{status: getattr(self, status) for status in ItemStatus.values}, "total": self.total}
+        """``{status: count, ..., "total": n, "achievements": n}`` of tracked work (and the
+        achievements beside it), as the home page's status table wants it."""
+        return {
+            **{status: getattr(self, status) for status in ItemStatus.values},
+            "total": self.total,
+            "achievements": self.achievements,
+        }
 
     @property
     def completion_rate(self) -> Decimal | None:
@@ -137,7 +151,7 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
             .annotate(**_counts(on))
         }
         evidence = dict(
-            Evidence.objects.filter(item__year=year, item__lead_unit__isnull=False)
+            Evidence.objects.filter(tracked_q("item__"), item__year=year, item__lead_unit__isnull=False)
             .order_by()
             .values_list("item__lead_unit_id")
             .annotate(n=Count("item_id"))
@@ -150,9 +164,9 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
     ratings = {}
     if report_id is not None:
         ratings = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id)}
-    units = Unit.objects.filter(Q(active=True) | Q(pk__in=rows.keys())).order_by(
-        "kind", "order", "name", "pk"
-    )
+    # A unit no longer active shows while it leads tracked work that year.
+    leading = [pk for pk, row in rows.items() if row["total"]]
+    units = Unit.objects.filter(Q(active=True) | Q(pk__in=leading)).order_by("kind", "order", "name", "pk")
     result = []
     for unit in units:
         figures = Figures.from_row(rows.get(unit.pk, {}))
@@ -184,6 +198,8 @@ def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigure
     for row in rows:
         figures = Figures.from_row(row)
         totals = totals + figures
+        if not figures.total:
+            continue  # achievements only: no bar, no unit row of tracked work
         areas_seen[row["area_id"]] = areas_seen.get(row["area_id"], Figures()) + figures
         if row["lead_unit_id"] is not None:
             units_seen[row["lead_unit_id"]] = units_seen.get(row["lead_unit_id"], Figures()) + figures
@@ -209,6 +225,7 @@ def figures_by_area(*, year: int, items=None, on: date | None = None) -> list[tu
             Figures.from_row(row),
         )
         for row in rows
+        if row["total"]  # an area holding achievements only has no tracked work to show
     ]  # fmt: skip
     pairs.sort(key=_area_order)
     return pairs

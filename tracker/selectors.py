@@ -25,6 +25,7 @@ from django.utils import timezone
 from . import permissions
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
+from .workflow import tracked_q
 
 DUE_SOON_DAYS = 14
 
@@ -194,16 +195,26 @@ def status_counts_capped(items: QuerySet[Item], *, cap: int) -> dict[str, int] |
 
 
 def status_counts_by_report(user) -> dict[int, dict[str, int]]:
-    """``{report_id: {status: count, ..., "total": n}}`` over the items ``user`` may see.
+    """``{report_id: {status: count, ..., "total": n, "achievements": n}}`` over the items
+    ``user`` may see: tracked work by status, and the achievements apart (never in a status
+    count: they are the year's record, not work).
 
     One aggregate query whatever the number of items or years.
     """
-    rows = items_visible_to(user).values("report_id", "status").annotate(n=Count("pk")).order_by()
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys([*ItemStatus.values, "total"], 0))
+    rows = (
+        items_visible_to(user)
+        .values("report_id", "status")
+        .annotate(n=Count("pk", filter=tracked_q()), achievements=Count("pk", filter=~tracked_q()))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys([*ItemStatus.values, "total", "achievements"], 0)
+    )
     for row in rows:
         bucket = counts[row["report_id"]]
         bucket[row["status"]] = row["n"]
         bucket["total"] += row["n"]
+        bucket["achievements"] += row["achievements"]
     return dict(counts)
 
 
@@ -513,9 +524,10 @@ def _with_return_review(items: QuerySet[Item]) -> list[Item]:
 def my_items(user, *, limit: int = 8) -> dict[str, list]:
     """The staff home page's lists: due soon, overdue, returned to the unit (with the
     decision that returned each: reason, reviewer, time), recently updated, and leaders'
-    instructions on the units' items."""
+    instructions on the units' items. Tracked work only: the achievements a report records
+    are not work to follow up."""
     units = permissions.unit_ids(user)
-    mine = items_visible_to(user).select_related("report", "lead_unit")
+    mine = items_visible_to(user).filter(tracked_q()).select_related("report", "lead_unit")
     now = today()
     open_items = mine.exclude(status=ItemStatus.DONE)
     return {

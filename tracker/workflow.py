@@ -15,11 +15,24 @@ Overdue is derived, never stored: see ``selectors``.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ItemKind, ItemStatus
 
 S = ItemStatus
+
+# Tracked work: what the ledger follows up, counts and carries over. An achievement is the
+# record of what a report says its year did: listed and exported, never counted in 办结率,
+# 逾期 or 待审核, never carried over, never reminded of.
+TRACKED_KINDS = (ItemKind.TASK, ItemKind.SHORTFALL, ItemKind.MEASURE)
+
+
+def tracked_q(prefix: str = "") -> Q:
+    """The condition "is tracked work" (not an achievement), on an item or, with ``prefix``
+    (``"item__"``), on a related one. Every figure of the ledger counts through it."""
+    return Q(**{f"{prefix}kind__in": TRACKED_KINDS})
+
 
 # Moves anyone allowed to change an item's status may make from the progress form.
 PROGRESS_MOVES: dict[str, tuple[str, ...]] = {

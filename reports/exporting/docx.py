@@ -4,12 +4,13 @@
 仿宋_GB2312 三号 (16 pt) with a fixed 28 pt line pitch and a two-character first-line indent.
 
 The outline follows the five contents that the 法治政府建设与责任落实督察工作规定 asks of an
-annual report, with what became of last year's shortfalls after the first:
-一、主要举措和成效 (by area, each item with its latest progress)
-二、上年度问题整改情况
+annual report, with what became of last year's shortfalls after the first (the text of each
+part is drafted by ``reports.selectors.report_draft``, in plain sentences):
+一、主要举措和成效 (the year's work done, by area, each with its latest progress)
+二、上年度问题整改情况 (the problems the year before's report stated, and their measures)
 三、党政主要负责人履行推进法治建设第一责任人职责情况
-四、存在的不足和原因
-五、下一年度主要安排 (the measures)
+四、存在的不足和原因 (open problems, work overdue or returned)
+五、下一年度主要安排 (the work still open)
 六、其他需要报告的情况
 Offices without these fonts see Word's substitutes; the names are what the standard asks.
 """

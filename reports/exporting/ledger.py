@@ -13,10 +13,6 @@ def _pct(value) -> str:
     return "" if value is None else f"{value}%"
 
 
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _date(value) -> str:
     return value.isoformat() if value else ""
 
@@ -29,13 +25,25 @@ def ledger_title(report) -> str:
     }
 
 
+def _figures_text(metrics) -> str:
+    """A row's figures as the report gives them: ``1202项、100%、约1200人次``."""
+    return "、".join(f"{_('about') if m.approximate else ''}{m.value.normalize():f}{m.unit}" for m in metrics)
+
+
+def _stated_in(item, year: int) -> str:
+    """Which report stated a shortfall or measure, in people's words."""
+    if item.stated_year:
+        return _("Report of %(year)s") % {"year": item.stated_year}
+    return _("Ledger of %(year)s") % {"year": year}
+
+
 def ledger_sheets(summary) -> list[SheetSpec]:
     figures = summary.figures
 
     def overview():
         headers = (_("Total"), _("Done"), _("Overdue"), _("Completion rate"), _("On-time rate"))
         yield (
-            _("All items"),
+            _("Tracked work (tasks, shortfalls, measures)"),
             figures.figures.total,
             figures.figures.done,
             figures.figures.overdue,
@@ -63,7 +71,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
             "done": _("Done"),
         }
         for status, count in figures.figures.by_status().items():
-            if status != "total":
+            if status in status_names:
                 yield (status_names[status], count, "", "", "", "")
         yield (
             _("Shortfalls"),
@@ -71,6 +79,16 @@ def ledger_sheets(summary) -> list[SheetSpec]:
             figures.figures.shortfalls_done,
             "",
             _pct(figures.figures.rectification_rate),
+            "",
+        )
+        yield ("", "", "", "", "", "")
+        # The year's record, apart: never in the figures above.
+        yield (
+            _("Achievements the report records (not counted above)"),
+            figures.figures.achievements,
+            "",
+            "",
+            "",
             "",
         )
 
@@ -86,6 +104,16 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _pct(f.on_time_rate),
             )
 
+    def achievements():
+        for n, item in enumerate(summary.achievements, start=1):
+            yield (
+                n,
+                item.area.name if item.area else "",
+                item.title,
+                item.lead_unit.name if item.lead_unit else "",
+                _figures_text(item.metric_list),
+            )
+
     def tasks():
         for n, item in enumerate(summary.tasks, start=1):
             yield (
@@ -94,7 +122,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 item.title,
                 item.lead_unit.name if item.lead_unit else "",
                 "、".join(unit.name for unit in item.cooperating_units.all()),
-                _person(item.assignee),
+                item.responsible,
                 _date(item.due_on),
                 item.status_label,
                 item.latest_note or "",
@@ -102,10 +130,15 @@ def ledger_sheets(summary) -> list[SheetSpec]:
 
     def shortfalls():
         for shortfall in summary.shortfalls:
+            head = (
+                _stated_in(shortfall, summary.report.year),
+                shortfall.year,
+                shortfall.title,
+                shortfall.status_label,
+            )
             for measure in shortfall.measure_list:
                 yield (
-                    shortfall.title,
-                    shortfall.status_label,
+                    *head,
                     measure.title,
                     measure.lead_unit.name if measure.lead_unit else "",
                     _date(measure.due_on),
@@ -114,10 +147,21 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 )
             if shortfall.hidden_measures:
                 # Measures of units the reader may not see: how many, nothing else.
-                label = other_units_label(shortfall.hidden_measures)
-                yield (shortfall.title, shortfall.status_label, label, "", "", "", "")
+                yield (*head, other_units_label(shortfall.hidden_measures), "", "", "", "")
             elif not shortfall.measure_list:
-                yield (shortfall.title, shortfall.status_label, "", "", "", "", "")
+                yield (*head, "", "", "", "", "")
+        for measure in summary.unlinked_measures:
+            yield (
+                _stated_in(measure, summary.report.year),
+                measure.year,
+                _("(not tied to one problem)"),
+                "",
+                measure.title,
+                measure.lead_unit.name if measure.lead_unit else "",
+                _date(measure.due_on),
+                measure.status_label,
+                measure.latest_note or "",
+            )
 
     def metrics():
         for metric, item, last in summary.metrics:
@@ -152,6 +196,12 @@ def ledger_sheets(summary) -> list[SheetSpec]:
             by_unit(),
         ),
         SheetSpec(
+            _("Achievements of the year"),
+            [_("No."), _("Area"), _("Achievement"), _("Lead unit"), _("Figures")],
+            [6, 24, 48, 22, 50],
+            achievements(),
+        ),
+        SheetSpec(
             _("Tasks"),
             [
                 _("No."),
@@ -170,6 +220,8 @@ def ledger_sheets(summary) -> list[SheetSpec]:
         SheetSpec(
             _("Shortfalls and rectification"),
             [
+                _("Stated by"),
+                _("Rectified in"),
                 _("Shortfall"),
                 _("Shortfall status"),
                 _("Measure"),
@@ -178,7 +230,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _("Measure status"),
                 _("Latest progress"),
             ],
-            [40, 12, 40, 22, 12, 12, 50],
+            [16, 10, 40, 12, 40, 22, 12, 12, 50],
             shortfalls(),
         ),
         SheetSpec(
@@ -198,5 +250,5 @@ def ledger_sheets(summary) -> list[SheetSpec]:
 
 
 def write_ledger_xlsx(summary, output) -> None:
-    """The annual summary as the five-sheet XLSX ledger, into ``output`` (path or binary file)."""
+    """The annual summary as the six-sheet XLSX ledger, into ``output`` (path or binary file)."""
     write_workbook(output, title=ledger_title(summary.report), sheets=ledger_sheets(summary))

@@ -1,8 +1,9 @@
 """The year's ledger as an XLSX workbook, written in constant memory (openpyxl write-only).
 
-Five sheets, as the design asks: 汇总 (counts and completion by area and by status),
-按单位 (by lead unit), 工作任务 (tasks), 问题整改 (shortfalls with their measures), 指标
-(metrics, with last year's value where known). Each sheet opens with a title row naming
+Six sheets: 汇总 (counts and completion of tracked work by area and by status), 按单位 (by
+lead unit), 本年度成效 (the achievements the year's report records, with their figures),
+工作任务 (tasks), 问题整改 (shortfalls with their measures, and which report stated each),
+指标 (metrics, with last year's value where known). Each sheet opens with a title row naming
 the government and the year, then a frozen header row with filters; widths are set.
 """
 

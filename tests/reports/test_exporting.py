@@ -14,7 +14,7 @@ from tracker.models import Area
 
 pytestmark = pytest.mark.django_db
 
-SHEETS = ["汇总", "按单位", "工作任务", "问题整改", "指标"]
+SHEETS = ["汇总", "按单位", "本年度成效", "工作任务", "问题整改", "指标"]
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def rows(sheet):
     return [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
-def test_xlsx_ledger_has_five_sheets_titles_headers_counts_and_values(reviewer_client, year):
+def test_xlsx_ledger_has_six_sheets_titles_headers_counts_and_values(reviewer_client, year):
     response = reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"]))
     assert response.status_code == 200
     book = workbook(response)
@@ -69,16 +69,17 @@ def test_xlsx_ledger_has_five_sheets_titles_headers_counts_and_values(reviewer_c
     summary = book["汇总"]
     assert summary["A1"].value == "新乡县人民政府 2021年度法治政府建设台账 · 汇总"
     assert [c.value for c in summary[2]] == ["分组", "合计", "已完成", "逾期", "办结率", "按期完成率"]
-    assert rows(summary)[0][:3] == ["全部事项", 6, 1]
+    assert rows(summary)[0][:3] == ["跟踪事项（工作任务、存在问题、整改措施）", 6, 1]
     assert summary.freeze_panes == "A3" and summary.auto_filter.ref == "A2:F2"
     tasks = rows(book["工作任务"])
     assert [row[2] for row in tasks] == ["规范性文件审查", "=1+1", "市场监管执法"]
     assert tasks[0][3] == "县司法局" and tasks[0][4] == "县财政局"
     gaps = rows(book["问题整改"])
-    assert [(r[0], r[2]) for r in gaps] == [
+    assert [(r[2], r[4]) for r in gaps] == [
         ("执法人员不足", "充实执法力量"),
         ("执法人员不足", "加强执法培训"),
     ]
+    assert [r[:2] for r in gaps] == [["2021年度台账", 2021]] * 2  # stated by no report: the year's own
     metrics = {row[1]: row for row in rows(book["指标"])}
     assert metrics["审查规范性文件"][2] == 52 and metrics["审查规范性文件"][5] == 40  # carried item
     assert metrics["培训执法人员"][5] == 300  # same label and unit last year
@@ -171,7 +172,7 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
     ).addresses.add(gap_2020)
     document = docx_of(reviewer_client.get(reverse("reports:export", args=[2021, "docx"])))
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == year.title
+    assert texts[0] == "新乡县人民政府2021年度法治政府建设工作报告（初稿）"  # no report of 2021 yet
     headings = [t for t in texts if len(t) > 2 and t[1] == "、" and t[0] in "一二三四五六"]
     assert headings == [
         "一、主要举措和成效",
@@ -183,10 +184,12 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
     ]
     body = "\n".join(texts)
     assert "（一）依法行政制度体系" in body and "规范性文件审查" in body and "市场监管执法" in body
-    assert "复议应诉能力不足（待整改）" in body and "开展应诉培训（已完成）" in body
+    assert "1. 复议应诉能力不足：尚未开始整改。开展应诉培训，已完成。" in body
     assert body.index("执法人员不足") > body.index("四、存在的不足和原因")
     plans = body[body.index("五、下一年度主要安排") :]
-    assert "充实执法力量" in plans and "完成时限：2021-12-31" in plans
+    assert "充实执法力量，由县司法局牵头。" in plans
+    # Plain sentences: no "（牵头单位：—；状态：…）" after each line.
+    assert "牵头单位：" not in body and "状态：" not in body and "—" not in body
     section = document.sections[0]
     margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
     assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
@@ -197,7 +200,7 @@ def test_docx_draft_follows_the_five_contents_in_official_layout(reviewer_client
         style = next(p for p in document.paragraphs if p.text == text).style
         return style.element.rPr.rFonts.get(east_asian), style.font.size.pt
 
-    assert font_of(year.title) == ("方正小标宋简体", 22)
+    assert font_of(texts[0]) == ("方正小标宋简体", 22)
     assert font_of("一、主要举措和成效") == ("黑体", 16)
     assert font_of("（一）依法行政制度体系") == ("楷体_GB2312", 16)
     body_style = next(p for p in document.paragraphs if "规范性文件审查" in p.text).style

@@ -243,11 +243,16 @@ def test_unknown_year_is_404(reviewer_client):
 
 
 def test_report_page_query_count_does_not_grow_with_items(reviewer_client, django_assert_max_num_queries):
+    # 13: the outline, the figures, the problems stated (this year's and last year's, with
+    # their measures), the next year's work.
     report = report_import(text=QINGSHI).report
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert reviewer_client.get("/reports/2022/").status_code == 200
     ItemFactory.create_batch(30, report=report, section=report.sections.filter(level=2).first())
-    with django_assert_max_num_queries(12):
+    following = report.next
+    for kind in ("shortfall", "measure"):
+        ItemFactory.create_batch(10, report=following, kind=kind, stated_in=report)
+    with django_assert_max_num_queries(13):
         assert reviewer_client.get("/reports/2022/").status_code == 200
 
 
@@ -262,7 +267,7 @@ def test_a_big_year_shows_the_first_items_of_each_section_and_links_to_the_rest(
     section = report.sections.filter(level=2).first()
     for n in range(5):
         ItemFactory(report=report, section=section, order=100 + n, title=f"省级台账事项{n}")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         content = reviewer_client.get("/reports/2022/").content.decode()
     assert "省级台账事项0" in content and "省级台账事项1" in content and "省级台账事项2" not in content
     total = report.items.filter(section=section).count()
@@ -288,18 +293,26 @@ def test_the_year_page_shows_a_new_item_at_once_though_its_outline_is_cached(rev
 
 
 def test_last_years_shortfalls_beyond_the_first_fifty_are_a_link(reviewer_client, monkeypatch):
+    """The shortfalls the report of 2022 stated are work of 2023: on 2023's page (上年度问题整改情况)
+    and on 2022's (存在问题及整改情况), the first few, then a link to 2023's list of them."""
     import reports.selectors
 
     monkeypatch.setattr(reports.selectors, "LAST_YEAR_SHOWN", 2)
     last = report_import(text=QINGSHI).report
+    this = last.next
     for n in range(3):
-        ItemFactory(report=last, kind="shortfall", order=200 + n, title=f"去年问题{n}")
-    this = AnnualReport.objects.get(year=2023, previous=last)  # the import created it
-    content = reviewer_client.get(f"/reports/{this.year}/").content.decode()
-    first_two = Item.objects.filter(report=last, kind="shortfall").order_by("order", "pk")[:2]
-    assert all(item.title in content for item in first_two)
-    assert "去年问题2" not in content
-    assert "/items/?year=2022&amp;kind=shortfall" in content
+        ItemFactory(report=this, kind="shortfall", stated_in=last, order=200 + n, title=f"去年问题{n}")
+    stated = Item.objects.filter(stated_in=last, kind="shortfall").order_by("order", "pk")
+    assert stated.count() > 2
+    for year, card in (
+        (this.year, 'class="card shadow-sm mb-3 last-year"'),
+        (last.year, 'class="card shadow-sm mb-3 stated"'),
+    ):
+        page = reviewer_client.get(f"/reports/{year}/").content.decode()
+        content = page[page.index(card) : page.index("</section>", page.index(card))]
+        assert all(item.title in content for item in stated[:2])
+        assert "去年问题2" not in content
+        assert "/items/?year=2023&amp;kind=shortfall" in content
 
 
 def test_report_list_links_each_year(leader_client):

@@ -63,6 +63,9 @@ def item_rows(table):
     unsure = f' <span class="badge text-bg-warning">{escape(gettext("Shortfall to confirm"))}</span>'
     select_label = escape(gettext("Select"))
     kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
+    # An achievement is the year's record, not work: its own muted badge, so that tracked work
+    # reads at a glance.
+    kinds["achievement"] = f'<span class="badge kind-achievement">{kinds["achievement"]}</span>'
     url_of = _item_url_maker()
     timezone_now = timezone.get_current_timezone()
     items = [row.record for row in table.paginated_rows]
