@@ -9,7 +9,7 @@ from django.db.models import F
 
 from tracker.choices import ItemKind
 from tracker.models import Area, Item, Unit
-from tracker.selectors import items_visible_to
+from tracker.selectors import cooperating_unit_names, items_visible_to
 
 from .models import AnnualReport
 from .tasksheet_services import file_sha256, task_sheet_parse, task_sheet_target
@@ -118,48 +118,72 @@ class ExportRow:
 
 
 def task_sheet_rows(*, report: AnnualReport, user) -> Iterator[str | ExportRow]:
-    """The year's tracked items (no achievements) that ``user`` may see (None: every one), as the rows of a
-    任务分解表: each area's heading (a string) followed by its items, numbered 1, 2, 3 …;
-    items without an area first. Read in chunks: memory stays flat for a big year."""
-    visible = Item.objects.all() if user is None else items_visible_to(user)  # None: the command line
-    items = (
+    """The year's tracked items (no achievements) that ``user`` may see (None: every one, for
+    the command line), as the rows of a 任务分解表: each area's heading (a string) followed by
+    its items, numbered 1, 2, 3 …; items without an area first. Plain rows read in chunks (one
+    query, and one more per chunk for the cooperating units): memory stays flat for a big year."""
+    visible = Item.objects.all() if user is None else items_visible_to(user)
+    rows = (
         visible.filter(report=report)
         .exclude(kind=ItemKind.ACHIEVEMENT)
-        .select_related("area", "lead_unit", "assignee")
-        .prefetch_related("cooperating_units")
         .order_by(
             F("area__framework").asc(nulls_first=True), F("area__order").asc(nulls_first=True), "order", "pk"
         )
+        .values_list(
+            "pk",
+            "kind",
+            "title",
+            "text",
+            "area_id",
+            "area__name",
+            "lead_unit__name",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+            "responsible_name",
+            "responsible_post",
+            "responsible_phone",
+            "due_on",
+            "ongoing",
+            named=True,
+        )
     )
-    current = None
-    for number, item in enumerate(items.iterator(chunk_size=EXPORT_CHUNK), start=1):
-        if item.area_id != current:
-            current = item.area_id
-            if item.area is not None:
-                yield item.area.name
-        cooperating = sorted(
-            item.cooperating_units.all(), key=lambda unit: (unit.kind, unit.order, unit.name, unit.pk)
-        )
+    state = {"area": None, "number": 0}
+    chunk: list = []
+    for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(row)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _export_chunk(chunk, state)
+            chunk = []
+    yield from _export_chunk(chunk, state)
+
+
+def _export_chunk(chunk: list, state: dict) -> Iterator[str | ExportRow]:
+    cooperating = cooperating_unit_names([row.pk for row in chunk], short=False) if chunk else {}
+    for row in chunk:
+        if row.area_id != state["area"]:
+            state["area"] = row.area_id
+            if row.area_id is not None:
+                yield row.area__name
+        state["number"] += 1
         yield ExportRow(
-            number=number,
-            text=item.text or item.title,
-            lead_unit=item.lead_unit.name if item.lead_unit else "",
-            cooperating="、".join(unit.name for unit in cooperating),
-            responsible=_responsible(item),
-            due_on=item.due_on,
-            ongoing=item.ongoing,
-            note=_note(item),
+            number=state["number"],
+            text=row.text or row.title,
+            lead_unit=row.lead_unit__name or "",
+            cooperating="、".join(cooperating.get(row.pk, [])),
+            responsible=_responsible(row),
+            due_on=row.due_on,
+            ongoing=row.ongoing,
+            note="" if row.kind == ItemKind.TASK else str(ItemKind(row.kind).label),
         )
 
 
-def _responsible(item: Item) -> str:
-    name = item.responsible
-    post = item.responsible_post
+def _responsible(row) -> str:
+    """张三（副局长）13800000000: the assignee's name, else the named official's."""
+    if row.assignee__username is not None:
+        name = f"{row.assignee__first_name} {row.assignee__last_name}".strip() or row.assignee__username
+    else:
+        name = row.responsible_name
+    post = row.responsible_post
     text = f"{name}（{post}）" if name and post else name or post
-    return f"{text}{item.responsible_phone}" if item.responsible_phone else text
-
-
-def _note(item: Item) -> str:
-    if item.kind == ItemKind.TASK:
-        return ""
-    return str(ItemKind(item.kind).label)
+    return f"{text}{row.responsible_phone}"

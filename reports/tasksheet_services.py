@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,6 +24,8 @@ from .services import ImportRefused, next_year_record, unit_directory
 from .tasksheets import ParsedSheet, TaskRow, TaskSheetError, read_task_sheet
 
 MAX_FILENAME = 255
+# An invented 任务分解表 (示例数据) for the demo: reports/samples/make_tasks_sample.py writes it.
+SAMPLE_TASK_SHEET = Path(__file__).resolve().parent / "samples" / "tasks-2021-sample.xlsx"
 
 
 @dataclass
@@ -248,3 +251,11 @@ def _write_items(
         ]
     )
     return items
+
+
+def sample_task_sheet_import(*, year: int = 2021, user=None) -> TaskImportResult:
+    """Import the invented sample 任务分解表 (SAMPLE_TASK_SHEET) into ``year``, for the demo.
+    Safe to run again: the same file creates nothing the second time."""
+    return task_sheet_import(
+        data=SAMPLE_TASK_SHEET.read_bytes(), filename=SAMPLE_TASK_SHEET.name, year=year, user=user
+    )
