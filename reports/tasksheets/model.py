@@ -59,14 +59,6 @@ class TaskRow:
     note: str = ""
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def responsible(self) -> str:
-        """The 责任人 as the ledger writes it: 张三（副局长）13800000000."""
-        text = self.responsible_name
-        if self.responsible_post:
-            text += f"（{self.responsible_post}）"
-        return f"{text}{self.responsible_phone}"
-
 
 @dataclass
 class SkippedRow:

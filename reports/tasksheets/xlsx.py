@@ -236,7 +236,10 @@ class Workbook:
         if kind == "b":
             return text in ("1", "true"), False
         if kind == "d":
-            return datetime.datetime.fromisoformat(text), False
+            try:
+                return datetime.datetime.fromisoformat(text), False
+            except ValueError:
+                return text, False
         number = float(text)
         style = cell.get("s")
         if style is not None and int(style) in self.date_styles:
