@@ -168,10 +168,8 @@ def task_sheet_import_preview(request, year: int):
 
 
 def _choices(post, valid_units: set[int]) -> dict[int, RowChoice]:
-    """The reviewer's corrections, from the preview's fields. Without the ``edited`` marker
-    (a bare POST) every row is imported as read."""
-    if post.get("edited") != "1":
-        return {}
+    """The reviewer's corrections, from the preview's fields (lead_N, due_N, ongoing_N,
+    skip_N); a row, or a field, that the POST does not name is imported as read."""
     indices = {
         int(key.split("_", 1)[1])
         for key in post

@@ -418,6 +418,12 @@ def test_upload_preview_confirm_writes_the_tasks(reviewer_client, units):
     done = reviewer_client.post(CONFIRM, {"token": token_of(content)})
     assert done.status_code == 302 and done.url == "/reports/2021/"
     assert Item.objects.filter(year=2021).count() == 3
+    # Confirmed as shown: every row as the sheet says.
+    assert list(Item.objects.order_by("order").values_list("lead_unit__name", "due_on", "ongoing")) == [
+        ("县司法局", D(2021, 6, 30), False),
+        ("县公安局", None, True),
+        ("县司法局", None, False),
+    ]
     assert drafts() == [] and "task_sheet_import_draft" not in reviewer_client.session
     follow = reviewer_client.get(done.url).content.decode()
     assert "已从《任务分解表.xlsx》向 2021 年台账导入 3 项任务" in follow
@@ -430,7 +436,6 @@ def test_corrections_made_on_the_preview_are_the_ones_written(reviewer_client, u
         CONFIRM,
         {
             "token": token,
-            "edited": "1",
             "lead_0": str(units["县财政局"].pk),
             "due_0": "2021-08-01",
             "lead_1": str(units["县公安局"].pk),
@@ -535,7 +540,7 @@ def test_a_big_preview_posts_within_the_field_limit(reviewer_client, units):
     rows = [task(n, f"任务{n}。", "县司法局", "", "", "年底前") for n in range(1, 1201)]
     upload(reviewer_client, data=sheet(*rows, sections=False))
     content = reviewer_client.get(PREVIEW).content.decode()
-    fields = {"token": token_of(content), "edited": "1"}
+    fields = {"token": token_of(content)}
     for n in range(1200):
         fields[f"lead_{n}"] = str(units["县司法局"].pk)
         fields[f"due_{n}"] = "2021-12-31"
@@ -670,6 +675,6 @@ def test_a_sheet_saved_again_shows_which_tasks_the_year_holds_already(reviewer_c
     assert content.count("已在台账中") == 3
     assert re.search(r'name="skip_0" value="1" checked', content)
     assert not re.search(r'name="skip_3" value="1" checked', content)
-    fields = {"token": token_of(content), "edited": "1", **{f"skip_{n}": "1" for n in range(3)}}
+    fields = {"token": token_of(content), **{f"skip_{n}": "1" for n in range(3)}}
     reviewer_client.post(CONFIRM, fields)
     assert Item.objects.count() == 4 and Item.objects.filter(title="新增一项任务").count() == 1
