@@ -284,6 +284,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EVIDENCE_MAX_BYTES = int(os.environ.get("DJANGO_EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 # Form fields (not files) of one request: a pasted report of up to 2 MB must fit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Fields of one request: the 任务分解表 preview sends two to four per row (lead unit, deadline,
+# and the "ongoing" and "do not import" boxes when ticked) for up to 5,000 rows.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
 # A whole request body, refused by its Content-Length before it is read (413): a logged-in
 # person's (several evidence files at once: five of 20 MB by default), and anyone else's
 # (the login form needs a few hundred bytes). nginx's client_max_body_size says the same.

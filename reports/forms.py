@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .importing import MAX_BYTES, ReportReadError, read_report_bytes
+from .tasksheets import MAX_BYTES as TASK_SHEET_MAX_BYTES
 
 
 class ReportImportForm(forms.Form):
@@ -55,3 +56,34 @@ class ReportImportForm(forms.Form):
                 raise ValidationError(str(error)) from error
         cleaned["report_text"] = text
         return cleaned
+
+
+class TaskSheetImportForm(forms.Form):
+    """Upload a 任务分解表; every row is shown before anything is written."""
+
+    file = forms.FileField(
+        label=_("Task list file (任务分解表)"),
+        help_text=_("Excel or WPS (.xlsx), a table in Word (.docx), or .csv (UTF-8 or GBK)."),
+    )
+    year = forms.IntegerField(
+        label=_("Year"),
+        min_value=1990,
+        max_value=2100,
+        help_text=_("The year whose ledger receives the tasks; deadlines without a year are read in it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("file", "year"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.docx,.csv,text/csv"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > TASK_SHEET_MAX_BYTES:
+            raise ValidationError(
+                _("The file is too large (%(size)s MB); a task list should be under %(limit)s MB.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": TASK_SHEET_MAX_BYTES // 1024 // 1024}
+            )
+        self.cleaned_data["data"] = upload.read()
+        return upload

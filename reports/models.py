@@ -1,5 +1,6 @@
 """Annual reports and their outline."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -109,3 +110,36 @@ class Section(models.Model):
 
     def __str__(self):
         return f"{self.number}{self.heading}"
+
+
+class TaskSheet(models.Model):
+    """A 任务分解表 imported into a year: the file's fingerprint, so that importing the same
+    file into the same year again creates nothing (the unique constraint also settles two
+    confirms racing)."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name=_("annual report"), on_delete=models.CASCADE, related_name="task_sheets"
+    )
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    filename = models.CharField(_("file name"), max_length=255)
+    rows = models.PositiveIntegerField(_("tasks created"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="task_sheets",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task list")
+        verbose_name_plural = _("task lists")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sha256"], name="tasksheet_unique_file_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.report.year} · {self.filename}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import tasksheet_views, views
 
 app_name = "reports"
 
@@ -14,4 +14,20 @@ urlpatterns = [
     path("<int:year>/rollover/", views.report_rollover, name="rollover"),
     path("<int:year>/close/", views.report_close, name="close"),
     path("<int:year>/export/<str:fmt>/", views.report_export, name="export"),
+    path("<int:year>/tasks/import/", tasksheet_views.task_sheet_import_start, name="tasks_import"),
+    path(
+        "<int:year>/tasks/import/preview/",
+        tasksheet_views.task_sheet_import_preview,
+        name="tasks_import_preview",
+    ),
+    path(
+        "<int:year>/tasks/import/confirm/",
+        tasksheet_views.task_sheet_import_confirm,
+        name="tasks_import_confirm",
+    ),
+    path(
+        "<int:year>/tasks/import/cancel/",
+        tasksheet_views.task_sheet_import_cancel,
+        name="tasks_import_cancel",
+    ),
 ]

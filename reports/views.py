@@ -290,13 +290,14 @@ def report_close(request, year: int):
     return redirect("reports:detail", year=year)
 
 
-EXPORT_FORMATS = ("xlsx", "csv", "docx")
+EXPORT_FORMATS = ("xlsx", "csv", "docx", "tasks")
 
 
 @require_GET
 def report_export(request, year: int, fmt: str):
-    """The year's annual summary as a file: the XLSX ledger or the CSV of its items. Staff
-    get their own units' rows; leaders and reviewers everything."""
+    """The year's annual summary as a file: the XLSX ledger, the CSV of its items, the DOCX
+    report draft, or its items as a 任务分解表 (``tasks``). Staff get their own units' rows;
+    leaders and reviewers everything."""
     import tempfile
 
     from django.http import FileResponse
@@ -310,6 +311,10 @@ def report_export(request, year: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("No such export format."))
     report = get_object_or_404(AnnualReport, year=year)
+    if fmt == "tasks":  # the year's tracked items as a 任务分解表 (.xlsx)
+        from .tasksheet_views import task_sheet_response
+
+        return task_sheet_response(request, report)
     name = f"ledger-{year}"
     if fmt == "csv":
         items = items_for_list(request.user).filter(report=report).order_by("order", "pk")

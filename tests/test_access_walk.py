@@ -69,6 +69,11 @@ ACCESS = {
     "reports:rollover": ("/reports/2020/rollover/", REVIEWERS),
     "reports:close": ("/reports/2020/close/", POST_ONLY),
     "reports:export": ("/reports/2020/export/xlsx/", ALL_IN),
+    "reports:tasks_import": ("/reports/2020/tasks/import/", REVIEWERS),
+    # No task list waiting: the reviewer is sent back to the upload step.
+    "reports:tasks_import_preview": ("/reports/2020/tasks/import/preview/", {**REVIEWERS, "reviewer": 302}),
+    "reports:tasks_import_confirm": ("/reports/2020/tasks/import/confirm/", POST_ONLY),
+    "reports:tasks_import_cancel": ("/reports/2020/tasks/import/cancel/", POST_ONLY),
     # A logged-in person is sent on from the login page.
     "login": ("/accounts/login/", {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
     "logout": ("/accounts/logout/", POST_ONLY),
@@ -97,7 +102,7 @@ LINKED = [
     *(
         ("reports:export", f"/reports/{year}/export/{fmt}/", ALL_IN)
         for year in (2020, 2021)
-        for fmt in ("xlsx", "csv", "docx")
+        for fmt in ("xlsx", "csv", "docx", "tasks")
     ),
 ]
 
@@ -235,6 +240,11 @@ POST_ACCESS = {
     "reports:rollover": [P, 403, 403, 403, 403, 302],
     "reports:close": [P, 403, 403, 403, 403, 302],
     "reports:export": [P, 405, 405, 405, 405, 405],
+    # An empty upload gives the form's errors; nothing waits to be confirmed (404).
+    "reports:tasks_import": [P, 403, 403, 403, 403, 200],
+    "reports:tasks_import_preview": [P, 405, 405, 405, 405, 405],
+    "reports:tasks_import_confirm": [P, 403, 403, 403, 403, 404],
+    "reports:tasks_import_cancel": [P, 403, 403, 403, 403, 302],
     "login": [200, 302, 302, 302, 302, 302],
     "logout": [P] * 6,
     "password_change": [P, 200, 200, 200, 200, 200],

@@ -4,7 +4,8 @@ a formula in an export, whatever column it lands in.
 
 - CSV (the item list's export and the year's ``/reports/<year>/export/csv/``): such a cell
   starts with an apostrophe, so Excel and WPS show it as text.
-- XLSX (the item list's export and the year's ledger ``/reports/<year>/export/xlsx/``): such
+- XLSX (the item list's export, the year's ledger ``/reports/<year>/export/xlsx/`` and its
+  task list ``/reports/<year>/export/tasks/``): such
   a cell is a text cell holding exactly what was typed; no cell of the workbook is a formula.
   (openpyxl makes a formula only of text starting with =; the other characters are stored
   as text whatever the code does, so only the = cases can catch a regression there.)
@@ -134,3 +135,9 @@ def test_year_ledger_xlsx_keeps_every_formula_start_as_text(reviewer_client, pla
     )
     title_row = [c.value for c in _workbook_cells(data) if isinstance(c.value, str) and "·" in c.value]
     assert title_row and all(value.startswith(texts["issuer"]) for value in title_row)
+
+
+def test_year_task_list_xlsx_keeps_every_formula_start_as_text(reviewer_client, planted):
+    _c, texts = planted
+    response = reviewer_client.get(reverse("reports:export", args=[2020, "tasks"]))
+    _assert_xlsx_text_only(b"".join(response.streaming_content), texts, ["text", "lead", "coop", "person"])

@@ -6,18 +6,23 @@ from django.utils import translation
 
 from reports.exporting.docx import write_report_docx
 from reports.exporting.ledger import write_ledger_xlsx
+from reports.exporting.tasksheet import task_sheet_title, write_task_sheet
 from reports.models import AnnualReport
 from reports.selectors import annual_summary, report_draft
+from reports.tasksheet_selectors import task_sheet_rows
 from tracker.exporting import write_csv
 from tracker.models import Item
 
 
 class Command(BaseCommand):
-    help = "Write a year's annual summary: the XLSX ledger (five sheets), the CSV of its items, or the DOCX report draft."
+    help = (
+        "Write a year's annual summary: the XLSX ledger (five sheets), the CSV of its items, the DOCX "
+        "report draft, or its tracked items as a 任务分解表 (tasks, .xlsx)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("year", type=int)
-        parser.add_argument("--format", choices=["xlsx", "csv", "docx"], default="xlsx")
+        parser.add_argument("--format", choices=["xlsx", "csv", "docx", "tasks"], default="xlsx")
         parser.add_argument("--output", required=True, help="Path of the file to write.")
 
     def handle(self, year, format, output, **options):
@@ -30,6 +35,10 @@ class Command(BaseCommand):
                 write_ledger_xlsx(annual_summary(report=report), path)
             elif format == "docx":
                 write_report_docx(report_draft(report=report), path)
+            elif format == "tasks":
+                write_task_sheet(
+                    path, title=task_sheet_title(year), rows=task_sheet_rows(report=report, user=None)
+                )
             else:
                 items = (
                     Item.objects.filter(report=report)
