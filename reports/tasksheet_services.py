@@ -48,14 +48,17 @@ class TaskImportResult:
     items: list[Item] = field(default_factory=list)
 
     def summary(self) -> dict:
-        """The command's JSON (DESIGN.md's stable interface)."""
+        """The command's JSON (DESIGN.md's stable interface). ``created`` is a boolean, as in
+        import_report's JSON; ``tasks_created`` counts the tasks written."""
         names = self.sheet.unit_names
         return {
             "tasks": len(self.sheet.rows),
             "units_matched": [names[key] for key in self.sheet.units_matched if key in names],
             "units_unknown": self.sheet.units_unknown,
             "deadlines_unread": self.sheet.deadlines_unread,
-            "created": self.created,
+            # Whether anything was written, as import_report says it; how many beside it.
+            "created": self.created > 0,
+            "tasks_created": self.created,
             "rows": [
                 {
                     "row": row.row,

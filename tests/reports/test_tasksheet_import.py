@@ -268,8 +268,16 @@ def test_command_json_has_exactly_the_stable_keys_and_a_dry_run_writes_nothing(u
     path.write_bytes(SHEET)
     call_command("import_tasks", str(path), "--year", "2021", "--dry-run", "--json", "--government", "新乡县")
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["tasks", "units_matched", "units_unknown", "deadlines_unread", "created", "rows"]
-    assert data["tasks"] == 3 and data["created"] == 0 and data["deadlines_unread"] == 1
+    assert list(data) == [
+        "tasks",
+        "units_matched",
+        "units_unknown",
+        "deadlines_unread",
+        "created",
+        "tasks_created",
+        "rows",
+    ]
+    assert data["tasks"] == 3 and data["created"] is False and data["deadlines_unread"] == 1
     assert data["units_matched"] == ["县司法局", "县城市管理局", "县财政局", "县公安局"]
     assert data["units_unknown"] == ["县委政法委"]
     assert list(data["rows"][0]) == [
@@ -301,9 +309,11 @@ def test_command_imports_then_creates_nothing_the_second_time(units, tmp_path, c
     path = tmp_path / "tasks.xlsx"
     path.write_bytes(SHEET)
     call_command("import_tasks", str(path), "--year", "2021", "--json")
-    assert json.loads(capsys.readouterr().out)["created"] == 3
+    first = json.loads(capsys.readouterr().out)
+    assert (first["created"], first["tasks_created"]) == (True, 3)
     call_command("import_tasks", str(path), "--year", "2021", "--json")
-    assert json.loads(capsys.readouterr().out)["created"] == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["created"], again["tasks_created"]) == (False, 0)
     assert Item.objects.count() == 3
 
 
@@ -334,7 +344,7 @@ def test_the_sample_sheet_imports_against_the_demo_units(capsys):
     load_demo()
     call_command("import_tasks", str(SAMPLE), "--year", "2021", "--json")
     data = json.loads(capsys.readouterr().out)
-    assert data["tasks"] == 10 and data["created"] == 10
+    assert data["tasks"] == 10 and data["created"] is True and data["tasks_created"] == 10
     assert data["units_unknown"] == ["各乡镇人民政府"] and data["deadlines_unread"] == 0
     assert sample_task_sheet_import().created == 0  # the demo may run it again
     tasks = Item.objects.filter(year=2021, kind=ItemKind.TASK)
