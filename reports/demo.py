@@ -104,6 +104,7 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
     result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
     if result.created:
         _sample_year(result.report.next)
+        _sample_tasks(year=result.report.year + 1)
     return passwords
 
 
@@ -235,6 +236,69 @@ def _sample_year(work) -> None:
     )
     # In progress, and now overdue; the government office's measure never started (overdue).
     progress(staffing, "已向编办申请增加一线执法人员编制。", ItemStatus.IN_PROGRESS, day=d(2021, 8, 18))
+
+
+def _sample_tasks(*, year: int) -> None:
+    """The year's 任务分解表: an invented sample sheet (its title says 示例数据), imported as
+    the office would, its tasks titled （示例）…, and sample progress on four of them."""
+    import datetime
+
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from .tasksheet_services import sample_task_sheet_import
+
+    User = get_user_model()
+    reviewer = User.objects.get(username="reviewer")
+    result = sample_task_sheet_import(year=year, user=reviewer)
+    if not result.created:
+        return
+    tasks = Item.objects.filter(pk__in=[item.pk for item in result.items])
+    tasks.update(title=Concat(Value(SAMPLE), "title"))
+    by_title = {item.title.removeprefix(SAMPLE): item for item in tasks}
+    staff = {name: User.objects.get(username=name) for name in ("staff1", "staff2")}
+
+    def progress(title, who, note, status, day, files=()):
+        item = by_title[title]
+        item.refresh_from_db()
+        update = item_add_progress(
+            item=item,
+            user=staff[who],
+            note=f"{SAMPLE}{note}",
+            status=status,
+            files=files,
+            expected_version=item.version,
+        )
+        _dated(update, day)
+
+    d = datetime.date
+    progress(
+        "全面推行证明事项告知承诺制", "staff1", "已梳理证明事项清单。", ItemStatus.IN_PROGRESS, d(2021, 4, 20)
+    )
+    progress(
+        "全面推行证明事项告知承诺制",
+        "staff1",
+        "已公布告知承诺事项目录共46项。",
+        ItemStatus.SUBMITTED,
+        d(2021, 9, 16),
+        files=[_sample_pdf("告知承诺事项目录（示例材料）.pdf")],
+    )
+    item = by_title["全面推行证明事项告知承诺制"]
+    item.refresh_from_db()
+    decided = item_review(item=item, user=reviewer, decision=ReviewDecision.APPROVE)
+    _dated(decided.update, d(2021, 9, 22))
+    Review.objects.filter(pk=decided.pk).update(created_at=_at(d(2021, 9, 22)))
+    Item.objects.filter(pk=item.pk).update(done_at=_at(d(2021, 9, 22)))
+    progress("优化营商环境", "staff2", "已完成涉企许可事项清理初稿。", ItemStatus.IN_PROGRESS, d(2021, 5, 11))
+    progress("规范涉企行政检查", "staff2", "已制定年度抽查计划。", ItemStatus.IN_PROGRESS, d(2021, 3, 2))
+    progress(
+        "规范涉企行政检查",
+        "staff2",
+        "全年开展“双随机、一公开”抽查12次，结果已公示。",
+        ItemStatus.SUBMITTED,
+        d(2021, 11, 26),
+        files=[_sample_pdf("抽查结果公示（示例材料）.pdf")],
+    )
 
 
 def _at(day):

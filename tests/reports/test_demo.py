@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reports.models import AnnualReport
 from tracker import permissions
-from tracker.models import Membership, Unit
+from tracker.models import Item, Membership, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,26 @@ def test_load_demo_if_empty_leaves_existing_data_alone(capsys):
     assert not AnnualReport.objects.filter(year=2020).exists()
     assert Unit.objects.count() == 0
     assert "staff1-demo-2020" in capsys.readouterr().out
+
+
+def test_the_2021_task_sheet_is_sample_data_imported_as_the_office_would():
+    call_command("load_demo")
+    from reports.models import TaskSheet
+
+    sheet = TaskSheet.objects.get(report__year=2021)
+    tasks = Item.objects.filter(year=2021, kind="task")
+    assert tasks.count() == sheet.rows == 10
+    # Invented, and every title says so.
+    assert all(task.title.startswith("（示例）") for task in tasks)
+    states = dict(tasks.values_list("title", "status"))
+    assert states["（示例）全面推行证明事项告知承诺制"] == "done"
+    assert states["（示例）规范涉企行政检查"] == "submitted"
+    assert states["（示例）优化营商环境"] == "in_progress"
+    ongoing = tasks.get(ongoing=True)
+    assert ongoing.due_on is None and ongoing.responsible_name == "孙立"
+    # The sheet names staff1 (王经办) for two of 县司法局's tasks: the user, not a name.
+    assert set(tasks.filter(assignee__username="staff1").values_list("lead_unit__name", flat=True)) == {
+        "县司法局"
+    }
+    call_command("load_demo")
+    assert Item.objects.filter(year=2021, kind="task").count() == 10
