@@ -337,11 +337,11 @@ def test_command_missing_file_exits_1(keep_test_connection, capsys):
 
 
 def test_the_sample_sheet_imports_against_the_demo_units(capsys):
-    from reports.demo import load_demo
+    from reports.demo import _directory_and_users
     from reports.tasksheet_services import SAMPLE_TASK_SHEET, sample_task_sheet_import
 
     assert SAMPLE_TASK_SHEET == SAMPLE
-    load_demo()
+    _directory_and_users(random_passwords=False)  # the demo's units and users, no ledger yet
     call_command("import_tasks", str(SAMPLE), "--year", "2021", "--json")
     data = json.loads(capsys.readouterr().out)
     assert data["tasks"] == 10 and data["created"] is True and data["tasks_created"] == 10
