@@ -159,4 +159,6 @@ def test_the_same_import_confirmed_twice_at_once_writes_it_once():
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted((o.created, o.duplicate) for o in outcomes) == [(False, True), (True, False)]
     assert AnnualReport.objects.filter(year=2020).count() == 1
-    assert Item.objects.filter(year=2020).count() == 26
+    assert AnnualReport.objects.filter(year=2021).count() == 1
+    assert Item.objects.filter(year=2020).count() == 21  # achievements
+    assert Item.objects.filter(year=2021).count() == 5  # the work the report left for 2021
