@@ -37,7 +37,7 @@ def safe_cell(value) -> object:
 _FIELDS = (
     "pk", "year", "area__name", "kind", "title", "lead_unit__name", "assignee__first_name",
     "assignee__last_name", "assignee__username", "responsible_name", "responsible_post", "due_on", "status",
-    "export_overdue", "updated_at", "text",
+    "export_overdue", "updated_at", "text", "ongoing",
 )  # fmt: skip
 
 
@@ -56,6 +56,7 @@ def export_rows(items, cell=safe_cell) -> Iterator[list]:
     kinds = {value: str(label) for value, label in ItemKind.choices}
     labels = {(kind, status): status_label(kind, status) for kind in kinds for status in ItemStatus.values}
     yes = _("Yes")
+    ongoing_label = _("Ongoing")  # no fixed deadline: reviewed at the end of the year
     tz = timezone.get_current_timezone()
     rows = (
         items.prefetch_related(None)
@@ -82,6 +83,7 @@ def export_rows(items, cell=safe_cell) -> Iterator[list]:
             overdue,
             updated,
             text,
+            ongoing,
         ) in chunk:
             # A user of the lead unit, else an official named without an account, with the post.
             person = (f"{first} {last}".strip() or username) if username else official_label(official, post)
@@ -96,7 +98,7 @@ def export_rows(items, cell=safe_cell) -> Iterator[list]:
                     lead or "",
                     "、".join(cooperating.get(pk, ())),
                     person,
-                    due_on.isoformat() if due_on else "",
+                    due_on.isoformat() if due_on else ongoing_label if ongoing else "",
                     labels.get((kind, status), status),
                     yes if overdue else "",
                     updated.astimezone(tz).strftime("%Y-%m-%d %H:%M") if updated else "",

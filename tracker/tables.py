@@ -20,7 +20,7 @@ class ItemTable(tables.Table):
     ROW_FIELDS = (
         "year", "kind", "title", "status", "due_on", "updated_at", "area__name", "lead_unit__name",
         "assignee__username", "assignee__first_name", "assignee__last_name", "responsible_name",
-        "responsible_post", "link_unsure",
+        "responsible_post", "link_unsure", "ongoing",
     )  # fmt: skip
 
     # Reviewers tick rows for bulk assignment (the view excludes it for everyone else).

@@ -123,7 +123,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 item.lead_unit.name if item.lead_unit else "",
                 "、".join(unit.name for unit in item.cooperating_units.all()),
                 item.responsible,
-                _date(item.due_on),
+                _date(item.due_on) or (_("Ongoing") if item.ongoing else ""),
                 item.status_label,
                 item.latest_note or "",
             )

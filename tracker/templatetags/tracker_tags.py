@@ -62,6 +62,7 @@ def item_rows(table):
     overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
     unsure = f' <span class="badge text-bg-warning">{escape(gettext("Shortfall to confirm"))}</span>'
     select_label = escape(gettext("Select"))
+    ongoing = escape(gettext("Ongoing"))  # no fixed deadline: reviewed at the end of the year
     kinds = {value: escape(str(label)) for value, label in Item._meta.get_field("kind").flatchoices}
     # An achievement is the year's record, not work: its own muted badge, so that tracked work
     # reads at a glance.
@@ -92,7 +93,7 @@ def item_rows(table):
             f"<td>{escape(item.lead_unit.name) if item.lead_unit else '—'}</td>"
             f"<td>{escape(cooperating) or '—'}</td>"
             f"<td>{escape(person) or '—'}</td>"
-            f'<td class="text-nowrap">{item.due_on.isoformat() if item.due_on else "—"}</td>'
+            f'<td class="text-nowrap">{item.due_on.isoformat() if item.due_on else ongoing if item.ongoing else "—"}</td>'
             f'<td class="text-nowrap"><span class="badge text-bg-{item.status_colour}">'
             f"{escape(item.status_label)}</span></td>"
             f'<td class="text-nowrap">{overdue if item.is_overdue else ""}</td>'
