@@ -36,3 +36,18 @@ def test_the_waiting_count_says_it_is_every_years(leader_client, y2020):
         card = page[page.index('data-kpi="waiting"') :]
         assert card.startswith('data-kpi="waiting">1<')
         assert "各年度合计" in card[: card.index("</a>")]
+
+
+def test_the_status_table_scrolls_inside_its_card_on_a_phone(staff_client, y2020):
+    """At 390 px the table's 工作成效 column ran off the screen: it scrolls in its card now."""
+    page = staff_client.get(reverse("home")).content.decode()
+    assert (
+        '<div class="card-body p-0 table-responsive">\n    <table class="table table-hover mb-0 status-counts">'
+        in page
+    )
+    assert '<td class="report-title">' in page
+
+
+def test_the_dashboard_year_button_stays_on_one_line(leader_client, y2020):
+    page = leader_client.get(reverse("home")).content.decode()
+    assert 'class="btn btn-sm btn-outline-primary text-nowrap" type="submit">查看<' in page
