@@ -105,6 +105,7 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
     if result.created:
         _sample_year(result.report.next)
         _sample_tasks(year=result.report.year + 1)
+        _set_up_dated(years=[result.report.year, result.report.year + 1])
     return passwords
 
 
@@ -299,6 +300,27 @@ def _sample_tasks(*, year: int) -> None:
         d(2021, 11, 26),
         files=[_sample_pdf("抽查结果公示（示例材料）.pdf")],
     )
+
+
+def _set_up_dated(*, years: list[int]) -> None:
+    """The ledger was set up at the start of 2021, before any sample progress: the report
+    imported (9:00), its work handed to units (9:30), the 任务分解表 imported. Date those history
+    entries so, not on the day the demo was loaded, and each item's last update as its latest
+    entry: an item's history then reads in order, and the lists show 2021 dates."""
+    import datetime
+
+    from django.db.models import OuterRef, Subquery
+
+    from tracker.choices import UpdateKind
+
+    day = datetime.date(2021, 3, 1)
+    entries = ProgressUpdate.objects.filter(item__year__in=years)
+    for kind, at in ((UpdateKind.IMPORT, datetime.time(9, 0)), (UpdateKind.ASSIGNMENT, datetime.time(9, 30))):
+        entries.filter(kind=kind).update(created_at=timezone.make_aware(datetime.datetime.combine(day, at)))
+    latest = (
+        ProgressUpdate.objects.filter(item=OuterRef("pk")).order_by("-created_at", "-pk").values("created_at")
+    )
+    Item.objects.filter(year__in=years).update(updated_at=Subquery(latest[:1]))
 
 
 def _at(day):

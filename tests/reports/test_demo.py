@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from reports.models import AnnualReport
 from tracker import permissions
@@ -143,3 +144,22 @@ def test_the_2021_task_sheet_is_sample_data_imported_as_the_office_would():
     }
     call_command("load_demo")
     assert Item.objects.filter(year=2021, kind="task").count() == 10
+
+
+def test_the_demo_history_reads_in_order_and_nothing_is_dated_the_day_it_was_loaded(client):
+    """The ledger was set up (the report imported, its work handed out, the 任务分解表 imported)
+    before the sample progress of 2021: an item's history reads from its import on, and the
+    lists' 最近更新 shows when the item last moved, not the day the demo was loaded."""
+    from tracker.models import ProgressUpdate
+
+    call_command("load_demo")
+    assert {u.created_at.year for u in ProgressUpdate.objects.all()} == {2021}
+    assert {item.updated_at.year for item in Item.objects.all()} == {2021}
+    uploads = Item.objects.get(title="要重视日常工作成果的上传工作")
+    history = list(uploads.updates.order_by("created_at", "pk").values_list("kind", flat=True))
+    assert history == ["import", "assignment", "progress", "progress"]
+    assert uploads.updated_at == uploads.updates.order_by("-created_at").first().created_at
+    client.force_login(get_user_model().objects.get(username="reviewer"))
+    page = client.get(reverse("tracker:items"), {"year": 2021}).content.decode()
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert rows.count("<tr>") == 15 and f"{timezone.localdate():%Y-%m-%d}" not in rows
