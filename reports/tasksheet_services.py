@@ -243,9 +243,16 @@ def _write_items(
     opened = _("Imported from the task list 《%(filename)s》.") % {"filename": record.filename}
 
     def history(row: TaskRow) -> str:
-        if not row.note:
-            return opened
-        return "\n".join([opened, _("Note in the task list: %(note)s") % {"note": row.note}])
+        lines = [opened]
+        if row.units_unknown:
+            # Kept on the item: the sheet named them, the unit list has no such unit.
+            lines.append(
+                _("Units the task list names that are not in the unit list: %(names)s")
+                % {"names": "、".join(row.units_unknown)}
+            )
+        if row.note:
+            lines.append(_("Note in the task list: %(note)s") % {"note": row.note})
+        return "\n".join(lines)
 
     ProgressUpdate.objects.bulk_create(
         [
