@@ -223,10 +223,21 @@ def report_import_confirm(request):
     if result.duplicate:
         messages.info(request, _("This text was imported before; nothing new was created."))
     else:
+        kinds = [item.kind for item in result.parsed.items]
         messages.success(
             request,
-            _("Imported %(title)s: %(count)s items.")
-            % {"title": result.report.title, "count": len(result.parsed.items)},
+            _(
+                "Imported %(title)s: %(achievements)s achievements recorded for %(year)s; "
+                "%(shortfalls)s shortfalls and %(measures)s measures are work of %(work_year)s."
+            )
+            % {
+                "title": result.report.title,
+                "achievements": kinds.count("achievement"),
+                "year": result.report.year,
+                "shortfalls": kinds.count("shortfall"),
+                "measures": kinds.count("measure"),
+                "work_year": result.work_year["shortfalls"],
+            },
         )
     for item in result.kept_items:
         messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})

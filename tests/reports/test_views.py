@@ -79,6 +79,13 @@ def test_upload_preview_confirm_writes_the_report(reviewer_client):
     assert report.items.count() == 21
     assert report.items.filter(lead_unit=justice).exists()
     assert AnnualReport.objects.get(year=2021).items.filter(stated_in=report).count() == 5
+    # The message says what landed where, not "26 ledger items" (21 of them are a record).
+    page = reviewer_client.get(done.url).content.decode()
+    assert (
+        "已导入《新乡县2020年度法治政府建设工作报告》：2020年度工作成效 21 项已记录；"
+        "存在问题 2 个、整改措施 3 条列为2021年度工作。"
+    ) in page
+    assert "工作成效" in reviewer_client.get(IMPORT).content.decode()
 
 
 def preview_of(client, text):
