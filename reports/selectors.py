@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -685,6 +686,88 @@ def _sentence(text: str) -> str:
     return f"{text}。" if text else ""
 
 
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?:[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|[一二三四五六七八九十]{1,3}[、是．.]|\d{1,2}[.、．])\s*"
+)
+
+
+def _without_number(text: str) -> str:
+    """A report's paragraph without the numbering it starts with ((四) / 二是 / 3.)."""
+    return _LEADING_NUMBER.sub("", (text or "").strip(), count=1)
+
+
+def _report_as_recorded(report: AnnualReport, user=None) -> ReportDraft:
+    """The draft of a year whose ledger holds no tracked work but whose report is imported:
+    its achievements by area (the report's own words), the problems and plans it stated
+    (work of the next year, with where each stands now). Two queries."""
+    from django.utils.translation import gettext as _
+
+    from tracker.workflow import other_units_label
+
+    visible = _visible(user)
+    achievements = list(
+        visible.filter(report=report, kind="achievement").select_related("area").order_by("order", "pk")
+    )
+    stated = list(visible.filter(stated_in=report).select_related("lead_unit").order_by("order", "pk"))
+    hidden = Item.objects.filter(stated_in=report).count() - len(stated) if user is not None else 0
+    special = {"leaders-duty", "other"}
+    by_area: dict = {}
+    for item in achievements:
+        if not (item.area and item.area.code in special):
+            by_area.setdefault(item.area, []).append(item)
+
+    def numbered(rows, describe) -> list[str]:
+        return [f"{n}. {describe(item)}" for n, item in enumerate(rows, start=1)]
+
+    def recorded(item) -> str:
+        return _without_number(item.text) or _sentence(item.title)
+
+    def now(item) -> str:
+        state = _shortfall_state(item.status) if item.kind == "shortfall" else _measure_state(item.status)
+        return _("%(title)s (in %(year)s: %(state)s).") % {
+            "title": item.title.rstrip("。"),
+            "year": item.year,
+            "state": state,
+        }
+
+    duty = [i for i in achievements if i.area and i.area.code == "leaders-duty"]
+    other = [i for i in achievements if i.area and i.area.code == "other"]
+    problems = [i for i in stated if i.kind == "shortfall"]
+    plans = [i for i in stated if i.kind != "shortfall"]
+    extra = [other_units_label(hidden)] if hidden else []
+    return ReportDraft(
+        title=report.title,
+        opening=_(
+            "The ledger of %(year)s holds no tracked work; this text lays out what the imported "
+            "report recorded (its achievements, the problems and plans it stated), in the official "
+            "style, with where each problem and plan stands now."
+        )
+        % {"year": report.year},
+        issuer=report.issuer,
+        nothing=_("None."),
+        parts=[
+            (
+                _("Main measures and results"),
+                [
+                    (area.name if area else _("Other work"), numbered(by_area[area], recorded))
+                    for area in by_area
+                ],
+            ),
+            (_("What became of last year's shortfalls"), []),
+            (
+                _("How the principal leaders fulfilled their duty as first responsible persons"),
+                [(None, numbered(duty, recorded))] if duty else [],
+            ),
+            (
+                _("Shortfalls and their causes"),
+                [(None, numbered(problems, now) + extra)] if problems or extra else [],
+            ),
+            (_("Main plans for next year"), [(None, numbered(plans, now))] if plans else []),
+            (_("Other matters to report"), [(None, numbered(other, recorded))] if other else []),
+        ],
+    )
+
+
 def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
     """The report of ``report``'s year drafted from its ledger, in the order of the five
     required contents, plus what became of the problems the year before's report stated.
@@ -722,6 +805,11 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         .annotate(latest_note=latest_note)
         .order_by("order", "pk")
     )
+
+    if not items and report.source_sha256:
+        # No tracked work in the year, but its report is imported: the draft is that report's
+        # own record, laid out in the official style.
+        return _report_as_recorded(report, user)
 
     def result(item) -> str:
         """Work done: what, and how, and who led it where known."""

@@ -279,6 +279,28 @@ def test_draft_of_2021_for_staff_names_another_units_measure_only_as_a_count(sta
     assert "其他单位事项 1 项" in line and "市场监管局配合整改" not in text
 
 
+def test_draft_of_2020_lays_out_what_its_report_recorded_and_where_its_problems_stand(
+    reviewer_client, staff_client, county
+):
+    """2020 holds no tracked work, only its report's record: the draft is that report in the
+    official layout (achievements by area, the report's own words without their numbering),
+    its problems and plans with where each stands in 2021; never a draft of "无。" throughout."""
+    text = draft(reviewer_client, 2020)
+    assert text.startswith("新乡县2020年度法治政府建设工作报告\n")
+    results = part(text, "一、主要举措和成效", "二、上年度问题整改情况")
+    assert "（一）依法全面履行政府职能" in results
+    assert "4. 法律援助服务困难群体。全年共办理各类法律援助案件213起" in results
+    assert "(四)法律援助" not in results  # the report's own numbering is not kept twice
+    shortfalls = part(text, "四、存在的不足和原因", "五、")
+    assert f"1. {SHORTFALLS[0]}（2021年：尚未开始整改）。" in shortfalls
+    plans = part(text, "五、下一年度主要安排", "六、")
+    assert f". {MEASURES[1]}（2021年：已完成）。" in plans
+    assert "市场监管局配合整改" in plans
+    # Staff read their units' part of it; another unit's problems and plans only as a count.
+    staff_text = draft(staff_client, 2020)
+    assert MEASURES[2] not in staff_text and "其他单位事项 2 项" in staff_text
+
+
 # -- rollover ------------------------------------------------------------------------------
 
 
