@@ -327,7 +327,8 @@ class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
     inlines = [MetricInline, ProgressUpdateInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("report")
+        # With select_related here, the changelist skips list_select_related: name them all.
+        return super().get_queryset(request).select_related("report", "area", "lead_unit")
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "submitted_at", "done_at", "version", "created_at", "updated_at", "stated_in"]
@@ -421,7 +422,8 @@ class UnitRatingAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit", "report"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("report")
+        # With select_related here, the changelist skips list_select_related: name them all.
+        return super().get_queryset(request).select_related("report", "unit")
 
     def get_readonly_fields(self, request, obj=None):
         # A rating is one unit's grade in one year: another unit or year is another rating.

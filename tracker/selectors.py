@@ -321,22 +321,32 @@ def _submission_and_return(item: Item) -> None:
         )
 
 
+LINK_CANDIDATES = 60
+
+
 def link_candidates(item: Item) -> QuerySet[Item]:
     """The items a reviewer may link to ``item`` on its page: for a measure, the shortfalls of
-    its year or stated in the same report; for a shortfall, the measures alike; and whatever
-    is linked to it now. In the order of the ledger. Reviewers only (they see every item)."""
+    its year or stated in the same report, at most LINK_CANDIDATES of them; for a shortfall,
+    the measures alike; and whatever is linked to it now. In the order of the ledger. Reviewers only (they see every item)."""
     measure = item.kind == ItemKind.MEASURE
     other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
+    # Those of its year or stated by the same report: the first LINK_CANDIDATES of them (a
+    # county's year has a few dozen problems; a list of thousands helps nobody).
     near = Q(year=item.year)
     if item.stated_in_id is not None:
         near |= Q(stated_in_id=item.stated_in_id)
+    nearest = (
+        Item.objects.filter(near, kind=other_kind)
+        .exclude(pk=item.pk)
+        .order_by("-year", "order", "pk")
+        .values("pk")[:LINK_CANDIDATES]
+    )
     linked = Item.addresses.through.objects.filter(
         **({"from_item_id": item.pk} if measure else {"to_item_id": item.pk})
     ).values("to_item_id" if measure else "from_item_id")
     return (
         Item.objects.filter(kind=other_kind)
-        .filter(near | Q(pk__in=linked))
-        .exclude(pk=item.pk)
+        .filter(Q(pk__in=nearest) | Q(pk__in=linked))
         .only("pk", "title", "year", "kind", "status")
         .order_by("-year", "order", "pk")
     )

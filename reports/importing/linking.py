@@ -119,28 +119,35 @@ def link_measures(shortfalls: list[str], measures: list[str]) -> list[Link]:
         return [Link((), True, "") for _ in measures]
     named = [_named(text, shortfalls) for text in measures]
     if any(n is not None for n in named):
+        by_terms = _TermMatcher(shortfalls)
         return [
-            Link((n,), True, "named") if n is not None else _by_terms(m, shortfalls)
+            Link((n,), True, "named") if n is not None else by_terms.link(m)
             for m, n in zip(measures, named, strict=True)
         ]
     if len(measures) == len(shortfalls):
         return [Link((i,), True, "order") for i in range(len(measures))]
-    return [_by_terms(text, shortfalls) for text in measures]
+    by_terms = _TermMatcher(shortfalls)
+    return [by_terms.link(text) for text in measures]
 
 
-def _by_terms(measure: str, shortfalls: list[str]) -> Link:
-    term_sets = [_terms(text) for text in shortfalls]
-    # Terms that stand in more than one shortfall do not tell them apart.
-    counts: dict[str, int] = {}
-    for terms in term_sets:
-        for term in terms:
-            counts[term] = counts.get(term, 0) + 1
-    own = [{t for t in terms if counts[t] == 1} for terms in term_sets]
-    mine = _terms(measure)
-    scores = [len(mine & terms) for terms in own]
-    ranked = sorted(scores, reverse=True)
-    best = ranked[0]
-    runner_up = ranked[1] if len(ranked) > 1 else 0
-    if best >= MIN_SCORE and best > runner_up:
-        return Link((scores.index(best),), True, "terms")
-    return Link((), False, "")
+class _TermMatcher:
+    """The terms that stand in one shortfall only, read once for all the measures."""
+
+    def __init__(self, shortfalls: list[str]):
+        term_sets = [_terms(text) for text in shortfalls]
+        # Terms that stand in more than one shortfall do not tell them apart.
+        counts: dict[str, int] = {}
+        for terms in term_sets:
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+        self.own = [{t for t in terms if counts[t] == 1} for terms in term_sets]
+
+    def link(self, measure: str) -> Link:
+        mine = _terms(measure)
+        scores = [len(mine & terms) for terms in self.own]
+        ranked = sorted(scores, reverse=True)
+        best = ranked[0]
+        runner_up = ranked[1] if len(ranked) > 1 else 0
+        if best >= MIN_SCORE and best > runner_up:
+            return Link((scores.index(best),), True, "terms")
+        return Link((), False, "")

@@ -4,7 +4,15 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import ItemFactory, MetricFactory, ProgressUpdateFactory, SectionFactory, UnitFactory
+from tests.factories import (
+    ItemFactory,
+    MetricFactory,
+    ProgressUpdateFactory,
+    SectionFactory,
+    UnitFactory,
+    UnitRatingFactory,
+)
+from tracker.models import Area
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +128,28 @@ def test_the_login_logs_are_named_in_chinese_in_the_admin(client):
     assert "Access attempts" not in index and "Access failures" not in index
     page = client.get(reverse("admin:axes_accessfailurelog_changelist")).content.decode()
     assert "IP 地址" in page and "浏览器标识" in page and "IP Address" not in page
+
+
+@pytest.mark.parametrize(
+    "path, make",
+    [
+        (
+            "/admin/tracker/item/",
+            lambda n: ItemFactory.create_batch(n, lead_unit=UnitFactory(), area=Area.objects.first()),
+        ),
+        ("/admin/tracker/unitrating/", lambda n: [UnitRatingFactory() for _ in range(n)]),
+    ],
+    ids=["items", "ratings"],
+)
+def test_admin_changelists_make_as_many_queries_for_twenty_rows_as_for_two(superuser_client, path, make):
+    """Each row's year, area and units come with the page's query, not one query a row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for rows in (2, 18):
+        make(rows)
+        with CaptureQueriesContext(connection) as queries:
+            assert superuser_client.get(path).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -200,3 +200,17 @@ def test_a_measure_page_makes_as_many_queries_with_twenty_candidates_as_with_two
         counts.append(len(queries))
     assert page.count('name="links-others"') == 20
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_a_year_of_many_shortfalls_offers_the_first_sixty_and_keeps_what_is_linked(reviewer_client, year):
+    """A measure's page never lists thousands of check boxes: the first LINK_CANDIDATES of its
+    year, and whatever it answers now even beyond them."""
+    from tracker.selectors import LINK_CANDIDATES
+
+    measure = year["measure"]
+    late = ItemFactory(report=year["report"], kind="shortfall", title="排在最后的问题", order=10_000)
+    measure.addresses.add(late)
+    ItemFactory.create_batch(LINK_CANDIDATES + 20, report=year["report"], kind="shortfall", order=5)
+    page = reviewer_client.get(measure.get_absolute_url()).content.decode()
+    assert page.count('name="links-others"') == LINK_CANDIDATES + 1
+    assert "排在最后的问题" in page
