@@ -281,7 +281,9 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
                 }
             ),
         )
-    if can.link:
+    if can.link and (item.link_unsure or request.GET.get("links")):
+        # The candidates are a query of their own: read only when the reviewer asks to change
+        # the links (or the import left them to confirm), so the page keeps its query count.
         forms.setdefault("links_form", LinksForm(item=item))
     if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())

@@ -2,6 +2,8 @@
 from the measure's page or from the shortfall's; a measure the import could not link is
 flagged "待确认对应问题" until someone does; closed years stay as they are."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -214,3 +216,28 @@ def test_a_year_of_many_shortfalls_offers_the_first_sixty_and_keeps_what_is_link
     page = reviewer_client.get(measure.get_absolute_url()).content.decode()
     assert page.count('name="links-others"') == LINK_CANDIDATES + 1
     assert "排在最后的问题" in page
+
+
+def test_a_confirmed_measures_page_offers_the_change_on_request_and_keeps_its_queries(
+    reviewer_client, year, django_assert_max_num_queries
+):
+    """Once its links are confirmed, a measure's page does not read every candidate: the
+    reviewer asks to change them (?links=1), and only then gets the check boxes."""
+    measure = year["measure"]
+    measure.link_unsure = False
+    measure.save()
+    measure.addresses.add(year["gap"])
+    url = measure.get_absolute_url()
+    reviewer_client.get(url)
+    with django_assert_max_num_queries(12):
+        page = reviewer_client.get(url).content.decode()
+    assert 'name="links-others"' not in page and 'href="?links=1#links"' in page
+    assert "执法力量不足" in page  # what it answers is shown all the same
+    asked = reviewer_client.get(f"{url}?links=1").content.decode()
+    assert asked.count('name="links-others"') == 2
+    assert re.search(rf'name="links-others" value="{year["gap"].pk}"[^>]*checked', asked)
+
+
+def test_staff_get_no_link_to_change_links(staff_client, year):
+    page = staff_client.get(year["measure"].get_absolute_url()).content.decode()
+    assert "?links=1" not in page and 'name="links-others"' not in page
