@@ -31,12 +31,71 @@ _BREAK_BEFORE_RUN_ON = re.compile(
 RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
 
 _FIELD = r"(?:来源|信息来源|时间|发布时间|发布日期|日期|发布机构|浏览量|浏览次数|访问量|点击量|点击数|阅读量|字体|字号|索引号|文号|主题分类|作者|责任编辑|分享|分享到)"
-_CHROME_LINE = re.compile(
-    rf"^(?:{_FIELD}\s*[:：]"
-    r"|(?:[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭本页|关闭|返回顶部|返回|收藏|分享到?|字体|大|中|小|默认|扫一扫.*|"
-    r"在手机上打开|微信扫一扫|下载附件|相关链接|上一篇.*|下一篇.*)\s*[】\]]?[\s|｜:：/]*)+$"
-    r"|(?:当前位置|您现在的位置|您当前的位置|您的位置)\s*[:：]?)"
+# A field line (来源: …) or a "you are here" line.
+_CHROME_FIELD = re.compile(rf"^(?:{_FIELD}\s*[:：]|(?:当前位置|您现在的位置|您当前的位置|您的位置)\s*[:：]?)")
+# A toolbar line is made of these words alone (打印 关闭 返回 大 中 小); read word by word, never
+# with one pattern: nested repetitions over spaces backtracked for a minute on one line.
+_CHROME_WORDS = frozenset(
+    [
+        "打印本页",
+        "打印",
+        "关闭窗口",
+        "关闭本页",
+        "关闭",
+        "返回顶部",
+        "返回",
+        "收藏",
+        "分享",
+        "分享到",
+        "字体",
+        "大",
+        "中",
+        "小",
+        "默认",
+        "在手机上打开",
+        "微信扫一扫",
+        "下载附件",
+        "相关链接",
+    ]
 )
+_CHROME_REST = ("扫一扫", "上一篇", "下一篇")  # the rest of the line belongs to them
+_TOOLBAR_SEPARATORS = re.compile(r"[\s|｜:：/【】\[\]]+")
+
+
+def is_chrome_line(line: str) -> bool:
+    """A portal's field, location or toolbar line. Linear in the line's length."""
+    if _CHROME_FIELD.match(line):
+        return True
+    words = [word for word in _TOOLBAR_SEPARATORS.split(line) if word]
+    for word in words:
+        rest = _chrome_prefix_end(word)
+        if rest is None:
+            return False
+        if rest:  # 扫一扫… / 上一篇… after chrome words: the rest of the line is theirs
+            return True
+    return bool(words)
+
+
+_LONGEST_CHROME = max(len(word) for word in _CHROME_WORDS)
+
+
+def _chrome_prefix_end(word: str) -> bool | None:
+    """Whether ``word`` is chrome words run together (打印本页关闭窗口): False when it is made of
+    them alone, True when 扫一扫 / 上一篇 / 下一篇 follow them (the rest is theirs), None when it
+    is anything else. Linear: each position is reached once."""
+    reachable = [False] * (len(word) + 1)
+    reachable[0] = True
+    for start in range(len(word)):
+        if not reachable[start]:
+            continue
+        if word.startswith(_CHROME_REST, start):
+            return True
+        for end in range(start + 1, min(len(word), start + _LONGEST_CHROME) + 1):
+            if word[start:end] in _CHROME_WORDS:
+                reachable[end] = True
+    return False if reachable[-1] else None
+
+
 _BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
 _SOURCE = re.compile(r"(?:信息来源|来源|发布机构)\s*[:：]\s*([^\s:：|｜]{2,40})")
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
@@ -76,7 +135,7 @@ def clean(raw: str) -> Cleaned:
     source, published = "", None
     kept: list[str] = []
     for line in lines:
-        if _CHROME_LINE.match(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
+        if is_chrome_line(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
             source = source or _first_group(_SOURCE.search(line))
             published = published or _to_date(_PUBLISHED.search(line))
             continue

@@ -1,4 +1,5 @@
-"""Bytes to text: plain text in UTF-8 / UTF-8 with BOM / GB18030 (GBK), .docx, saved HTML.
+"""Bytes to text: plain text in UTF-8 / UTF-8 with BOM / GB18030 (GBK) / UTF-16 with BOM, .docx,
+saved HTML.
 
 The format is detected from the content, never from the file name.
 """
@@ -64,6 +65,14 @@ def read_report_bytes(data: bytes, filename: str = "") -> str:
 
 
 def _decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark: Notepad's "Unicode".
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReportReadError(
+                _("The text encoding is not recognised; save the report as UTF-8 or GBK text.")
+            ) from exc
     if b"\x00" in data[:4096]:
         raise ReportReadError(_("This is a binary file, not a report in text form."))
     if data.startswith(b"\xef\xbb\xbf"):

@@ -499,3 +499,57 @@ def test_terms_every_shortfall_shares_tell_nothing():
     shortfalls = ["行政执法人员不足。", "行政执法装备不足。"]
     [link] = link_measures(shortfalls, ["加强行政执法工作。"])
     assert link == link.__class__((), False, "")
+
+
+# -- portal toolbars read in linear time; UTF-16 ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "打印 关闭 返回 大 中 小",
+        "【打印本页】【关闭窗口】",
+        "打印本页关闭窗口",
+        "分享到: 微信扫一扫",
+        "上一篇：关于印发通知",
+        "字体：大 中 小",
+    ],
+)
+def test_toolbar_lines_are_chrome(line):
+    from reports.importing.cleaning import is_chrome_line
+
+    assert is_chrome_line(line) and is_chrome_line(line.replace(" ", "\u00a0"))
+
+
+def test_a_long_toolbar_line_that_is_not_all_chrome_is_kept_and_never_hangs():
+    """Twelve toolbar words and a stray mark took the old pattern minutes (each extra word ten
+    times more): a worker stalled by one uploaded line. Read word by word now; an alarm turns a
+    regression into a failure instead of a hung test run."""
+    import signal
+
+    from reports.importing.cleaning import is_chrome_line
+
+    line = "\u00a0".join(["打印", "关闭", "返回", "默认", *(["大", "中", "小"] * 40)]) + "\u00a0…"
+
+    def hung(signum, frame):
+        raise TimeoutError("the toolbar line is read in more than linear time")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        assert not is_chrome_line(line)
+        text = f"某县2021年度法治政府建设工作报告\n{line}\n一、依法行政\n做了3件事。"
+        parsed = parse_report(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert parsed.items and parsed.items[0].title == "依法行政"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_text_with_its_byte_order_mark_is_read(encoding):
+    from reports.importing import read_report_bytes
+
+    text = "某县2021年度法治政府建设工作报告\n一、依法行政\n做了3件事。"
+    data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+    assert read_report_bytes(data, filename="notepad.txt") == text
