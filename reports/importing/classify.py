@@ -17,11 +17,15 @@ def framework_for_year(year: int | None) -> str:
     return FRAMEWORK_2015 if year is not None and year < 2021 else FRAMEWORK_2021
 
 
+# The 2019 督察工作规定 asks for 存在的不足和原因 and 下一年度主要安排; reports write these and their
+# common variants (存在的主要问题, 工作中的不足, 整改措施, 下步打算), with or without a year.
 _SHORTFALL_WORDS = re.compile(
-    r"存在的?问题|问题和不足|问题与不足|不足之处|存在不足|短板|差距|薄弱环节|困难和问题"
+    r"存在的?(?:主要|突出)?(?:问题|不足)|(?:问题|不足)(?:和|与|及)(?:不足|原因|差距)|不足之处|"
+    r"工作中的?(?:问题|不足)|主要问题|短板|差距|薄弱环节|困难和问题"
 )
 _PLAN_WORDS = re.compile(
-    r"建议|下一步|工作打算|工作安排|工作计划|工作思路|下一年度|明年|今后|努力方向|工作重点"
+    r"建议|下一步|下步|工作打算|工作安排|主要安排|工作计划|工作思路|下一年度|明年|今后|努力方向|"
+    r"工作重点|整改措施|改进措施"
 )
 _LEADERS_WORDS = re.compile(r"第一责任人|主要负责人.{0,12}职责")
 _OTHER_WORDS = re.compile(r"^(?:其[他它]|需要报告的其他)")

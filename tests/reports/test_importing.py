@@ -553,3 +553,45 @@ def test_utf16_text_with_its_byte_order_mark_is_read(encoding):
     text = "某县2021年度法治政府建设工作报告\n一、依法行政\n做了3件事。"
     data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
     assert read_report_bytes(data, filename="notepad.txt") == text
+
+
+# -- the statutory headings and their common variants ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "heading, kind",
+    [
+        ("存在的不足和原因", "shortfalls"),
+        ("存在的主要问题", "shortfalls"),
+        ("工作中的不足", "shortfalls"),
+        ("2022年度推进法治政府建设的主要安排", "plans"),
+        ("下一年度主要安排", "plans"),
+        ("整改措施", "plans"),
+        ("下一步工作计划", "plans"),
+        ("下步打算", "plans"),
+        ("2023年工作打算", "plans"),
+        ("存在的问题及整改措施", "shortfalls_and_plans"),
+        ("党政主要负责人履行推进法治建设第一责任人职责情况", "leaders_duty"),
+        ("主要举措和成效", "work"),
+        ("严格规范公正文明执法", "work"),
+    ],
+)
+def test_section_kinds_from_the_statutory_wording_and_its_variants(heading, kind):
+    from reports.importing.classify import section_kind
+
+    assert section_kind(heading) == kind
+
+
+def test_a_report_in_the_statutory_outline_gives_its_shortfalls_and_measures():
+    """The headings the 2019 督察工作规定 asks for, as a county writes them: before, sections
+    三 and 四 came out as work, with no shortfall and no measure."""
+    text = (
+        "某县人民政府关于2022年度法治政府建设情况的报告\n"
+        "一、主要举措和成效\n（一）深化行政执法改革。全年培训执法人员300人次。\n"
+        "二、党政主要负责人履行推进法治建设第一责任人职责情况\n县长带头学法4次。\n"
+        "三、存在的不足和原因\n一是执法力量薄弱。二是普法针对性不强。\n"
+        "四、2023年度推进法治政府建设的主要安排\n一是充实执法力量。二是创新普法方式。\n"
+    )
+    parsed = parse_report(text)
+    assert [section.kind for section in parsed.sections] == ["work", "leaders_duty", "shortfalls", "plans"]
+    assert (parsed.count("achievement"), parsed.count("shortfall"), parsed.count("measure")) == (2, 2, 2)
