@@ -11,11 +11,16 @@ import re
 from .model import Node
 
 CN_NUM = "一二三四五六七八九十"
+# Every common numbering, by level: 一、 一． 一. 一） / （一） (一) ⑴ / 1. 1、 1． 1） / （1） (1) ①.
+# Each pattern is anchored and bounded: no repetition that can backtrack.
+PARENTHESISED_DIGITS = "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇"
+CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 BLOCK_MARKERS = [
-    (1, re.compile(rf"[{CN_NUM}]{{1,3}}\s*[、．]")),
-    (2, re.compile(rf"[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]\s*[、．.]?")),
-    (3, re.compile(r"\d{1,2}\s*[.、．](?!\d)")),
-    (4, re.compile(r"[（(]\s*\d{1,2}\s*[）)]\s*[、．.]?")),
+    # 一. only before a word (never 一.5).
+    (1, re.compile(rf"[{CN_NUM}]{{1,3}}\s*(?:[、．）)]|\.(?!\d))")),
+    (2, re.compile(rf"(?:[（(]\s*[{CN_NUM}]{{1,3}}\s*[）)]|[{PARENTHESISED_DIGITS}])\s*[、．.]?")),
+    (3, re.compile(r"\d{1,2}\s*(?:[.、．](?!\d)|[）)])")),
+    (4, re.compile(rf"(?:[（(]\s*\d{{1,2}}\s*[）)]|[{CIRCLED_DIGITS}])\s*[、．.]?")),
 ]
 INLINE_RANK = 5
 # 一是 … 二是 …: only at the start of a paragraph or after punctuation, never inside a word.

@@ -595,3 +595,62 @@ def test_a_report_in_the_statutory_outline_gives_its_shortfalls_and_measures():
     parsed = parse_report(text)
     assert [section.kind for section in parsed.sections] == ["work", "leaders_duty", "shortfalls", "plans"]
     assert (parsed.count("achievement"), parsed.count("shortfall"), parsed.count("measure")) == (2, 2, 2)
+
+
+# -- every common numbering ------------------------------------------------------------------
+
+
+def outline_of(parsed):
+    def walk(node):
+        return [(child.number, child.heading, [c[0] for c in walk(child)]) for child in node.children]
+
+    return walk(parsed.root)
+
+
+@pytest.mark.parametrize("level1", ["一、", "一．", "一.", "一）"])
+@pytest.mark.parametrize("level2", ["（一）", "(一)", "⑴"])
+def test_every_common_level_one_and_two_numbering_makes_the_same_outline(level1, level2):
+    second = level1.replace("一", "二")
+    sub = level2.replace("一", "二").replace("⑴", "⑵")
+    text = (
+        f"某县2021年度法治政府建设情况报告\n{level1}依法行政\n{level2}制度建设。做了3件。\n"
+        f"{sub}执法监督。做了4件。\n{second}存在的问题\n一是执法力量弱。二是普法单一。"
+    )
+    parsed = parse_report(text)
+    assert [(s.number, s.heading, s.kind) for s in parsed.sections] == [
+        (level1, "依法行政", "work"),
+        (second, "存在的问题", "shortfalls"),
+    ]
+    assert [c.heading for c in parsed.sections[0].children] == ["制度建设", "执法监督"]
+    assert (parsed.count("achievement"), parsed.count("shortfall")) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "marks", [("1.", "2."), ("1、", "2、"), ("1．", "2．"), ("1）", "2）"), ("1)", "2)")]
+)
+def test_every_common_level_three_numbering(marks):
+    first, second = marks
+    text = f"某县2021年度法治政府建设情况报告\n一、依法行政\n{first}制度建设。全年3.5万人次参加。\n{second}执法监督。"
+    parsed = parse_report(text)
+    assert [(c.number, c.heading) for c in parsed.sections[0].children] == [
+        (first, "制度建设"),
+        (second, "执法监督"),
+    ]
+
+
+@pytest.mark.parametrize("marks", [("（1）", "（2）"), ("(1)", "(2)"), ("①", "②")])
+def test_every_common_level_four_numbering(marks):
+    first, second = marks
+    text = (
+        f"某县2021年度法治政府建设情况报告\n一、依法行政\n1.制度建设\n{first}清理文件。\n{second}备案审查。"
+    )
+    parsed = parse_report(text)
+    level3 = parsed.sections[0].children[0]
+    assert [(c.number, c.heading) for c in level3.children] == [(first, "清理文件"), (second, "备案审查")]
+
+
+def test_a_decimal_at_the_start_of_a_line_is_no_numbering():
+    parsed = parse_report(
+        "某县2021年度法治政府建设情况报告\n一、依法行政\n3.5万人次参加培训。\n一.5倍于去年。"
+    )
+    assert len(parsed.sections) == 1 and parsed.sections[0].children == []
