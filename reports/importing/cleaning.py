@@ -30,9 +30,13 @@ _BREAK_BEFORE_RUN_ON = re.compile(
 )
 RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
 
-_FIELD = r"(?:来源|信息来源|时间|发布时间|发布日期|日期|发布机构|浏览量|浏览次数|访问量|点击量|点击数|阅读量|字体|字号|索引号|文号|主题分类|作者|责任编辑|分享|分享到)"
+_FIELD = r"(?:来源|信息来源|时间|发布时间|发布日期|发布于|日期|发布机构|浏览量|浏览次数|访问量|点击量|点击数|阅读量|字体|字号|索引号|文号|主题分类|作者|责任编辑|分享|分享到)"
 # A field line (来源: …) or a "you are here" line.
-_CHROME_FIELD = re.compile(rf"^(?:{_FIELD}\s*[:：]|(?:当前位置|您现在的位置|您当前的位置|您的位置)\s*[:：]?)")
+# 来源: … / 发布于:2023-01-06 / [ 发布日期 ] 2026-02-10 / 【来源】…: a field needs its colon or its
+# brackets (a sentence may begin with 时间).
+_CHROME_FIELD = re.compile(
+    rf"^(?:[\[【]\s*{_FIELD}\s*[\]】]|{_FIELD}\s*[:：]|(?:当前位置|您现在的位置|您当前的位置|您的位置)\s*[:：]?)"
+)
 # A toolbar line is made of these words alone (打印 关闭 返回 大 中 小); read word by word, never
 # with one pattern: nested repetitions over spaces backtracked for a minute on one line.
 _CHROME_WORDS = frozenset(
@@ -99,7 +103,7 @@ def _chrome_prefix_end(word: str) -> bool | None:
 _BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
 _SOURCE = re.compile(r"(?:信息来源|来源|发布机构)\s*[:：]\s*([^\s:：|｜]{2,40})")
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
-_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*{_DATE}")
+_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*[\]】]?\s*[:：]?\s*{_DATE}")
 _DATE_LINE = re.compile(rf"^{_DATE}\s*日?$")
 _SIGNATURE = re.compile(r"^[^。，,；;：:]{2,25}(?:人民政府|委员会|办公室|办事处|政府|局|镇|乡|街道)$")
 

@@ -654,3 +654,27 @@ def test_a_decimal_at_the_start_of_a_line_is_no_numbering():
         "某县2021年度法治政府建设情况报告\n一、依法行政\n3.5万人次参加培训。\n一.5倍于去年。"
     )
     assert len(parsed.sections) == 1 and parsed.sections[0].children == []
+
+
+# -- the published date in every common field form -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field, published",
+    [
+        ("[ 发布日期 ] 2026-02-10", date(2026, 2, 10)),
+        ("【发布时间】2026-02-10 09:30", date(2026, 2, 10)),
+        ("发布于:2023-01-06 09:04:54", date(2023, 1, 6)),
+        ("作者：张三　时间：2023-03-09", date(2023, 3, 9)),
+    ],
+)
+def test_the_published_date_is_read_from_every_common_field_form_and_the_line_dropped(field, published):
+    parsed = parse_report(f"某县2022年度法治政府建设情况报告\n{field}\n一、依法行政\n做了3件事。")
+    assert parsed.published_on == published
+    assert field not in parsed.cleaned_text
+
+
+def test_a_sentence_that_begins_with_a_field_word_stays_text():
+    sentence = "时间紧、任务重，全年仍完成了3项工作。"
+    parsed = parse_report(f"某县2022年度法治政府建设情况报告\n{sentence}\n一、依法行政\n做了3件事。")
+    assert parsed.published_on is None and sentence in parsed.preamble
