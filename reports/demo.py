@@ -185,25 +185,10 @@ def _sample_year(work) -> None:
         item.refresh_from_db()
 
     def progress(item, note, status=None, files=(), day=None):
-        update = item_add_progress(
-            item=item,
-            user=staff1,
-            note=f"{SAMPLE}{note}",
-            status=status,
-            files=files,
-            expected_version=item.version,
-        )
-        _dated(update, day)
+        _sample_progress(item, staff1, note, status, day, files)
 
     def review(item, decision, comment, day):
-        decided = item_review(
-            item=item, user=reviewer, decision=decision, comment=comment and f"{SAMPLE}{comment}"
-        )
-        _dated(decided.update, day)
-        Review.objects.filter(pk=decided.pk).update(created_at=_at(day))
-        if decision == ReviewDecision.APPROVE:
-            Item.objects.filter(pk=item.pk).update(done_at=_at(day))
-        item.refresh_from_db()
+        _sample_review(item, reviewer, decision, comment, day)
 
     d = datetime.date
     # Done: training held, submitted with its evidence, approved.
@@ -260,17 +245,7 @@ def _sample_tasks(*, year: int) -> None:
     staff = {name: User.objects.get(username=name) for name in ("staff1", "staff2")}
 
     def progress(title, who, note, status, day, files=()):
-        item = by_title[title]
-        item.refresh_from_db()
-        update = item_add_progress(
-            item=item,
-            user=staff[who],
-            note=f"{SAMPLE}{note}",
-            status=status,
-            files=files,
-            expected_version=item.version,
-        )
-        _dated(update, day)
+        _sample_progress(by_title[title], staff[who], note, status, day, files)
 
     d = datetime.date
     progress(
@@ -284,12 +259,9 @@ def _sample_tasks(*, year: int) -> None:
         d(2021, 9, 16),
         files=[_sample_pdf("告知承诺事项目录（示例材料）.pdf")],
     )
-    item = by_title["全面推行证明事项告知承诺制"]
-    item.refresh_from_db()
-    decided = item_review(item=item, user=reviewer, decision=ReviewDecision.APPROVE)
-    _dated(decided.update, d(2021, 9, 22))
-    Review.objects.filter(pk=decided.pk).update(created_at=_at(d(2021, 9, 22)))
-    Item.objects.filter(pk=item.pk).update(done_at=_at(d(2021, 9, 22)))
+    _sample_review(
+        by_title["全面推行证明事项告知承诺制"], reviewer, ReviewDecision.APPROVE, "", d(2021, 9, 22)
+    )
     progress("优化营商环境", "staff2", "已完成涉企许可事项清理初稿。", ItemStatus.IN_PROGRESS, d(2021, 5, 11))
     progress("规范涉企行政检查", "staff2", "已制定年度抽查计划。", ItemStatus.IN_PROGRESS, d(2021, 3, 2))
     progress(
@@ -300,6 +272,32 @@ def _sample_tasks(*, year: int) -> None:
         d(2021, 11, 26),
         files=[_sample_pdf("抽查结果公示（示例材料）.pdf")],
     )
+
+
+def _sample_progress(item, user, note, status, day, files=()) -> None:
+    """Sample progress through the service, marked （示例） and dated ``day`` in the sample year."""
+    item.refresh_from_db()
+    update = item_add_progress(
+        item=item,
+        user=user,
+        note=f"{SAMPLE}{note}",
+        status=status,
+        files=files,
+        expected_version=item.version,
+    )
+    _dated(update, day)
+
+
+def _sample_review(item, reviewer, decision, comment, day) -> None:
+    """A sample decision through the service, its comment marked （示例）, dated ``day``."""
+    item.refresh_from_db()
+    decided = item_review(
+        item=item, user=reviewer, decision=decision, comment=comment and f"{SAMPLE}{comment}"
+    )
+    _dated(decided.update, day)
+    Review.objects.filter(pk=decided.pk).update(created_at=_at(day))
+    if decision == ReviewDecision.APPROVE:
+        Item.objects.filter(pk=item.pk).update(done_at=_at(day))
 
 
 def _set_up_dated(*, years: list[int]) -> None:

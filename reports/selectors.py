@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -686,20 +685,33 @@ def _sentence(text: str) -> str:
     return f"{text}。" if text else ""
 
 
-_LEADING_NUMBER = re.compile(
-    r"^\s*(?:[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|[一二三四五六七八九十]{1,3}[、是．.]|\d{1,2}[.、．])\s*"
-)
-
-
 def _without_number(text: str) -> str:
-    """A report's paragraph without the numbering it starts with ((四) / 二是 / 3.)."""
-    return _LEADING_NUMBER.sub("", (text or "").strip(), count=1)
+    """A report's paragraph without the numbering it starts with ((四) / 二是 / 3.): the
+    importer's own markers (outline.block_marker, INLINE_MARKER)."""
+    from .importing.outline import INLINE_MARKER, block_marker
+
+    text = (text or "").strip()
+    marker = block_marker(text)
+    if marker is not None:
+        return text[marker[1] :].lstrip()
+    inline = INLINE_MARKER.match(text)
+    return text[inline.end() :].lstrip() if inline else text
+
+
+def _numbered(rows, describe) -> list[str]:
+    return [f"{n}. {describe(item)}" for n, item in enumerate(rows, start=1)]
+
+
+def _state(item) -> str:
+    """Where an item stands, as a report says it: a shortfall's rectification, else the work."""
+    return _shortfall_state(item.status) if item.kind == "shortfall" else _measure_state(item.status)
 
 
 def _report_as_recorded(report: AnnualReport, user=None) -> ReportDraft:
     """The draft of a year whose ledger holds no tracked work but whose report is imported:
     its achievements by area (the report's own words), the problems and plans it stated
-    (work of the next year, with where each stands now). Two queries."""
+    (work of the next year, with where each stands now). Two queries, three for a person
+    (how many of the stated items he or she may not see)."""
     from django.utils.translation import gettext as _
 
     from tracker.workflow import other_units_label
@@ -716,18 +728,14 @@ def _report_as_recorded(report: AnnualReport, user=None) -> ReportDraft:
         if not (item.area and item.area.code in special):
             by_area.setdefault(item.area, []).append(item)
 
-    def numbered(rows, describe) -> list[str]:
-        return [f"{n}. {describe(item)}" for n, item in enumerate(rows, start=1)]
-
     def recorded(item) -> str:
         return _without_number(item.text) or _sentence(item.title)
 
     def now(item) -> str:
-        state = _shortfall_state(item.status) if item.kind == "shortfall" else _measure_state(item.status)
         return _("%(title)s (in %(year)s: %(state)s).") % {
             "title": item.title.rstrip("。"),
             "year": item.year,
-            "state": state,
+            "state": _state(item),
         }
 
     duty = [i for i in achievements if i.area and i.area.code == "leaders-duty"]
@@ -749,21 +757,21 @@ def _report_as_recorded(report: AnnualReport, user=None) -> ReportDraft:
             (
                 _("Main measures and results"),
                 [
-                    (area.name if area else _("Other work"), numbered(by_area[area], recorded))
+                    (area.name if area else _("Other work"), _numbered(by_area[area], recorded))
                     for area in by_area
                 ],
             ),
             (_("What became of last year's shortfalls"), []),
             (
                 _("How the principal leaders fulfilled their duty as first responsible persons"),
-                [(None, numbered(duty, recorded))] if duty else [],
+                [(None, _numbered(duty, recorded))] if duty else [],
             ),
             (
                 _("Shortfalls and their causes"),
-                [(None, numbered(problems, now) + extra)] if problems or extra else [],
+                [(None, _numbered(problems, now) + extra)] if problems or extra else [],
             ),
-            (_("Main plans for next year"), [(None, numbered(plans, now))] if plans else []),
-            (_("Other matters to report"), [(None, numbered(other, recorded))] if other else []),
+            (_("Main plans for next year"), [(None, _numbered(plans, now))] if plans else []),
+            (_("Other matters to report"), [(None, _numbered(other, recorded))] if other else []),
         ],
     )
 
@@ -828,8 +836,7 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         if item.status == ItemStatus.DONE:
             return result(item)
         line = item.title.rstrip("。")
-        state = _shortfall_state(item.status) if item.kind == "shortfall" else _measure_state(item.status)
-        line += f"，{state}"
+        line += f"，{_state(item)}"
         if is_overdue(item):
             line += _(", past its deadline of %(date)s") % {"date": date_format(item.due_on)}
         return f"{line}。{_sentence(item.latest_note)}"
@@ -841,9 +848,6 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         if item.lead_unit:
             line += _(", led by %(unit)s") % {"unit": item.lead_unit.name}
         return f"{line}。"
-
-    def numbered(rows, describe) -> list[str]:
-        return [f"{n}. {describe(item)}" for n, item in enumerate(rows, start=1)]
 
     last_year = last_year_shortfalls(report=report, user=user)
     # The rectification of last year's problems has its own part; the rest of the year's
@@ -865,7 +869,7 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
         ),
     )
     measures_and_results = [
-        (area.name if area else _("Other work"), numbered(by_area[area], result)) for area in ordered_areas
+        (area.name if area else _("Other work"), _numbered(by_area[area], result)) for area in ordered_areas
     ]
     rectification = []
     for n, shortfall in enumerate(last_year, start=1):
@@ -907,10 +911,10 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
             (_("What became of last year's shortfalls"), [(None, rectification)] if rectification else []),
             (
                 _("How the principal leaders fulfilled their duty as first responsible persons"),
-                [(None, numbered(duty, standing))] if duty else [],
+                [(None, _numbered(duty, standing))] if duty else [],
             ),
-            (_("Shortfalls and their causes"), [(None, numbered(wrong, standing))] if wrong else []),
-            (_("Main plans for next year"), [(None, numbered(still_open, plan))] if still_open else []),
-            (_("Other matters to report"), [(None, numbered(other, standing))] if other else []),
+            (_("Shortfalls and their causes"), [(None, _numbered(wrong, standing))] if wrong else []),
+            (_("Main plans for next year"), [(None, _numbered(still_open, plan))] if still_open else []),
+            (_("Other matters to report"), [(None, _numbered(other, standing))] if other else []),
         ],
     )

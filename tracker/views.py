@@ -422,25 +422,37 @@ def item_links_view(request, pk: int):
     item = _item_or_404(user, pk)
     if not permissions.can_link(user, item):
         raise PermissionDenied
-    form = LinksForm(request.POST, item=item)
+    return _save_item_form(
+        request,
+        item,
+        LinksForm(request.POST, item=item),
+        "links_form",
+        lambda data: item_set_links(
+            item=item, user=user, others=data["others"], expected_version=data["version"]
+        ),
+        saved=_("Links saved."),
+    )
+
+
+def _save_item_form(request, item, form, name: str, save, *, saved: str):
+    """A form of the item page handed to its service: back to the item when saved (``save``
+    returns whether anything changed); else the page again with the form and its errors,
+    409 when the page was out of date, 400 otherwise."""
     status = 400
     if form.is_valid():
         try:
-            changed = item_set_links(
-                item=item,
-                user=user,
-                others=form.cleaned_data["others"],
-                expected_version=form.cleaned_data["version"],
-            )
+            changed = save(form.cleaned_data)
         except ValidationError as error:
             _refused(form, error)
         except StaleItem as error:
             _refused(form, error)
             status = 409
         else:
-            messages.success(request, _("Links saved.") if changed else _("Nothing changed."))
+            messages.success(request, saved if changed else _("Nothing changed."))
             return redirect(item)
-    return _render_item(request, selectors.item_for_page(user, pk), links_form=form, status=status)
+    return _render_item(
+        request, selectors.item_for_page(request.user, item.pk), status=status, **{name: form}
+    )
 
 
 def _refused(form, error) -> None:
@@ -572,21 +584,16 @@ def item_assign_view(request, pk: int):
     if not permissions.can_assign_item(user, item):
         raise PermissionDenied
     form = AssignForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            changed = items_assign(
-                items=[item], user=user, changes=form.changes(), expected_version=form.cleaned_data["version"]
-            )
-        except ValidationError as error:
-            _refused(form, error)
-        except StaleItem as error:
-            _refused(form, error)
-            status = 409
-        else:
-            messages.success(request, _("Assignment saved.") if changed else _("Nothing changed."))
-            return redirect(item)
-    return _render_item(request, selectors.item_for_page(user, pk), assign_form=form, status=status)
+    return _save_item_form(
+        request,
+        item,
+        form,
+        "assign_form",
+        lambda data: items_assign(
+            items=[item], user=user, changes=form.changes(), expected_version=data["version"]
+        ),
+        saved=_("Assignment saved."),
+    )
 
 
 @require_POST

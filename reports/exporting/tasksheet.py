@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from .xlsx import FORMULA_START
+from .xlsx import text_cell
 
 HEADERS = ("序号", "工作任务", "牵头单位", "配合单位", "责任人", "完成时限", "备注")
 WIDTHS = (6, 60, 22, 30, 24, 16, 16)
@@ -51,11 +51,7 @@ def write_task_sheet(output, *, title: str, rows: Iterable) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
 
     def cell(value, *, bold=False, date=False, align=wrap):
-        written = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_START):
-            written.data_type = "s"  # stays text: no formula injection
-        if bold:
-            written.font = Font(bold=True)
+        written = text_cell(sheet, value, bold=bold)
         if date:
             written.number_format = DATE_FORMAT
         written.border = border

@@ -30,7 +30,8 @@ class SheetSpec:
     rows: Iterable[Sequence[object]] = field(default_factory=list)
 
 
-def _cell(sheet, value, *, bold=False, wrap=False):
+def text_cell(sheet, value, *, bold=False, wrap=False):
+    """A write-only cell; text that starts like a formula stays text (no formula injection)."""
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"  # stays text: no formula injection
@@ -51,16 +52,16 @@ def write_workbook(output, *, title: str, sheets: Sequence[SheetSpec]) -> None:
         sheet.freeze_panes = "A3"
         last = get_column_letter(len(spec.headers))
         sheet.auto_filter.ref = f"A2:{last}2"
-        title_cell = _cell(sheet, f"{title} · {spec.name}", bold=True)
+        title_cell = text_cell(sheet, f"{title} · {spec.name}", bold=True)
         title_cell.font = Font(bold=True, size=14)
         sheet.append([title_cell])
-        sheet.append([_cell(sheet, header, bold=True) for header in spec.headers])
+        sheet.append([text_cell(sheet, header, bold=True) for header in spec.headers])
         for row in spec.rows:
             # Plain values go in as they are (much faster); only formula-looking text needs
             # a cell of its own, marked as text.
             sheet.append(
                 [
-                    _cell(sheet, value)
+                    text_cell(sheet, value)
                     if isinstance(value, str) and value.startswith(FORMULA_START)
                     else value
                     for value in row
