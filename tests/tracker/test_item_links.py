@@ -235,6 +235,7 @@ def test_a_confirmed_measures_page_offers_the_change_on_request_and_keeps_its_qu
     assert "执法力量不足" in page  # what it answers is shown all the same
     asked = reviewer_client.get(f"{url}?links=1").content.decode()
     assert asked.count('name="links-others"') == 2
+    assert '<details class="card-body border-top links-form" open>' in asked  # opened, as asked
     assert re.search(rf'name="links-others" value="{year["gap"].pk}"[^>]*checked', asked)
 
 
