@@ -82,7 +82,7 @@ def report_parse(*, text: str, year: int | None = None) -> tuple[ParsedReport, d
     parsed = parse_report(text, directory=directory, year=year)
     if parsed.year is None:
         raise ImportRefused(
-            _("The report's year was not found in its title or first sentence; give the year.")
+            _("The report's year was not found in its title, signature or first sentence; give the year.")
         )
     if not parsed.items:
         raise ImportRefused(

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .outline import block_marker
+
 # Numbering that starts a block (see outline.py); used here to restore lost line breaks.
 CN_NUM = "一二三四五六七八九十"
 _BREAK_BEFORE = re.compile(
@@ -30,7 +32,11 @@ _BREAK_BEFORE_RUN_ON = re.compile(
 )
 RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
 
-_FIELD = r"(?:来源|信息来源|时间|发布时间|发布日期|发布于|日期|发布机构|浏览量|浏览次数|访问量|点击量|点击数|阅读量|字体|字号|索引号|文号|主题分类|作者|责任编辑|分享|分享到)"
+_FIELD = (
+    r"(?:来源|信息来源|时间|发布时间|发布日期|发布于|日期|成文日期|发布机构|发文机关|浏览量|浏览次数|访问量|点击量|"
+    r"点击数|阅读量|字体|字号|索引号|文号|发文字号|文件编号|有效性|主题分类|体裁分类|公开方式|公开范围|标题|名称|"
+    r"作者|责任编辑|编辑|分享|分享到|今天是)"
+)
 # A field line (来源: …) or a "you are here" line.
 # 来源: … / 发布于:2023-01-06 / [ 发布日期 ] 2026-02-10 / 【来源】…: a field needs its colon or its
 # brackets (a sentence may begin with 时间).
@@ -101,19 +107,44 @@ def _chrome_prefix_end(word: str) -> bool | None:
 
 
 _BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
-_SOURCE = re.compile(r"(?:信息来源|来源|发布机构)\s*[:：]\s*([^\s:：|｜]{2,40})")
+_SOURCE = re.compile(r"(?:来源|发布机构|发文机关)\s*(?:[\]】]\s*[:：]?|[:：])\s*([^\s:：|｜\[【]{2,40})")
+# [ 标题 ] 某县2022年度法治政府建设情况报告 [ 发布日期 ] …: the title an 索引号 block names.
+_TITLE_FIELD = re.compile(r"(?:[\[【]\s*标题\s*[\]】]|标题\s*[:：])\s*([^\[【]{4,80})")
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
 _PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*[\]】]?\s*[:：]?\s*{_DATE}")
 _DATE_LINE = re.compile(rf"^{_DATE}\s*日?$")
+# 二〇二三年二月十六日: how a 公文 dates its signature.
+_CN_DIGITS = {ch: n for n, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
+_CN_DATE_LINE = re.compile(
+    r"^([〇零○ＯO一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日$"
+)
 _SIGNATURE = re.compile(r"^[^。，,；;：:]{2,25}(?:人民政府|委员会|办公室|办事处|政府|局|镇|乡|街道)$")
+
+# A report's title: names the work (法治政府建设 …) and what it is (报告 / 情况), as a title does,
+# with no sentence punctuation. 现将有关情况报告如下： and 2022年，我县… are body sentences.
+_TITLE_WORDS = re.compile(r"法治政府建设|法治建设|依法行政|法治政府|法治")
+_TITLE_KIND = re.compile(r"报告|情况|总结")
+_NOT_TITLE = re.compile(r"[。，,；;！!？?]|[:：]$")
+# The first half of a title split over two lines: the government alone (某县人民政府) …
+_SUBJECT_LINE = re.compile(
+    r"^[^\s。，,；;：:]{2,30}(?:人民政府|政府|委员会|局|办公室|办事处|省|市|县|区|旗|镇|乡|街道)$"
+)
+# … or a title that runs on into a line ending in 报告 (关于2022年度法治政府建设 / 情况的报告).
+_TITLE_TAIL = re.compile(r"^[^\s。，,；;：:]{0,20}报告$")
+# Without those words: a short line that ends like a title (某县2021年工作总结, 报告).
+_LOOSE_TITLE = re.compile(r"^.{0,38}(?:报告|总结)$")
+HEAD_LINES = 15  # the title stands among the page's first lines, before the first section
+MAX_TITLE = 80
 
 
 @dataclass
 class Cleaned:
-    title: str
+    title: str  # the report's title, "" when no line reads like one
     body: str  # the report without title, chrome and signature; lines joined with "\n"
-    source: str  # the 来源 field, if any
+    source: str  # the 来源 (or 发布机构) field, if any
     published_on: date | None
+    signer: str = ""  # the closing signature's name (某某区人民政府), if any
+    signed_on: date | None = None  # the closing signature's date
 
 
 def _to_date(match: re.Match | None) -> date | None:
@@ -122,6 +153,26 @@ def _to_date(match: re.Match | None) -> date | None:
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
+        return None
+
+
+def _cn_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 三十一 → 31."""
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def date_line(line: str) -> date | None:
+    """The date a signature line states (2023年2月16日, 2023-02-16, 二〇二三年二月十六日)."""
+    match = _CN_DATE_LINE.match(line)
+    if match is None:
+        return _to_date(_DATE_LINE.match(line))
+    try:
+        year = int("".join(str(_CN_DIGITS[ch]) for ch in match.group(1)))
+        return date(year, _cn_number(match.group(2)), _cn_number(match.group(3)))
+    except (KeyError, ValueError):
         return None
 
 
@@ -136,38 +187,110 @@ def clean(raw: str) -> Cleaned:
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
 
-    source, published = "", None
+    source, published, field_title = "", None, ""
     kept: list[str] = []
     for line in lines:
         if is_chrome_line(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
             source = source or _first_group(_SOURCE.search(line))
             published = published or _to_date(_PUBLISHED.search(line))
+            field_title = field_title or _first_group(_TITLE_FIELD.search(line)).strip()
             continue
         kept.append(line)
 
-    title = ""
-    if kept and not _starts_with_numbering(kept[0]):
-        title = kept.pop(0)
-        if len(title) > 80 and "报告" in title[:80]:
-            # A report pasted as one line: the title ends at its first 报告.
-            cut = title.index("报告") + 2
-            title, rest = title[:cut], title[cut:].strip()
-            kept.insert(0, rest)
-        kept = [line for line in kept if line != title]
+    title, kept = _take_title(kept, field_title)
 
     # The signature block closing the report: issuer name and date lines.
+    signer, signed_on = "", None
     for _ in range(3):
-        if len(kept) > 1 and (_DATE_LINE.match(kept[-1]) or _SIGNATURE.match(kept[-1])):
-            kept.pop()
-    return Cleaned(title=title, body="\n".join(kept), source=source, published_on=published)
+        if len(kept) < 2:
+            break
+        if (day := date_line(kept[-1])) is not None:
+            signed_on = signed_on or day
+        elif _SIGNATURE.match(kept[-1]):
+            signer = signer or kept[-1]
+        else:
+            break
+        kept.pop()
+    return Cleaned(
+        title=title,
+        body="\n".join(kept),
+        source=source,
+        published_on=published,
+        signer=signer,
+        signed_on=signed_on,
+    )
+
+
+def _take_title(kept: list[str], field_title: str) -> tuple[str, list[str]]:
+    """The title among the first lines, and the lines left once it (and what stood above it, a
+    portal's banners) is taken out. No title: "" and the lines as they were."""
+    if kept and len(kept[0]) > MAX_TITLE and "报告" in kept[0][:MAX_TITLE]:
+        # A report pasted as one line: the title ends at its first 报告.
+        cut = kept[0].index("报告") + 2
+        head = kept[0][:cut]
+        if _reads_like_title(head):
+            return head, [kept[0][cut:].strip(), *kept[1:]]
+    head_end = next((n for n, line in enumerate(kept[:HEAD_LINES]) if _starts_with_numbering(line)), None)
+    head = kept[: min(HEAD_LINES, len(kept)) if head_end is None else head_end]
+    found = _find_title(head)
+    if found is None:
+        fallback = next(
+            (
+                n
+                for n, line in enumerate(head[:3])
+                if _LOOSE_TITLE.match(line) and not _NOT_TITLE.search(line)
+            ),
+            None,
+        )
+        found = (fallback, fallback + 1) if fallback is not None else None
+    if found is None:
+        if field_title and _reads_like_title(field_title):
+            return field_title, [line for line in kept if line != field_title]
+        return "", kept
+    first, stop = found
+    title = "".join(kept[first:stop])
+    parts = set(kept[first:stop]) | {title}
+    # The page's title often stands twice (the banner's and the document's).
+    return title, [line for line in kept[stop:] if line not in parts]
+
+
+def _reads_like_title(line: str) -> bool:
+    return (
+        len(line) <= MAX_TITLE
+        and bool(_TITLE_WORDS.search(line))
+        and bool(_TITLE_KIND.search(line))
+        and not _NOT_TITLE.search(line)
+    )
+
+
+def _find_title(head: list[str]) -> tuple[int, int] | None:
+    """``(first, stop)``: the head's lines that make the title, joined."""
+    for n, line in enumerate(head):
+        if not _reads_like_title(line):
+            continue
+        first, stop = n, n + 1
+        if n > 0 and _SUBJECT_LINE.match(head[n - 1]) and not _has_subject(line):
+            first = n - 1  # 某县人民政府 / 2022年度法治政府建设情况报告
+        if not line.endswith("报告") and stop < len(head) and _TITLE_TAIL.match(head[stop]):
+            stop += 1  # 关于2022年度法治政府建设 / 情况的报告
+        return first, stop
+    # 关于2022年度法治政府建设 / 情况的报告: neither half reads like a title alone.
+    for n in range(len(head) - 1):
+        if _TITLE_TAIL.match(head[n + 1]) and _reads_like_title(head[n] + head[n + 1]):
+            return n, n + 2
+    return None
+
+
+_SUBJECTLESS = re.compile(r"^(?:关于|(?:19|20)\d{2}\s*年|法治|依法)")
+
+
+def _has_subject(line: str) -> bool:
+    return not _SUBJECTLESS.match(line)
 
 
 def _first_group(match: re.Match | None) -> str:
     return match.group(1) if match else ""
 
 
-_NUMBERING_START = re.compile(rf"^(?:[{CN_NUM}]{{1,3}}、|[（(][{CN_NUM}]{{1,3}}[）)])")
-
-
 def _starts_with_numbering(line: str) -> bool:
-    return bool(_NUMBERING_START.match(line))
+    return block_marker(line) is not None

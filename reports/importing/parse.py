@@ -40,7 +40,7 @@ def parse_report(
     one context section with no items (``warnings`` says so)."""
     cleaned = clean(text)
     body = cleaned.body
-    year = year or find_year(cleaned.title, body)
+    year = year or find_year(cleaned.title, body, cleaned.signed_on)
     framework = classify.framework_for_year(year)
     root = build_outline(body)
     warnings: list[str] = []
@@ -81,7 +81,7 @@ def parse_report(
     return ParsedReport(
         title=cleaned.title,
         year=year,
-        issuer=find_issuer(cleaned.title, cleaned.source),
+        issuer=find_issuer(cleaned.title, cleaned.source, cleaned.signer),
         published_on=cleaned.published_on,
         framework=framework,
         cleaned_text=body,

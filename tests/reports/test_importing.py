@@ -678,3 +678,97 @@ def test_a_sentence_that_begins_with_a_field_word_stays_text():
     sentence = "时间紧、任务重，全年仍完成了3项工作。"
     parsed = parse_report(f"某县2022年度法治政府建设情况报告\n{sentence}\n一、依法行政\n做了3件事。")
     assert parsed.published_on is None and sentence in parsed.preamble
+
+
+# -- metadata from the whole page --------------------------------------------------------------
+
+BODY = "2020年，我县深入推进法治政府建设。现将有关情况报告如下：\n一、依法行政\n（一）做了3件事。\n二、存在的不足和原因\n一是学法不够。"
+
+PORTAL_PAGE = (
+    "今天是:2019年10月31日 星期三\n"
+    "某县人民政府门户网站\n"
+    "首页 > 政务公开 > 法治政府建设\n"
+    "[ 索引号 ] 11410721005270123X/2021-00012 [ 发文字号 ]\n"
+    "[ 发布机构 ] 某县司法局 [ 成文日期 ] 2021-02-10\n"
+    "文件编号: 有效性: 有效\n"
+    "某县2020年度法治政府建设工作报告\n"
+    "发布时间:2021-02-10 来源:某县司法局 浏览量:31\n"
+)
+
+
+def test_a_portal_page_gives_its_title_year_and_issuer_not_its_chrome():
+    parsed = parse_report(PORTAL_PAGE + BODY)
+    assert parsed.title == "某县2020年度法治政府建设工作报告"
+    assert parsed.year == 2020
+    assert parsed.issuer == "某县人民政府"  # the title's subject, not the 来源 (司法局)
+    assert parsed.published_on == date(2021, 2, 10)
+    assert "门户网站" not in parsed.cleaned_text and "今天是" not in parsed.cleaned_text
+    assert parsed.preamble.startswith("2020年，我县")
+
+
+def test_a_first_body_sentence_is_never_the_title():
+    parsed = parse_report("现将有关情况报告如下：\n" + BODY)
+    assert parsed.title == ""
+    assert parsed.year == 2020  # from the first sentence 2020年，
+    assert "现将有关情况报告如下" in parsed.preamble
+
+
+@pytest.mark.parametrize(
+    "lines, title",
+    [
+        (["某县人民政府", "2022年度法治政府建设情况报告"], "某县人民政府2022年度法治政府建设情况报告"),
+        (
+            ["某县人民政府关于2022年度法治政府建设", "情况的报告"],
+            "某县人民政府关于2022年度法治政府建设情况的报告",
+        ),
+    ],
+)
+def test_a_title_split_over_two_lines_is_joined(lines, title):
+    parsed = parse_report("\n".join(lines) + "\n" + BODY.replace("2020", "2022"))
+    assert parsed.title == title
+    assert parsed.year == 2022
+    assert parsed.issuer == "某县人民政府"
+    assert lines[0] not in parsed.cleaned_text
+
+
+def test_the_issuer_comes_from_the_signature_when_the_title_names_none():
+    text = (
+        "2022年度法治政府建设情况报告\n来源：区司法局\n"
+        + BODY.replace("2020", "2022")
+        + "\n某某区人民政府\n2023年1月5日"
+    )
+    parsed = parse_report(text)
+    assert parsed.issuer == "某某区人民政府"
+    assert parsed.year == 2022
+    assert "某某区人民政府" not in parsed.items[-1].text
+
+
+@pytest.mark.parametrize(
+    "signature, year",
+    [("2023年1月5日", 2022), ("二〇二三年二月十六日", 2022), ("2022年12月28日", 2022), ("2023-03-31", 2022)],
+)
+def test_without_a_title_the_year_comes_from_the_signature_date(signature, year):
+    text = "一、依法行政\n（一）2018年，在全市考评中名列第二。\n二、存在的问题\n一是学法不够。"
+    parsed = parse_report(f"{text}\n某某区人民政府\n{signature}")
+    assert parsed.title == ""
+    assert parsed.year == year
+    assert parsed.issuer == "某某区人民政府"
+
+
+def test_a_body_sentence_about_an_earlier_year_does_not_set_the_year():
+    parsed = parse_report(
+        "一、依法行政\n（一）2018年，在全市考评中名列第二。\n二、存在的问题\n一是学法不够。"
+    )
+    assert parsed.year is None
+
+
+def test_a_title_named_only_by_the_portals_title_field_is_used():
+    text = "[ 标题 ] 某县2021年度法治政府建设情况报告 [ 发布日期 ] 2022-03-01\n" + BODY
+    parsed = parse_report(text)
+    assert parsed.title == "某县2021年度法治政府建设情况报告"
+    assert parsed.year == 2021 and parsed.published_on == date(2022, 3, 1)
+
+
+def test_a_date_in_the_middle_of_a_field_line_is_the_published_date():
+    text = "某县2020年度法治政府建设工作报告\n来源：某某区司法局　时间:2023-03-09　浏览次数：12\n" + BODY
+    assert parse_report(text).published_on == date(2023, 3, 9)
