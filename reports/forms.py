@@ -87,3 +87,17 @@ class TaskSheetImportForm(forms.Form):
             )
         self.cleaned_data["data"] = upload.read()
         return upload
+
+
+class ImportDetailsForm(forms.Form):
+    """The report's title, year and issuer, corrected on the import preview."""
+
+    title = forms.CharField(label=_("Report title"), required=False, max_length=200)
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    issuer = forms.CharField(label=_("Issuer"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.update({"class": "form-control form-control-sm", "form": "corrections"})
+            field.widget.attrs["data-correction"] = name

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, OuterRef, Q, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tracker import permissions
 from tracker.choices import ItemStatus
@@ -24,10 +26,12 @@ from tracker.selectors import (
     with_measures,
 )
 
-from .importing import ParsedReport
+from .choices import SectionKind
+from .importing import Corrections, ParsedReport
+from .importing.parse import split_parts
 from .importing.summary import parse_counts
 from .models import AnnualReport, Section
-from .services import default_work_due_on, report_parse, text_sha256
+from .services import default_report_title, default_work_due_on, report_parse, text_sha256
 
 
 def reports_with_status_counts(
@@ -250,7 +254,7 @@ class PreviewRow:
     level: int
     number: str
     heading: str
-    kind: str  # task / shortfall / measure / context
+    kind: str  # achievement / shortfall / measure / context
     section_kind: str
     area: str
     text: str
@@ -259,6 +263,22 @@ class PreviewRow:
     suggested_names: list[str] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # a measure's shortfalls (item indices)
     link_sure: bool = True
+    # For the reviewer's corrections: where the node starts (its name in Corrections), its area
+    # code, whether it may be merged into the text above (a numbered heading) or split.
+    start: int | None = None
+    area_code: str = ""
+    can_merge: bool = False
+    can_split: bool = False
+    corrected: bool = False  # the reviewer changed its kind or area
+    unsure: bool = False  # a section whose kind nothing in it told
+
+
+@dataclass
+class PreviewFlag:
+    """Something the importer was unsure of, shown at the top of the preview."""
+
+    message: str
+    anchor: str = ""  # the row it is about, when it is about one
 
 
 @dataclass
@@ -272,6 +292,9 @@ class ImportPreview:
     units_matched: list[str]
     shortfalls: list[tuple[int, str]] = field(default_factory=list)  # (item index, title)
     due_on: datetime.date | None = None  # the default deadline of the next year's work
+    corrections: Corrections = field(default_factory=Corrections)
+    flags: list[PreviewFlag] = field(default_factory=list)
+    areas: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the framework
 
     @property
     def work_year(self) -> int:
@@ -282,11 +305,31 @@ class ImportPreview:
         return sum(1 for row in self.rows if row.kind == "measure" and not row.link_sure)
 
 
-def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPreview:
-    """What an import of ``text`` would write, for the reviewer to check before confirming."""
-    parsed, names = report_parse(text=text, year=year)
+# The section kinds a reviewer may give a top-level section on the preview.
+CORRECTABLE_KINDS = [
+    SectionKind.WORK,
+    SectionKind.LEADERS_DUTY,
+    SectionKind.SHORTFALLS,
+    SectionKind.PLANS,
+    SectionKind.SHORTFALLS_AND_PLANS,
+    SectionKind.OTHER,
+    SectionKind.CONTEXT,
+]
+
+
+def import_preview(
+    *, text: str, year: int | None, replace: bool, corrections: Corrections | None = None
+) -> ImportPreview:
+    """What an import of ``text`` (with the reviewer's ``corrections``) would write, for the
+    reviewer to check before confirming."""
+    corrections = corrections or Corrections()
+    parsed, names = report_parse(text=text, year=year, corrections=corrections)
+    framework_areas = list(
+        Area.objects.filter(framework=parsed.framework).order_by("order", "pk").values_list("code", "name")
+    )
     areas = dict(Area.objects.values_list("code", "name"))
     item_index = {id(item.node): n for n, item in enumerate(parsed.items)}
+    unsure = {id(node) for node in parsed.unsure_sections}
     body = parsed.cleaned_text
     rows = []
     if parsed.preamble:
@@ -295,6 +338,15 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
         if node.rank == 0:
             continue
         index = item_index.get(id(node))
+        corrected = (node.level == 1 and node.start in corrections.kinds) or node.start in corrections.areas
+        controls = {
+            "start": node.start,
+            "area_code": node.area or "",
+            "can_merge": bool(node.number),
+            "can_split": index is not None and len(split_parts(node, body)) > 1,
+            "corrected": corrected,
+            "unsure": id(node) in unsure,
+        }
         if index is None:
             rows.append(
                 PreviewRow(
@@ -305,6 +357,7 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
                     section_kind=node.kind,
                     area=areas.get(node.area, ""),
                     text="\n".join(body[a:b] for a, b in node.segments),
+                    **controls,
                 )
             )
             continue
@@ -323,16 +376,19 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
                 suggested_names=[names[key] for key in item.unit_keys if key in names],
                 answers=item.answers,
                 link_sure=item.link_sure,
+                **controls,
             )
         )
     existing = AnnualReport.objects.filter(year=parsed.year).first()
-    duplicate = bool(existing and existing.source_sha256 == text_sha256(text) and existing.sections.exists())
+    duplicate = bool(
+        existing and existing.source_sha256 == text_sha256(text, corrections) and existing.sections.exists()
+    )
     units_matched: list[str] = []
     for item in parsed.items:
         for key in item.unit_keys:
             if names.get(key) and names[key] not in units_matched:
                 units_matched.append(names[key])
-    return ImportPreview(
+    preview = ImportPreview(
         parsed=parsed,
         rows=rows,
         counts=parse_counts(parsed),
@@ -342,7 +398,69 @@ def import_preview(*, text: str, year: int | None, replace: bool) -> ImportPrevi
         units_matched=units_matched,
         shortfalls=[(n, item.title) for n, item in enumerate(parsed.items) if item.kind == "shortfall"],
         due_on=default_work_due_on(parsed.year),
+        corrections=corrections,
+        areas=framework_areas,
     )
+    preview.flags = _preview_flags(preview)
+    return preview
+
+
+def _preview_flags(preview: ImportPreview) -> list[PreviewFlag]:
+    """Whatever the importer was unsure of, for the top of the preview: nothing is guessed
+    silently."""
+    parsed, flags = preview.parsed, []
+    if not parsed.title:
+        flags.append(
+            PreviewFlag(
+                _(
+                    "No line reads like the report's title. Give the title below; otherwise it is named “%(name)s”."
+                )
+                % {"name": default_report_title(parsed.year)},
+                "details",
+            )
+        )
+    if parsed.year_source == "signature":
+        flags.append(
+            PreviewFlag(
+                _("The year %(year)s was taken from the date the report was signed; check it below.")
+                % {"year": parsed.year},
+                "details",
+            )
+        )
+    elif parsed.year_source == "opening":
+        flags.append(
+            PreviewFlag(
+                _("The year %(year)s was taken from the report's first sentence; check it below.")
+                % {"year": parsed.year},
+                "details",
+            )
+        )
+    if not parsed.issuer:
+        flags.append(PreviewFlag(_("The issuing government was not found; give it below."), "details"))
+    for section in parsed.unsure_sections:
+        flags.append(
+            PreviewFlag(
+                _(
+                    "Section “%(number)s%(heading)s”: its heading does not tell what it is; it is read "
+                    "as work done. Choose its kind and area if that is wrong."
+                )
+                % {"number": section.number, "heading": section.heading[:40]},
+                f"node-{section.start}",
+            )
+        )
+    if preview.unsure_links:
+        flags.append(
+            PreviewFlag(
+                ngettext(
+                    "%(count)s measure does not say which shortfall it answers; tick its shortfalls below.",
+                    "%(count)s measures do not say which shortfall they answer; tick their shortfalls below.",
+                    preview.unsure_links,
+                )
+                % {"count": preview.unsure_links},
+                f"node-{next(r.start for r in preview.rows if r.kind == 'measure' and not r.link_sure)}",
+            )
+        )
+    return flags
 
 
 LAST_YEAR_SHOWN = 50

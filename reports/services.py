@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
 
 from .choices import ReportState, SectionKind
-from .importing import ParsedReport, UnitName, parse_report
+from .importing import Corrections, ParsedReport, UnitName, parse_report
 from .models import AnnualReport, Section
 
 
@@ -72,14 +73,20 @@ def unit_directory() -> tuple[list[UnitName], dict[int, str]]:
     return directory, {u.pk: u.name for u in units}
 
 
-def text_sha256(text: str) -> str:
+def text_sha256(text: str, corrections: Corrections | None = None) -> str:
+    """The fingerprint of an import: its text, and the reviewer's corrections when there are
+    any (the same text read differently is a different import)."""
+    if corrections:
+        text += "\n" + json.dumps(corrections.to_json(), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def report_parse(*, text: str, year: int | None = None) -> tuple[ParsedReport, dict[int, str]]:
+def report_parse(
+    *, text: str, year: int | None = None, corrections: Corrections | None = None
+) -> tuple[ParsedReport, dict[int, str]]:
     """Parse ``text`` against the unit directory, refusing what cannot become a ledger."""
     directory, names = unit_directory()
-    parsed = parse_report(text, directory=directory, year=year)
+    parsed = parse_report(text, directory=directory, year=year, corrections=corrections)
     if parsed.year is None:
         raise ImportRefused(
             _("The report's year was not found in its title, signature or first sentence; give the year.")
@@ -144,6 +151,7 @@ def report_import(
     lead_units: dict[int, int | None] | None = None,
     due_on: datetime.date | None = None,
     links: dict[int, list[int]] | None = None,
+    corrections: Corrections | None = None,
 ) -> ImportResult:
     """Import the report of year N: N's record (sections, metrics) and its items by meaning.
 
@@ -159,10 +167,11 @@ def report_import(
     different imported text is refused unless ``replace``; replacing keeps the items that have
     progress and reports them in ``kept_items``. ``lead_units`` maps an item's index in
     ``parsed.items`` to a unit id (or None), overriding the suggestion. ``dry_run`` writes
-    nothing. All or nothing: one transaction.
+    nothing. ``corrections`` are the reviewer's changes to the outline and metadata, applied
+    by the parser (the confirm writes what the preview showed). All or nothing: one transaction.
     """
-    parsed, names = report_parse(text=text, year=year)
-    sha = text_sha256(text)
+    parsed, names = report_parse(text=text, year=year, corrections=corrections)
+    sha = text_sha256(text, corrections)
     next_year_work = has_next_year_work(parsed)
     existing, duplicate = report_import_target(
         year=parsed.year, sha=sha, replace=replace, next_year_work=next_year_work
@@ -211,6 +220,11 @@ def has_next_year_work(parsed: ParsedReport) -> bool:
     return any(item.kind in NEXT_YEAR_KINDS for item in parsed.items)
 
 
+def default_report_title(year: int) -> str:
+    """The name of a report whose text holds no title line (and the reviewer gave none)."""
+    return _("%(year)s annual report") % {"year": year}
+
+
 def default_work_due_on(year: int) -> datetime.date:
     """When the work a report of ``year`` calls for is due, unless the reviewer says otherwise."""
     return datetime.date(year + 1, 12, 31)
@@ -246,7 +260,7 @@ def _write(
     parsed, text, sha, existing, source_url, choices: _Choices, user=None
 ) -> tuple[AnnualReport, list[Item]]:
     report = existing or AnnualReport(year=parsed.year)
-    report.title = parsed.title or _("%(year)s annual report") % {"year": parsed.year}
+    report.title = parsed.title or default_report_title(parsed.year)
     report.issuer = parsed.issuer[:100]
     report.published_on = parsed.published_on
     report.source_text = text

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("import/", views.report_import_start, name="import"),
     path("import/preview/", views.report_import_preview, name="import_preview"),
+    path("import/correct/", views.report_import_correct, name="import_correct"),
     path("import/confirm/", views.report_import_confirm, name="import_confirm"),
     path("import/cancel/", views.report_import_cancel, name="import_cancel"),
     path("<int:year>/", views.report_detail, name="detail"),

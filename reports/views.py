@@ -20,7 +20,9 @@ from utilities.uploads import upload_failed
 
 from . import selectors
 from .dashboard import dashboard, year_work
-from .forms import ReportImportForm
+from .forms import ImportDetailsForm, ReportImportForm
+from .importing import Corrections
+from .importing.parse import split_parts
 from .models import AnnualReport
 from .services import (
     ImportRefused,
@@ -136,7 +138,9 @@ def report_import_start(request):
                 "token": secrets.token_urlsafe(16),
                 "text": text,
                 "year": form.cleaned_data["year"],
+                "start_year": form.cleaned_data["year"],
                 "replace": form.cleaned_data["replace"],
+                "corrections": {},
             }
             return redirect("reports:import_preview")
     return render(request, "reports/import_start.html", {"form": form})
@@ -152,17 +156,20 @@ def _draft(request) -> dict:
 @require_GET
 @reviewer_required
 def report_import_preview(request):
-    """Step 2: the outline, kinds, metrics and suggested units; confirm or cancel."""
+    """Step 2: the outline, kinds, metrics and suggested units, with the reviewer's corrections
+    applied; correct, confirm or cancel."""
     draft = request.session.get(IMPORT_SESSION_KEY)
     if not draft:
         messages.info(request, _("There is no import waiting for confirmation; start a new one."))
         return redirect("reports:import")
     try:
-        preview = selectors.import_preview(text=draft["text"], year=draft["year"], replace=draft["replace"])
+        preview = _preview(draft)
     except ImportRefused as error:
         messages.error(request, str(error))
         request.session.pop(IMPORT_SESSION_KEY, None)
         return redirect("reports:import")
+    parsed = preview.parsed
+    details = ImportDetailsForm(initial={"title": parsed.title, "year": parsed.year, "issuer": parsed.issuer})
     return render(
         request,
         "reports/import_preview.html",
@@ -170,8 +177,108 @@ def report_import_preview(request):
             "preview": preview,
             "token": draft["token"],
             "units": Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk"),
+            "details": details,
+            "kinds": [(kind.value, kind.label) for kind in selectors.CORRECTABLE_KINDS],
         },
     )
+
+
+def _preview(draft: dict, corrections: Corrections | None = None):
+    if corrections is None:
+        corrections = Corrections.from_json(draft.get("corrections"))
+    return selectors.import_preview(
+        text=draft["text"], year=draft["year"], replace=draft["replace"], corrections=corrections
+    )
+
+
+@require_POST
+@reviewer_required
+def report_import_correct(request):
+    """The reviewer's corrections to the preview: the title, year and issuer; a section's kind
+    or area; a false heading merged into the text above; an item split into several. Kept in
+    the draft (nothing is written): the preview and the confirm apply them."""
+    draft = _draft(request)
+    if request.POST.get("token") != draft["token"]:
+        messages.error(request, _("This preview is out of date; please check it again before confirming."))
+        return redirect("reports:import_preview")
+    if "reset" in request.POST:
+        draft.update(corrections={}, year=draft.get("start_year"), token=secrets.token_urlsafe(16))
+        request.session[IMPORT_SESSION_KEY] = draft
+        messages.info(request, _("Every correction was undone; the preview shows the report as it was read."))
+        return redirect("reports:import_preview")
+    try:
+        current = _preview(draft)
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect("reports:import")
+    corrections, year, anchor, error = _posted_corrections(request.POST, current)
+    year = draft["year"] if year is None else year
+    if error is None:
+        try:
+            # The corrected import must still be one that can be written.
+            parsed, _names = report_parse(text=draft["text"], year=year, corrections=corrections)
+            report_import_target(
+                year=parsed.year, sha=text_sha256(draft["text"], corrections), replace=draft["replace"]
+            )
+        except ImportRefused as refused:
+            error = str(refused)
+    if error is not None:
+        messages.error(request, _("The correction was not made. %(reason)s") % {"reason": error})
+    else:
+        draft.update(corrections=corrections.to_json(), year=year, token=secrets.token_urlsafe(16))
+        request.session[IMPORT_SESSION_KEY] = draft
+        messages.success(request, _("Corrected. Check the preview again, then confirm."))
+    return redirect(reverse("reports:import_preview") + (f"#{anchor}" if anchor else ""))
+
+
+def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, str | None]:
+    """The corrections a post asks for on top of ``current`` (the preview it was made on):
+    ``(corrections, year or None when unchanged, anchor of the row it concerns, error or None)``."""
+    parsed = current.parsed
+    corrections = Corrections.from_json(current.corrections.to_json())
+    nodes = {node.start: node for node in parsed.root.walk() if node.rank > 0}
+    items = {id(item.node) for item in parsed.items}
+    anchor = ""
+    if "merge" in post or "split" in post:
+        action = "merge" if "merge" in post else "split"
+        value = post.get(action, "")
+        node = nodes.get(int(value)) if value.isdigit() else None
+        if node is None or (action == "merge" and not node.number):
+            return corrections, None, "", _("That part of the outline is no longer there.")
+        if action == "split" and (id(node) not in items or len(split_parts(node, parsed.cleaned_text)) < 2):
+            return corrections, None, "", _("This item holds one sentence only.")
+        (corrections.not_headings if action == "merge" else corrections.split).add(node.start)
+        parent = node.parent
+        anchor = f"node-{parent.start if action == 'merge' and parent and parent.rank else node.start}"
+        return corrections, None, anchor, None
+    details = ImportDetailsForm(post)
+    if not details.is_valid():
+        errors = " ".join(
+            f"{details.fields[name].label}：{error}" if name in details.fields else str(error)
+            for name, field_errors in details.errors.items()
+            for error in field_errors
+        )
+        return corrections, None, "details", errors
+    data = details.cleaned_data
+    if data["title"].strip() != parsed.title:
+        corrections.title = data["title"].strip()
+    if data["issuer"].strip() != parsed.issuer:
+        corrections.issuer = data["issuer"].strip()
+    year = data["year"]
+    kinds = {kind.value for kind in selectors.CORRECTABLE_KINDS}
+    codes = {code for code, _name in current.areas}
+    for key, value in post.items():
+        name, _sep, start = key.partition("_")
+        node = nodes.get(int(start)) if start.isdigit() else None
+        if node is None:
+            continue
+        if name == "kind" and node.level == 1 and value in kinds and value != node.kind:
+            corrections.kinds[node.start] = value
+            anchor = f"node-{node.start}"
+        elif name == "area" and (value in codes or value == "") and value != (node.area or ""):
+            corrections.areas[node.start] = value
+            anchor = f"node-{node.start}"
+    return corrections, year, anchor or "details", None
 
 
 @require_POST
@@ -207,6 +314,7 @@ def report_import_confirm(request):
             text=draft["text"],
             year=draft["year"],
             replace=draft["replace"],
+            corrections=Corrections.from_json(draft.get("corrections")),
             user=request.user,
             lead_units=lead_units,
             due_on=due_on,

@@ -63,6 +63,7 @@ ACCESS = {
     "reports:import": ("/reports/import/", REVIEWERS),
     # No import waiting: the reviewer is sent back to the upload step.
     "reports:import_preview": ("/reports/import/preview/", {**REVIEWERS, "reviewer": 302}),
+    "reports:import_correct": ("/reports/import/correct/", POST_ONLY),
     "reports:import_confirm": ("/reports/import/confirm/", POST_ONLY),
     "reports:import_cancel": ("/reports/import/cancel/", POST_ONLY),
     "reports:detail": ("/reports/2020/", ALL_IN),
@@ -234,6 +235,7 @@ POST_ACCESS = {
     "reports:list": [P, 405, 405, 405, 405, 405],
     "reports:import": [P, 403, 403, 403, 403, 200],
     "reports:import_preview": [P, 405, 405, 405, 405, 405],
+    "reports:import_correct": [P, 403, 403, 403, 403, 404],
     "reports:import_confirm": [P, 403, 403, 403, 403, 404],
     "reports:import_cancel": [P, 403, 403, 403, 403, 302],
     "reports:detail": [P, 405, 405, 405, 405, 405],

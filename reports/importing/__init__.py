@@ -8,12 +8,13 @@ nothing imports the ``tracker`` or ``reports`` apps, so every stage is testable 
 """
 
 from .errors import ReportReadError
-from .model import Metric, Node, ParsedItem, ParsedReport, UnitName
+from .model import Corrections, Metric, Node, ParsedItem, ParsedReport, UnitName
 from .parse import parse_report
 from .reading import MAX_BYTES, read_report_bytes
 
 __all__ = [
     "MAX_BYTES",
+    "Corrections",
     "Metric",
     "Node",
     "ParsedItem",

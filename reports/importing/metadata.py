@@ -18,19 +18,21 @@ LAST_MONTH_SIGNING_LAST_YEAR = 6
 OPENING_LINES = 3  # where the first sentence may stand (after an addressee line: 县人民政府：)
 
 
-def find_year(title: str, body: str, signed_on: date | None = None) -> int | None:
-    """The report's year: from the title, else the signature's date (minus one when signed early
-    in the next year), else the first sentence's 20XX年， (never a year met later in the body)."""
+def find_year(title: str, body: str, signed_on: date | None = None) -> tuple[int | None, str]:
+    """The report's year and where it came from: from the title ("title"), else the
+    signature's date, minus one when signed early in the next year ("signature"), else the
+    first sentence's 20XX年， ("opening"); never a year met later in the body."""
     match = _YEAR.search(title)
     if match:
-        return int(match.group(1))
+        return int(match.group(1)), "title"
     if signed_on is not None:
-        return signed_on.year - 1 if signed_on.month <= LAST_MONTH_SIGNING_LAST_YEAR else signed_on.year
+        early = signed_on.month <= LAST_MONTH_SIGNING_LAST_YEAR
+        return (signed_on.year - 1 if early else signed_on.year), "signature"
     for line in body.split("\n", OPENING_LINES)[:OPENING_LINES]:
         match = _OPENING_YEAR.match(line.strip())
         if match:
-            return int(match.group(1))
-    return None
+            return int(match.group(1)), "opening"
+    return None, ""
 
 
 def find_issuer(title: str, source: str, signer: str = "") -> str:

@@ -92,6 +92,60 @@ class UnitName:
 
 
 @dataclass
+class Corrections:
+    """What the reviewer changed on the preview, applied by ``parse_report``.
+
+    Nodes are named by where they start in the cleaned text, which corrections never change:
+    ``kinds`` (a top-level section's start → kind), ``areas`` (a node's start → area code, ""
+    for none), ``not_headings`` (starts of numbered lines that are text, merged into the node
+    above) and ``split`` (starts of items to split into one item per paragraph, or per sentence
+    when they hold one paragraph). ``title`` and ``issuer`` replace what was found when not None.
+    """
+
+    title: str | None = None
+    issuer: str | None = None
+    kinds: dict[int, str] = field(default_factory=dict)
+    areas: dict[int, str] = field(default_factory=dict)
+    not_headings: set[int] = field(default_factory=set)
+    split: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.title is not None,
+                self.issuer is not None,
+                self.kinds,
+                self.areas,
+                self.not_headings,
+                self.split,
+            )
+        )
+
+    def to_json(self) -> dict:
+        """Plain JSON (string keys, sorted lists) for a session and a stable fingerprint."""
+        return {
+            "title": self.title,
+            "issuer": self.issuer,
+            "kinds": {str(k): v for k, v in sorted(self.kinds.items())},
+            "areas": {str(k): v for k, v in sorted(self.areas.items())},
+            "not_headings": sorted(self.not_headings),
+            "split": sorted(self.split),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Corrections:
+        data = data or {}
+        return cls(
+            title=data.get("title"),
+            issuer=data.get("issuer"),
+            kinds={int(k): v for k, v in (data.get("kinds") or {}).items()},
+            areas={int(k): v for k, v in (data.get("areas") or {}).items()},
+            not_headings={int(n) for n in data.get("not_headings") or ()},
+            split={int(n) for n in data.get("split") or ()},
+        )
+
+
+@dataclass
 class ParsedReport:
     title: str
     year: int | None
@@ -104,6 +158,10 @@ class ParsedReport:
     items: list[ParsedItem]
     section_metrics: list[tuple[Node, Metric]]
     warnings: list[str] = field(default_factory=list)
+    # Where the year came from: "given", "title", "signature", "opening" (the first sentence).
+    year_source: str = ""
+    # Top-level sections whose kind the heading did not tell (no words of any kind matched).
+    unsure_sections: list[Node] = field(default_factory=list)
 
     @property
     def sections(self) -> list[Node]:

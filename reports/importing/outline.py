@@ -7,6 +7,7 @@ restarts does not break the tree. Full-width and half-width brackets and stops a
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .model import Node
 
@@ -50,15 +51,16 @@ def _heading(text: str, start: int, end: int, *, clause: bool) -> tuple[str, int
     return text[start:stop].strip(_TRIM)[:MAX_HEADING], body_start
 
 
-def build_outline(body: str) -> Node:
-    """Parse the cleaned body into a tree rooted at a rank-0 node."""
+def build_outline(body: str, *, not_headings: Collection[int] = ()) -> Node:
+    """Parse the cleaned body into a tree rooted at a rank-0 node. A numbered line starting at
+    an offset in ``not_headings`` is text of the node above (the reviewer said so)."""
     root = Node(rank=0, start=0, end=len(body))
     stack = [root]
     position = 0
     for line in body.split("\n"):
         start, end = position, position + len(line)
         position = end + 1
-        marker = block_marker(line)
+        marker = block_marker(line) if start not in not_headings else None
         if marker is None:
             stack[-1].segments.append((start, end))
             continue

@@ -59,3 +59,21 @@ document.addEventListener("input", function (event) {
     input.value = "";
   });
 });
+
+// The import preview's corrections: a kind or area chosen is applied at once (the report is
+// read again); typed details wait for their button, and confirming waits for them.
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-autosubmit]");
+  if (!select || !select.form) return;
+  if (select.form.requestSubmit) select.form.requestSubmit();
+  else select.form.submit();
+});
+document.addEventListener("input", function (event) {
+  if (!event.target.closest("[data-correction]")) return;
+  document.querySelectorAll("[data-confirm-import]").forEach(function (button) {
+    button.disabled = true;
+  });
+  document.querySelectorAll("[data-corrections-pending]").forEach(function (note) {
+    note.hidden = false;
+  });
+});
