@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.importing import ReportReadError, UnitName, parse_report, read_report_bytes
+from reports.importing import Corrections, ReportReadError, UnitName, parse_report, read_report_bytes
 from reports.importing.cleaning import clean
 from reports.importing.metrics import extract_metrics
 from reports.importing.outline import build_outline
@@ -772,3 +772,60 @@ def test_a_title_named_only_by_the_portals_title_field_is_used():
 def test_a_date_in_the_middle_of_a_field_line_is_the_published_date():
     text = "某县2020年度法治政府建设工作报告\n来源：某某区司法局　时间:2023-03-09　浏览次数：12\n" + BODY
     assert parse_report(text).published_on == date(2023, 3, 9)
+
+
+# -- the reviewer's corrections, applied by the parser ----------------------------------------
+
+
+CORRECTABLE = (
+    "某县2022年度法治政府建设情况报告\n一、主要举措和成效\n（一）严格规范行政执法。开展执法检查12次。\n"
+    "（二）多措并举，全年办理行政复议案件8件。\n三、扎实做好基层基础工作\n一是完成了村级组织换届。二是建成服务站5个。\n"
+    "四、存在的问题\n一是学法不够深入。二是执法人员不足。针对以上问题，提出如下建议：一是加强学法。"
+)
+
+
+def node_at(parsed, prefix):
+    return next(node for node in parsed.root.walk() if (node.number + node.heading).startswith(prefix))
+
+
+def test_corrections_round_trip_through_json():
+    corrections = Corrections(title="T", kinds={5: "plans"}, areas={7: ""}, not_headings={9}, split={3})
+    assert Corrections.from_json(corrections.to_json()) == corrections
+    assert not Corrections() and corrections
+
+
+def test_a_corrected_kind_wins_and_a_corrected_shortfalls_section_is_not_split():
+    parsed = parse_report(CORRECTABLE)
+    problems = node_at(parsed, "四、")
+    assert problems.kind == "shortfalls_and_plans"
+    corrected = parse_report(CORRECTABLE, corrections=Corrections(kinds={problems.start: "shortfalls"}))
+    assert [i.kind for i in corrected.items if i.node.start >= problems.start] == ["shortfall"] * 3
+
+
+def test_a_corrected_section_area_replaces_the_areas_found_below_it():
+    parsed = parse_report(CORRECTABLE)
+    work = node_at(parsed, "一、")
+    assert {i.area for i in parsed.items[:2]} == {"2021-enforcement", "2021-disputes"}
+    corrected = parse_report(CORRECTABLE, corrections=Corrections(areas={work.start: "2021-digital"}))
+    assert {i.area for i in corrected.items[:2]} == {"2021-digital"}
+
+
+def test_a_merged_inline_item_joins_the_one_before_it():
+    parsed = parse_report(CORRECTABLE)
+    second = node_at(parsed, "二是建成")
+    merged = parse_report(CORRECTABLE, corrections=Corrections(not_headings={second.start}))
+    titles = [i.title for i in merged.items]
+    assert "建成服务站5个" not in titles
+    assert (
+        next(i.text for i in merged.items if i.title == "完成了村级组织换届")
+        == "一是完成了村级组织换届。二是建成服务站5个。"
+    )
+
+
+def test_a_split_item_keeps_every_character_in_its_parts():
+    parsed = parse_report(CORRECTABLE)
+    item = node_at(parsed, "（一）")
+    split = parse_report(CORRECTABLE, corrections=Corrections(split={item.start}))
+    parts = [i.text for i in split.items if i.node.parent is not None and i.node.parent.start == item.start]
+    assert parts == ["（一）严格规范行政执法。", "开展执法检查12次。"]
+    assert len(split.items) == len(parsed.items) + 1
