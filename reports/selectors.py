@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tracker import permissions
-from tracker.choices import ItemStatus
+from tracker.choices import Framework, ItemStatus
 from tracker.freshness import cached
 from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import (
@@ -325,7 +325,9 @@ def import_preview(
     corrections = corrections or Corrections()
     parsed, names = report_parse(text=text, year=year, corrections=corrections)
     framework_areas = list(
-        Area.objects.filter(framework=parsed.framework).order_by("order", "pk").values_list("code", "name")
+        Area.objects.filter(framework__in=[parsed.framework, Framework.CROSS_CUTTING])
+        .order_by("framework", "order", "pk")
+        .values_list("code", "name")
     )
     areas = dict(Area.objects.values_list("code", "name"))
     item_index = {id(item.node): n for n, item in enumerate(parsed.items)}
@@ -338,7 +340,11 @@ def import_preview(
         if node.rank == 0:
             continue
         index = item_index.get(id(node))
-        corrected = (node.level == 1 and node.start in corrections.kinds) or node.start in corrections.areas
+        corrected = (
+            (node.level == 1 and node.start in corrections.kinds)
+            or node.start in corrections.areas
+            or node.start in corrections.split
+        )
         controls = {
             "start": node.start,
             "area_code": node.area or "",
@@ -452,8 +458,10 @@ def _preview_flags(preview: ImportPreview) -> list[PreviewFlag]:
         flags.append(
             PreviewFlag(
                 ngettext(
-                    "%(count)s measure does not say which shortfall it answers; tick its shortfalls below.",
-                    "%(count)s measures do not say which shortfall they answer; tick their shortfalls below.",
+                    "The text does not tell which shortfall %(count)s measure answers: it is marked "
+                    "below. Tick its shortfall(s), or leave it to be linked later on its page.",
+                    "The text does not tell which shortfall %(count)s measures answer: they are marked "
+                    "below. Tick their shortfall(s), or leave them to be linked later on their pages.",
                     preview.unsure_links,
                 )
                 % {"count": preview.unsure_links},

@@ -231,6 +231,20 @@ def report_import_correct(request):
     return redirect(reverse("reports:import_preview") + (f"#{anchor}" if anchor else ""))
 
 
+def _row_above(node):
+    """The row a merged heading's text joins: the node before it (its previous sibling's last
+    descendant, or its parent); the preview's first row when there is none."""
+    parent = node.parent
+    siblings = parent.children if parent is not None else []
+    index = next((n for n, sibling in enumerate(siblings) if sibling is node), 0)
+    if index == 0:
+        return parent if parent is not None and parent.rank else node
+    above = siblings[index - 1]
+    while above.children:
+        above = above.children[-1]
+    return above
+
+
 def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, str | None]:
     """The corrections a post asks for on top of ``current`` (the preview it was made on):
     ``(corrections, year or None when unchanged, anchor of the row it concerns, error or None)``."""
@@ -248,8 +262,7 @@ def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, st
         if action == "split" and (id(node) not in items or len(split_parts(node, parsed.cleaned_text)) < 2):
             return corrections, None, "", _("This item holds one sentence only.")
         (corrections.not_headings if action == "merge" else corrections.split).add(node.start)
-        parent = node.parent
-        anchor = f"node-{parent.start if action == 'merge' and parent and parent.rank else node.start}"
+        anchor = f"node-{_row_above(node).start if action == 'merge' else node.start}"
         return corrections, None, anchor, None
     details = ImportDetailsForm(post)
     if not details.is_valid():
@@ -264,14 +277,14 @@ def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, st
         corrections.title = data["title"].strip()
     if data["issuer"].strip() != parsed.issuer:
         corrections.issuer = data["issuer"].strip()
-    year = data["year"]
+    year = data["year"] if data["year"] != parsed.year else None
     kinds = {kind.value for kind in selectors.CORRECTABLE_KINDS}
     codes = {code for code, _name in current.areas}
     for key, value in post.items():
         name, _sep, start = key.partition("_")
         node = nodes.get(int(start)) if start.isdigit() else None
-        if node is None:
-            continue
+        if node is None or value == post.get(f"was_{key}"):
+            continue  # only what the reviewer changed from what the preview showed
         if name == "kind" and node.level == 1 and value in kinds and value != node.kind:
             corrections.kinds[node.start] = value
             anchor = f"node-{node.start}"

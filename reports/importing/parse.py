@@ -28,7 +28,7 @@ from .model import (
     ParsedReport,
     UnitName,
 )
-from .outline import INLINE_RANK, build_outline
+from .outline import INLINE_RANK, block_marker, build_outline
 from .units import UnitMatcher
 
 AREA_KINDS = (WORK, LEADERS_DUTY, OTHER)
@@ -258,6 +258,8 @@ def _title(node: Node, text: str) -> str:
     title = node.heading
     if not title:
         title = text.split("\n", 1)[0]
+        marker = block_marker(title)  # a part split from a numbered item: 1.完成了… → 完成了…
+        title = title[marker[1] :] if marker else title
         for stop in "。；;，,：:":
             title = title.split(stop, 1)[0]
     title = title.strip() or text[:MAX_TITLE].strip()

@@ -215,3 +215,29 @@ def test_a_year_corrected_to_a_closed_one_is_refused(reviewer_client):
 def test_only_reviewers_may_correct(request, fixture, reviewer_client):
     client = request.getfixturevalue(fixture)
     assert client.post(CORRECT, {"token": "x", "merge": "1"}).status_code == 403
+
+
+def test_a_correction_changes_only_what_the_reviewer_changed(reviewer_client):
+    """A title given keeps every area found (the leaders' duty section's cross-cutting one too)
+    and the flag of a year that came from the signature."""
+    content = open_preview(reviewer_client, text=UNTITLED + "\n某某县人民政府\n2023年1月5日")
+    assert "取自报告落款日期" in flags(content)
+    content = correct(reviewer_client, content, title="某某县法治政府建设情况报告")
+    assert "取自报告落款日期" in flags(content) and "没有一行像报告标题" not in flags(content)
+    assert reviewer_client.session["report_import_draft"]["corrections"] == {
+        "title": "某某县法治政府建设情况报告",
+        "issuer": None,
+        "kinds": {},
+        "areas": {},
+        "not_headings": [],
+        "split": [],
+    }
+    confirm(reviewer_client, content)
+    leaders = Item.objects.get(title__startswith="党政主要负责人")
+    assert leaders.area.code == "leaders-duty"
+
+
+def test_a_split_part_of_a_numbered_item_is_titled_without_its_number(reviewer_client):
+    content = open_preview(reviewer_client)
+    content = correct(reviewer_client, content, split=str(starts()["1.完成了村级组织换届"]))
+    assert "<strong>完成了村级组织换届</strong>" in content
