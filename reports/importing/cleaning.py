@@ -11,13 +11,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-# Numbering that starts a block (see outline.py); used here to restore lost line breaks.
+# Numbering that starts a block (see outline.py); used here to restore lost line breaks. Every
+# pattern starts after a character that is no space (a run of spaces is crossed once, never from
+# each of its positions) and its look-ahead is bounded: linear time.
 CN_NUM = "一二三四五六七八九十"
 _BREAK_BEFORE = re.compile(
     # 一、 after a sentence end (never inside words like 统一、).
     rf"(?<=[。；;！!？?：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}[、])"
     # (二) anywhere but after 第…条 / 款 / 项 (legal citations).
-    rf"|(?<=[^\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
+    rf"|(?<=[^ \t\u3000\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
     # 1. / 1、 / (1) after a sentence end.
     r"|(?<=[。；;！!？?])[ \t\u3000]*(?=(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]))"
     # Portal fields glued to the text.
@@ -26,7 +28,7 @@ _BREAK_BEFORE = re.compile(
 # When a whole report came as one or two lines, 1. and (1) lost their breaks after headings
 # too ("加强组织领导1.健全工作机制。"): split before them after any character but a digit.
 _BREAK_BEFORE_RUN_ON = re.compile(
-    r"(?<=[^\d\n.．、])[ \t\u3000]*(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])[^\d\s])"
+    r"(?<=[^\d\n.．、 \t\u3000])[ \t\u3000]*(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])[^\d\s])"
 )
 RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
 
@@ -100,12 +102,40 @@ def _chrome_prefix_end(word: str) -> bool | None:
     return False if reachable[-1] else None
 
 
-_BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
+# A "you are here" line: up to 60 characters, then two steps or more, each a separator and
+# one to twenty characters (spaces after the separator aside): 首页 > 政务公开 > 法治政府建设.
+# Read step by step: the pattern ^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$ it replaces
+# tried every way of sharing the spaces among the steps (over 20 s for a line of 120).
+_BREADCRUMB_SEPARATOR = re.compile(r"[>＞›»]")
 _SOURCE = re.compile(r"(?:信息来源|来源|发布机构)\s*[:：]\s*([^\s:：|｜]{2,40})")
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
-_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*[\]】]?\s*[:：]?\s*{_DATE}")
+# \s*+ (possessive): three \s* side by side shared a run of spaces every possible way.
+_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*+[\]】]?\s*+[:：]?\s*+{_DATE}")
 _DATE_LINE = re.compile(rf"^{_DATE}\s*日?$")
 _SIGNATURE = re.compile(r"^[^。，,；;：:]{2,25}(?:人民政府|委员会|办公室|办事处|政府|局|镇|乡|街道)$")
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """Whether ``line`` is a "you are here" line (see ``_BREADCRUMB_SEPARATOR``). Linear."""
+    parts = _BREADCRUMB_SEPARATOR.split(line)
+    # parts[0] and the parts before the first step are the lead; every part from it on is a step.
+    first_step = 1
+    for n in range(len(parts) - 1, 0, -1):
+        if not _is_step(parts[n]):
+            first_step = n + 1
+            break
+    if len(parts) - first_step < 2:
+        return False
+    lead = sum(len(part) + 1 for part in parts[:first_step]) - 1
+    return lead <= 60 and not any(mark in line[:lead] for mark in "。；;")
+
+
+def _is_step(part: str) -> bool:
+    """What follows a breadcrumb separator: spaces, then one to twenty characters but 。."""
+    if not part or "。" in part:
+        return False
+    spaces = len(part) - len(part.lstrip())
+    return len(part) - min(spaces, len(part) - 1) <= 20
 
 
 @dataclass
@@ -139,7 +169,7 @@ def clean(raw: str) -> Cleaned:
     source, published = "", None
     kept: list[str] = []
     for line in lines:
-        if is_chrome_line(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
+        if is_chrome_line(line) or (len(line) <= 120 and _is_breadcrumb(line)):
             source = source or _first_group(_SOURCE.search(line))
             published = published or _to_date(_PUBLISHED.search(line))
             continue

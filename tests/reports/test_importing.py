@@ -1,8 +1,11 @@
 """The parsing library on the real report texts and on bad input (no database)."""
 
 import io
+import re
+import signal
 import tracemalloc
 import zipfile
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -678,3 +681,94 @@ def test_a_sentence_that_begins_with_a_field_word_stays_text():
     sentence = "时间紧、任务重，全年仍完成了3项工作。"
     parsed = parse_report(f"某县2022年度法治政府建设情况报告\n{sentence}\n一、依法行政\n做了3件事。")
     assert parsed.published_on is None and sentence in parsed.preamble
+
+
+# -- linear time on adversarial input ---------------------------------------------------------
+
+
+@contextmanager
+def hang_guard(seconds):
+    """Turns a parse that hangs into a failure after ``seconds`` instead of a stalled test run
+    (a guard, not a timing: speed is measured in bench/import_bench.py)."""
+
+    def hung(signum, frame):
+        raise TimeoutError(f"more than {seconds} s: the importer no longer reads in linear time")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def shortfalls_and_measures_naming_them(count):
+    words = ["".join(chr(0x4E00 + (n * 7 + k * 131) % 3000) for k in range(5)) for n in range(count)]
+    return (
+        "某县2021年度法治政府建设情况报告\n一、存在的问题及整改措施\n（一）存在的问题\n"
+        + "".join(f"一是{word}。\n" for word in words)
+        + "（二）整改措施\n"
+        + "".join(f"一是针对{word[::-1]}问题。\n" for word in words[1:])
+    )
+
+
+# Each took from twenty seconds to hours before it was read in linear time (100 KB each).
+ONCE_QUADRATIC = {
+    "spaces after a word": "某县报告\n一、依法行政\n甲" + " " * 100_000 + "x",
+    "breadcrumb with spaced steps": "某县报告\n" + ">     x" * 17 + "。\n一、依法行政",
+    "published field with spaces": "某县报告\n来源：某县 时间" + " " * 3_000 + "。\n一、依法行政",
+    "thousands groups": "某县报告\n一、依法行政\n1" + ",234" * 25_000 + "x",
+    "quantities in one clause": "某县报告\n一、依法行政\n" + "1人" * 50_000,
+    "quantities in titles": "某县报告\n一、依法行政\n" + "《1人》" * 25_000,
+    "measures naming words": shortfalls_and_measures_naming_them(2_000),
+}
+
+
+@pytest.mark.parametrize("text", ONCE_QUADRATIC.values(), ids=ONCE_QUADRATIC.keys())
+def test_inputs_that_once_took_minutes_are_read_in_linear_time(text):
+    with hang_guard(5):
+        parsed = parse_report(text)
+    assert all(item.text in parsed.cleaned_text for item in parsed.items)
+
+
+def test_a_quantity_with_thousands_groups_is_still_one_metric():
+    [metric] = extract_metrics("审计金额1,234,567.5万元，")
+    assert (metric.value, metric.unit, metric.label) == (
+        Decimal("1234567.5"),
+        "万元",
+        "审计金额1,234,567.5万元",
+    )
+
+
+BREADCRUMB_PARTS = st.sampled_from(
+    [">", "＞", "›", "»", " ", "\u3000", "。", "；", "a", "首页", "政务公开", "x" * 19]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BREADCRUMB_PARTS, max_size=12).map("".join))
+def test_a_breadcrumb_is_told_as_the_pattern_it_replaces_told_it(line):
+    """The step-by-step reader against the pattern it replaced (exponential only on long lines
+    of spaced steps; these are short)."""
+    from reports.importing.cleaning import _is_breadcrumb
+
+    old = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
+    assert _is_breadcrumb(line) == bool(old.match(line))
+
+
+def test_measures_of_a_text_with_thousands_of_shortfalls_are_linked_by_number_order_or_terms():
+    """Named words are looked for in every shortfall: past ``MAX_PAIRS`` shortfall-measure pairs
+    (no report's problems and plans) that would cost each measure all the shortfalls."""
+    from reports.importing.linking import MAX_PAIRS, link_measures
+
+    words = ["".join(chr(0x4E00 + (n * 7 + k * 131) % 3000) for k in range(4)) for n in range(101)]
+    shortfalls = [f"{word}的力量不足。" for word in words]
+    measures = ["针对第三个问题，加强培训。", f"针对{words[7]}的问题，充实力量。"] * 50
+    assert len(shortfalls) * len(measures) > MAX_PAIRS
+    links = link_measures(shortfalls, measures)
+    assert (links[0].shortfalls, links[0].reason) == ((2,), "named")
+    assert (links[1].shortfalls, links[1].reason) == ((7,), "terms")
+    # Within the bound the named words tell it.
+    assert (link_measures(shortfalls, measures[:2])[1].shortfalls, links[1].sure) == ((7,), True)
+    assert link_measures(shortfalls, measures[:2])[1].reason == "named"
