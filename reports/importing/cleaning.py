@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .outline import CIRCLED_DIGITS, list_runs
+
 # Numbering that starts a block (see outline.py); used here to restore lost line breaks. Every
 # pattern starts after a character that is no space (a run of spaces is crossed once, never from
 # each of its positions) and its look-ahead is bounded: linear time.
@@ -20,10 +22,15 @@ _BREAK_BEFORE = re.compile(
     rf"(?<=[。；;！!？?：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}[、])"
     # (二) anywhere but after 第…条 / 款 / 项 (legal citations).
     rf"|(?<=[^ \t\u3000\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
-    # 1. / 1、 / (1) after a sentence end.
-    r"|(?<=[。；;！!？?])[ \t\u3000]*(?=(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]))"
+    # 1. / 1、 after a sentence end.
+    r"|(?<=[。；;！!？?])[ \t\u3000]*(?=\d{1,2}[.、．](?!\d))"
     # Portal fields glued to the text.
     r"|(?<=\S)[ \t\u3000]*(?=(?:来源|发布时间|发布日期|浏览量|浏览次数|分享)[:：])"
+)
+# (1) / ① after a sentence end, unless it belongs to a run of (1) (2) … / ① ② … inside its line
+# (outline.list_runs): that run is the paragraph's inline items.
+_BREAK_BEFORE_LIST_ITEM = re.compile(
+    rf"(?<=[。；;！!？?])[ \t\u3000]*(?=[（(]\d{{1,2}}[）)]|[{CIRCLED_DIGITS}])"
 )
 # When a whole report came as one or two lines, 1. and (1) lost their breaks after headings
 # too ("加强组织领导1.健全工作机制。"): split before them after any character but a digit.
@@ -160,7 +167,7 @@ def clean(raw: str) -> Cleaned:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\f", "\n").replace("\v", "\n").replace("\x00", "")
     run_on = len(text) > RUN_ON_LINE and len(text) / (text.count("\n") + 1) > RUN_ON_LINE
-    text = _BREAK_BEFORE.sub("\n", text)
+    text = _break_before_list_items(_BREAK_BEFORE.sub("\n", text))
     if run_on:
         text = _BREAK_BEFORE_RUN_ON.sub("\n", text)
     lines = [line.strip() for line in text.split("\n")]
@@ -190,6 +197,35 @@ def clean(raw: str) -> Cleaned:
         if len(kept) > 1 and (_DATE_LINE.match(kept[-1]) or _SIGNATURE.match(kept[-1])):
             kept.pop()
     return Cleaned(title=title, body="\n".join(kept), source=source, published_on=published)
+
+
+def _break_before_list_items(text: str) -> str:
+    """``_BREAK_BEFORE_LIST_ITEM`` in ``text``, outside the runs of inline items of each line.
+    Linear: the matches come in order, each line's runs are read once, when it has a match."""
+    line_end = -1
+    spans: list[list[int]] = []  # the current line's runs, merged, in order
+    at = 0  # the first span that does not end before the current match
+
+    def split(match: re.Match) -> str:
+        nonlocal line_end, spans, at
+        marker = match.end()
+        if marker > line_end:
+            line_start = text.rfind("\n", max(line_end, 0), marker) + 1
+            line_end = text.find("\n", marker)
+            line_end = len(text) if line_end < 0 else line_end
+            spans, at = [], 0
+            for run in list_runs(text, line_start, line_end):
+                start, end = run[0].start(), run[-1].end()
+                if spans and start <= spans[-1][1]:
+                    spans[-1][1] = max(end, spans[-1][1])
+                else:
+                    spans.append([start, end])
+        while at < len(spans) and spans[at][1] <= marker:
+            at += 1
+        inside = at < len(spans) and spans[at][0] <= marker
+        return match.group(0) if inside else "\n"
+
+    return _BREAK_BEFORE_LIST_ITEM.sub(split, text)
 
 
 def _first_group(match: re.Match | None) -> str:

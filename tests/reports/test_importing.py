@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reports.importing import ReportReadError, UnitName, parse_report, read_report_bytes
 from reports.importing.cleaning import clean
 from reports.importing.metrics import extract_metrics
-from reports.importing.outline import build_outline
+from reports.importing.outline import block_marker, build_outline
 from reports.importing.reading import DOCX_MAX_UNPACKED, MAX_BYTES, html_to_text
 from tests.samples import QINGSHI, XINXIANG
 from tests.zips import understate_sizes, zip_bytes
@@ -681,6 +681,182 @@ def test_a_sentence_that_begins_with_a_field_word_stays_text():
     sentence = "时间紧、任务重，全年仍完成了3项工作。"
     parsed = parse_report(f"某县2022年度法治政府建设情况报告\n{sentence}\n一、依法行政\n做了3件事。")
     assert parsed.published_on is None and sentence in parsed.preamble
+
+
+# -- inline numbering besides 一是 … 二是 … -------------------------------------------------------
+
+
+def inline_items(text):
+    """(number, heading) of the inline items the outline finds, in order."""
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{text}")
+    return [(node.number, node.heading) for node in parsed.root.walk() if node.inline]
+
+
+@pytest.mark.parametrize("stop", ["，", "、", "：", ","])
+def test_first_second_third_in_a_paragraph_are_inline_items(stop):
+    text = f"一、依法行政\n（一）制度建设。主要做法：第一{stop}清理文件，共3件；第二{stop}备案审查；第三{stop}公开目录。"
+    assert inline_items(text) == [("第一", "清理文件"), ("第二", "备案审查"), ("第三", "公开目录")]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "我县行政审批事项排名全市第一，受到表彰。",  # 第一 inside a sentence
+        "提前完成第一、第二批事项。",  # 第一、第二批
+        "第二，继续推进改革。第三，完善制度。",  # a run starts at 第一
+    ],
+)
+def test_first_in_prose_is_no_numbering(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_firstly_secondly_lastly_are_inline_items_in_order():
+    text = "一、依法行政\n首先，加强领导，成立小组。其次，完善制度。再次，严格执法。最后，强化考核。"
+    assert inline_items(text) == [
+        ("首先", "加强领导"),
+        ("其次", "完善制度"),
+        ("再次", "严格执法"),
+        ("最后", "强化考核"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "最后，我们要总结经验。",  # a lone 最后
+        "其次，也要看到不足。最后，继续努力。",  # no 首先
+        "首先，要提高认识。最后，抓好落实。",  # 首先 with no 其次
+        "首先要加强领导，其次要完善制度。",  # no mark after the word
+    ],
+)
+def test_a_lone_lastly_or_secondly_in_prose_is_no_run(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_firstly_restarting_turns_problems_into_suggestions():
+    text = (
+        "一、存在的问题及建议\n首先，执法力量薄弱。其次，普法针对性不强。"
+        "针对以上问题，提出如下建议：首先，充实执法力量。其次，创新普法方式。"
+    )
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{text}")
+    assert [(i.kind, i.title) for i in parsed.items] == [
+        ("shortfall", "执法力量薄弱"),
+        ("shortfall", "普法针对性不强"),
+        ("measure", "充实执法力量"),
+        ("measure", "创新普法方式"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "first, second, third",
+    [("（1）", "（2）", "（3）"), ("(1)", "(2)", "(3)"), ("①", "②", "③"), ("（1）", "(2)", "（3）")],
+)
+@pytest.mark.parametrize("before", ["：", "。", "，", "； "])
+def test_numbered_items_inside_a_line_are_inline_items(first, second, third, before):
+    text = f"一、依法行政\n主要做法有三{before}{first}清理文件，共3件；{second}备案审查。{third}公开目录。"
+    assert inline_items(text) == [(first, "清理文件"), (second, "备案审查"), (third, "公开目录")]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "主要做法：（1）清理文件。",  # one alone
+        "主要做法：（2）清理文件；（3）备案审查。",  # not from 1
+        "做法是（1）清理文件（2）备案审查。",  # not after punctuation
+        "依据第十二条第（一）项、第（二）项规定办理。",  # a legal citation
+        "依据第（1）项、第（2）项规定，见附件（1），附件（2）。",  # a citation, attachments
+        "依据县政府〔2020〕12号文件，（2020）豫07行初12号判决，（2021）、（2022）年度。",  # years
+    ],
+)
+def test_numbers_in_brackets_that_are_no_run_stay_text(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_a_line_starting_with_its_number_stays_a_level_four_block():
+    parsed = parse_report("某县2021年度法治政府建设情况报告\n一、依法行政\n（1）清理文件；（2）备案审查。")
+    assert [(c.number, c.heading, c.inline) for c in parsed.sections[0].children] == [
+        ("（1）", "清理文件", False),
+        ("（2）", "备案审查", False),
+    ]
+
+
+def test_the_run_that_begins_first_is_the_items_the_other_stays_in_their_text():
+    parsed = parse_report(
+        "某县2021年度法治政府建设情况报告\n一、依法行政\n一是加强领导。①成立小组；②召开会议3次。二是完善制度。"
+    )
+    assert [(c.number, c.heading) for c in parsed.sections[0].children] == [
+        ("一是", "加强领导"),
+        ("二是", "完善制度"),
+    ]
+    assert parsed.items[0].text == "一是加强领导。①成立小组；②召开会议3次。"
+
+
+@pytest.mark.parametrize(
+    "run, expected",
+    [
+        ("第一，健全机制；第二，完善制度。", [("第一", "健全机制"), ("第二", "完善制度")]),
+        ("首先，健全机制；其次，完善制度。", [("首先", "健全机制"), ("其次", "完善制度")]),
+        ("（1）健全机制；（2）完善制度。", [("（1）", "健全机制"), ("（2）", "完善制度")]),
+        ("①健全机制；②完善制度。", [("①", "健全机制"), ("②", "完善制度")]),
+    ],
+)
+def test_a_heading_ends_where_its_inline_items_begin_after_a_clause_mark(run, expected):
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n一、依法行政\n（一）加强组织领导，{run}")
+    level2 = parsed.sections[0].children[0]
+    assert level2.heading == "加强组织领导"
+    assert [(c.number, c.heading) for c in level2.children] == expected
+
+
+def test_the_docx_draft_strips_every_inline_numbering():
+    from reports.selectors import _without_number
+
+    assert [_without_number(text) for text in ["第二，完善制度。", "其次，完善制度。", "二是完善制度。"]] == [
+        "完善制度。"
+    ] * 3
+
+
+# -- a heading ends at its first sentence mark, whatever its numbering -------------------------
+
+EVERY_NUMBERING = [
+    *["一、", "一．", "一.", "一）", "一)"],
+    *["（一）", "(一)", "⑴"],
+    *["1.", "1、", "1．", "1）", "1)"],
+    *["（1）", "(1)", "①"],
+]
+
+
+@pytest.mark.parametrize("number", EVERY_NUMBERING)
+@pytest.mark.parametrize("mark", ["。", "：", "！", "？", "!"])
+def test_a_heading_ends_at_its_first_sentence_mark_when_the_line_goes_on(number, mark):
+    body = f"{number}加强组织领导{mark}成立领导小组，召开会议3次。"
+    [node] = build_outline(body).children
+    assert (node.number, node.heading) == (number, "加强组织领导")
+    assert [body[a:b] for a, b in node.segments] == ["成立领导小组，召开会议3次。"]
+
+
+@pytest.mark.parametrize("number", EVERY_NUMBERING)
+def test_a_heading_ends_at_its_first_sentence_mark_in_a_whole_report(number):
+    """The same in a report where the numbering stands at its level (under 一、 and （一）)."""
+    outer = {
+        1: "",
+        2: "一、依法行政\n",
+        3: "一、依法行政\n（一）制度建设\n",
+        4: "一、依法行政\n（一）制度建设\n1.清理\n",
+    }
+    rank = block_marker(number)[0]
+    parsed = parse_report(
+        f"某县2021年度法治政府建设情况报告\n{outer[rank]}{number}加强组织领导。成立领导小组，召开会议3次。"
+    )
+    [item] = parsed.items
+    assert (item.node.number, item.title) == (number, "加强组织领导")
+    assert item.text.endswith("加强组织领导。成立领导小组，召开会议3次。")
+
+
+@pytest.mark.parametrize("number", ["一是", "第一，", "首先，", "（1）", "①"])
+def test_an_inline_items_heading_ends_at_its_first_clause_mark(number):
+    second = {"一是": "二是", "第一，": "第二，", "首先，": "其次，", "（1）": "（2）", "①": "②"}[number]
+    text = f"一、依法行政\n做法：{number}加强组织领导，成立小组。{second}完善制度；健全机制。"
+    assert [heading for _, heading in inline_items(text)] == ["加强组织领导", "完善制度"]
 
 
 # -- linear time on adversarial input ---------------------------------------------------------
