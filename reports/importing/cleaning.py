@@ -11,27 +11,39 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .outline import CIRCLED_DIGITS, list_runs
+from .outline import CIRCLED_DIGITS, ONE_WORDS, PARENTHESISED_DIGITS, block_marker, list_runs
 
 # Numbering that starts a block (see outline.py); used here to restore lost line breaks. Every
 # pattern starts after a character that is no space (a run of spaces is crossed once, never from
 # each of its positions) and its look-ahead is bounded: linear time.
 CN_NUM = "一二三四五六七八九十"
+_SENTENCE_STOP = "。；;！!？?"
 _BREAK_BEFORE = re.compile(
-    # 一、 after a sentence end (never inside words like 统一、).
-    rf"(?<=[。；;！!？?：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}[、])"
-    # (二) anywhere but after 第…条 / 款 / 项 (legal citations).
-    rf"|(?<=[^ \t\u3000\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
-    # 1. / 1、 after a sentence end.
-    r"|(?<=[。；;！!？?])[ \t\u3000]*(?=\d{1,2}[.、．](?!\d))"
+    # 一、 一． 一. 一） after a sentence end (never inside words like 统一、, never 一.5).
+    rf"(?<=[{_SENTENCE_STOP}：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}(?:[、．）)]|\.(?!\d)))"
+    # (二) and ⑵ anywhere but after 第…条 / 款 / 项 (legal citations).
+    rf"|(?<=[^ \t\u3000\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)]|[{PARENTHESISED_DIGITS}])"
+    # 1. / 1、 / 1． / 1） after a sentence end (never 3.5).
+    rf"|(?<=[{_SENTENCE_STOP}])[ \t\u3000]*(?=\d{{1,2}}(?:[.、．](?!\d)|[）)]))"
     # Portal fields glued to the text.
     r"|(?<=\S)[ \t\u3000]*(?=(?:来源|发布时间|发布日期|浏览量|浏览次数|分享)[:：])"
 )
 # (1) / ① after a sentence end, unless it belongs to a run of (1) (2) … / ① ② … inside its line
 # (outline.list_runs): that run is the paragraph's inline items.
 _BREAK_BEFORE_LIST_ITEM = re.compile(
-    rf"(?<=[。；;！!？?])[ \t\u3000]*(?=[（(]\d{{1,2}}[）)]|[{CIRCLED_DIGITS}])"
+    rf"(?<=[{_SENTENCE_STOP}])[ \t\u3000]*(?=[（(]\d{{1,2}}[）)]|[{CIRCLED_DIGITS}])"
 )
+# A heading with no sentence mark that runs straight into its first item: 一、依法行政1.制度建设 /
+# （一）加强领导（1）健全机制 / 1.清理文件①… / 二、存在的问题一是… / 三、下一步打算第一，… 第二，…: the
+# item's 1 / (1) / ① / 一是 / 第一， / 首先， after two to forty characters of heading, never after a
+# digit (21.), a Latin letter (alert(1)), a bracket or 第 (第1.2条), never inside 统一是.
+_HEADING_THEN_ITEM = re.compile(
+    r"[^。！？!?：:；;，,\n]{2,40}?(?<![\dA-Za-z.．第(（])"
+    r"(?=(?P<three>1(?:[.、．]|[）)])(?![\d.．]))|(?P<four>[（(]1[）)]|①)"
+    rf"|(?<![{CN_NUM}{ONE_WORDS}])一是|(?P<first>第一[，,、：:](?!第))|(?P<firstly>首先(?:[，,：:]|是)))"
+)
+# What must follow 第一， / 首先， in the line for them to be items (排名全省第一，… is prose).
+_SECOND_ITEM = {"first": re.compile(r"第二[，,、：:]"), "firstly": re.compile(r"其次(?:[，,：:]|是)")}
 # When a whole report came as one or two lines, 1. and (1) lost their breaks after headings
 # too ("加强组织领导1.健全工作机制。"): split before them after any character but a digit.
 _BREAK_BEFORE_RUN_ON = re.compile(
@@ -167,7 +179,7 @@ def clean(raw: str) -> Cleaned:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\f", "\n").replace("\v", "\n").replace("\x00", "")
     run_on = len(text) > RUN_ON_LINE and len(text) / (text.count("\n") + 1) > RUN_ON_LINE
-    text = _break_before_list_items(_BREAK_BEFORE.sub("\n", text))
+    text = _restore_breaks(text)
     if run_on:
         text = _BREAK_BEFORE_RUN_ON.sub("\n", text)
     lines = [line.strip() for line in text.split("\n")]
@@ -197,6 +209,34 @@ def clean(raw: str) -> Cleaned:
         if len(kept) > 1 and (_DATE_LINE.match(kept[-1]) or _SIGNATURE.match(kept[-1])):
             kept.pop()
     return Cleaned(title=title, body="\n".join(kept), source=source, published_on=published)
+
+
+def _restore_breaks(text: str) -> str:
+    """Line breaks back before numbering that lost its own line (see ``_BREAK_BEFORE``)."""
+    lines: list[str] = []
+    for line in _BREAK_BEFORE.sub("\n", text).split("\n"):
+        # A heading running into its first item: each split goes one level down, four at most.
+        while marker := block_marker(line):
+            match = _HEADING_THEN_ITEM.match(line, marker[1])
+            if not match or not _first_item_below(marker[0], match):
+                break
+            lines.append(line[: match.end()])
+            line = line[match.end() :]
+        lines.append(line)
+    return _break_before_list_items("\n".join(lines))
+
+
+def _first_item_below(rank: int, match: re.Match) -> bool:
+    """Whether the item ``_HEADING_THEN_ITEM`` found after a heading of ``rank`` is one level down
+    (and 第一， / 首先， have their 第二， / 其次， further in the line)."""
+    if match.group("three"):
+        return rank < 3
+    if match.group("four"):
+        return rank < 4
+    for kind, second in _SECOND_ITEM.items():
+        if match.group(kind):
+            return second.search(match.string, match.end()) is not None
+    return True  # 一是
 
 
 def _break_before_list_items(text: str) -> str:

@@ -859,6 +859,119 @@ def test_an_inline_items_heading_ends_at_its_first_clause_mark(number):
     assert [heading for _, heading in inline_items(text)] == ["加强组织领导", "完善制度"]
 
 
+# -- lost line breaks: text copied from a page or a PDF --------------------------------------
+
+PAGE_TITLE = "某县人民政府关于2022年度法治政府建设情况的报告"
+PAGE_PREAMBLE = "2022年，我县深入学习贯彻习近平法治思想，全面推进依法行政。现将有关情况报告如下："
+# Bodies in the shapes county pages take; each line as the page shows it.
+PAGE_BODIES = {
+    "county": [
+        "一、主要举措和成效",
+        "（一）深化“放管服”改革",
+        "1.压减审批事项。全年取消和下放行政审批事项12项，政务服务事项网上可办率达98.5%。",
+        "2.优化营商环境。出台优化营商环境措施20条，新增市场主体3500户。",
+        "（二）推进严格规范公正文明执法",
+        "1.落实行政执法三项制度。全年公示执法信息1245条，执法全过程记录率100%。",
+        "2.开展执法人员培训。组织全县执法人员培训6期，参训人员1200余人次。",
+        "（三）依法化解矛盾纠纷",
+        "（1）规范行政复议。全年受理行政复议案件37件，审结35件。",
+        "（2）强化人民调解。各级调委会调解矛盾纠纷1553件，调解成功率96.2%。",
+        "二、党政主要负责人履行推进法治建设第一责任人职责情况",
+        "一是县政府常务会议学法12次。二是县长带头出庭应诉2次。",
+        "三、存在的不足和原因",
+        "一是执法力量薄弱，基层执法人员不足。二是普法针对性不强，形式较为单一。",
+        "四、2023年度主要安排",
+        "一是充实基层执法力量。二是创新普法方式，推进精准普法。",
+    ],
+    "full-width stops": [
+        "一．依法全面履行政府职能",
+        "⑴深化放管服改革",
+        "1）压减审批事项。取消审批事项12项。",
+        "2）推行一网通办。办件量3.5万件。",
+        "⑵优化营商环境。出台措施20条。",
+        "二．存在的问题",
+        "①执法力量不足。",
+        "②普法形式单一。",
+        "三．下一步打算",
+        "第一，充实执法力量；第二，创新普法方式。",
+    ],
+    "half-width stops": [
+        "一.依法决策",
+        "1．规范决策程序",
+        "（1）公众参与。召开听证会2次。",
+        "（2）合法性审查。审查文件15件。",
+        "2．发挥法律顾问作用。审查合同32份。",
+        "二)严格执法",
+        "(一)推行三项制度。公示信息245条。",
+        "(二)规范执法行为。首先，统一、规范文书格式。其次，依据第十二条第（一）项开展评查3.5轮。",
+    ],
+}
+
+
+def parsed_outline(parsed):
+    def walk(node):
+        return [(child.number, child.heading, walk(child)) for child in node.children]
+
+    return walk(parsed.root), [(item.kind, item.title, item.text) for item in parsed.items]
+
+
+@pytest.mark.parametrize("name", PAGE_BODIES)
+@pytest.mark.parametrize("copies", [1, 2], ids=["short", "run-on"])
+def test_a_page_whose_line_breaks_are_all_lost_gives_the_same_outline(name, copies):
+    """Every line of the body run together (the whole of it on one line; twice the body makes
+    it long enough to be read as a report on one line): each numbering gets its line back."""
+    body = [PAGE_PREAMBLE, *PAGE_BODIES[name] * copies]
+    expected = parse_report(PAGE_TITLE + "\n" + "\n".join(body))
+    lost = parse_report(PAGE_TITLE + "\n" + "".join(body))
+    assert parsed_outline(lost) == parsed_outline(expected)
+    assert expected.items and lost.title == PAGE_TITLE
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("一、依法行政（一）制度建设。清理文件3件。", [("一、", "依法行政", ["（一）"])]),
+        ("一、依法行政⑴制度建设。清理文件3件。", [("一、", "依法行政", ["⑴"])]),
+        ("一、依法行政1.制度建设。清理文件3件。", [("一、", "依法行政", ["1."])]),
+        ("一．依法行政1）制度建设。清理文件3件。", [("一．", "依法行政", ["1）"])]),
+        ("一、依法行政（1）制度建设。清理文件3件。", [("一、", "依法行政", ["（1）"])]),
+        ("（一）依法行政①制度建设。清理文件3件。", [("（一）", "依法行政", ["①"])]),
+        ("一、依法行政1．制度建设（1）清理文件。共3件。", [("一、", "依法行政", ["1．"])]),
+        ("一、存在的问题一是力量薄弱。二是普法单一。", [("一、", "存在的问题", ["一是", "二是"])]),
+        ("一、下一步打算第一，充实力量；第二，创新普法。", [("一、", "下一步打算", ["第一", "第二"])]),
+        ("一、下一步打算首先，充实力量；其次，创新普法。", [("一、", "下一步打算", ["首先", "其次"])]),
+        # Words, not numbering: the heading goes on to its sentence mark.
+        ("一、营商环境排名全省第一，获得表彰。", [("一、", "营商环境排名全省第一，获得表彰", [])]),
+        ("一、坚持统一是关键。二是没有一是的编号。", [("一、", "坚持统一是关键", [])]),
+    ],
+)
+def test_a_heading_with_no_sentence_mark_followed_by_its_first_item_splits(heading, expected):
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{heading}")
+    assert [(s.number, s.heading, [c.number for c in s.children]) for s in parsed.sections] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "全年实行统一、规范管理，共办理案件3.5万件。",  # 统一、 and a decimal
+        "依据《条例》第十二条第（一）项、第（二）项的规定处理。",  # a citation
+        "自2021.10.1起施行，其中第1.2条另有规定。",  # a date, a clause number
+        "全年共办理12、15件，一.5倍于去年。",  # numbers in a list, 一.5
+        "调用alert(1)检测，共（2020）12号。",  # a call, a year
+    ],
+)
+def test_numbering_inside_a_sentence_gets_no_line_break(sentence):
+    cleaned = clean(f"某县2021年度法治政府建设情况报告\n一、依法行政\n{sentence}")
+    assert cleaned.body == f"一、依法行政\n{sentence}"
+
+
+def test_a_lone_number_after_a_sentence_end_still_gets_its_line_back():
+    cleaned = clean(
+        "某县2021年度法治政府建设情况报告\n一、依法行政\n（1）清理文件。（2）备案审查。③公开目录。"
+    )
+    assert cleaned.body == "一、依法行政\n（1）清理文件。\n（2）备案审查。\n③公开目录。"
+
+
 # -- linear time on adversarial input ---------------------------------------------------------
 
 
