@@ -3,6 +3,7 @@
 import io
 import re
 import signal
+import time
 import tracemalloc
 import zipfile
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from reports.importing import ReportReadError, UnitName, parse_report, read_report_bytes
@@ -1061,3 +1062,37 @@ def test_measures_of_a_text_with_thousands_of_shortfalls_are_linked_by_number_or
     # Within the bound the named words tell it.
     assert (link_measures(shortfalls, measures[:2])[1].shortfalls, links[1].sure) == ((7,), True)
     assert link_measures(shortfalls, measures[:2])[1].reason == "named"
+
+
+# What the adversarial texts are made of: portal chrome, spaces of every kind, every numbering
+# (and 是, 第一，, 首先, words like 统一、 and citations that look like it), figures, punctuation.
+ADVERSARIAL_PARTS = [
+    "打印", "关闭", "返回", "大", "中", "小", "打印本页", "关闭窗口", "分享到", "索引号", "字体", "来源:",
+    "来源：", "发布时间:", "发布时间：", "浏览量:", "当前位置:", "首页", ">", "【", "】", "|",
+    " ", "\u00a0", "\u3000", "\u2002", "\t", "\u00a0\u00a0\u00a0",
+    "一、", "二、", "一．", "一.", "一）", "（一）", "(二)", "⑴", "1.", "2、", "1．", "1）", "（1）", "(2)",
+    "①", "②", "一是", "二是", "是", "第一，", "第二，", "首先，", "其次，", "最后，", "统一、", "第十二条第（一）项",
+    "1", "12", "2020", "3.5", "1,234", ",234", "年", "人次", "件", "%", "《", "》", "〔", "〕",
+    "。", "，", "；", "：", "、", "！", "？", ".", ",", ";", ":", "(", ")", "（", "）", "“", "”", "\n",
+    "依法行政", "存在的问题", "下一步打算", "针对", "问题", "报告", "县司法局",
+]  # fmt: skip
+ADVERSARIAL_CHUNK = st.lists(st.sampled_from(ADVERSARIAL_PARTS), min_size=1, max_size=40).map("".join)
+SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=SLOW_EXAMPLES)
+@given(ADVERSARIAL_CHUNK)
+def test_100_kb_of_adversarial_text_is_parsed_without_error_and_never_hangs(chunk):
+    """A drawn chunk of ``ADVERSARIAL_PARTS`` repeated to 100,000 characters (100 to 300 KB):
+    never an error, every item's text cut from the cleaned text. The slowest kinds found are what
+    bench/import_bench.py times as its "worst input" (target 1 s); 5 s here is a hang guard,
+    not a timing."""
+    text = chunk * (100_000 // len(chunk) + 1)
+    with hang_guard(30):
+        started = time.perf_counter()
+        parsed = parse_report(text, directory=[UnitName(key=1, names=["县司法局", "司法局"])])
+        elapsed = time.perf_counter() - started
+    target(elapsed)
+    for item in parsed.items:
+        assert item.text and item.text in parsed.cleaned_text
+    assert elapsed < 5
