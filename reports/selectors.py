@@ -812,16 +812,16 @@ def _sentence(text: str) -> str:
 
 
 def _without_number(text: str) -> str:
-    """A report's paragraph without the numbering it starts with ((四) / 二是 / 3.): the
-    importer's own markers (outline.block_marker, INLINE_MARKER)."""
-    from .importing.outline import INLINE_MARKER, block_marker
+    """A report's paragraph without the numbering it starts with ((四) / 二是 / 第二， / 其次， / 3.):
+    the importer's own markers (outline.block_marker, outline.inline_marker)."""
+    from .importing.outline import block_marker, inline_marker
 
     text = (text or "").strip()
     marker = block_marker(text)
     if marker is not None:
         return text[marker[1] :].lstrip()
-    inline = INLINE_MARKER.match(text)
-    return text[inline.end() :].lstrip() if inline else text
+    inline = inline_marker(text)
+    return text[inline:].lstrip() if inline is not None else text
 
 
 def _numbered(rows, describe) -> list[str]:

@@ -11,24 +11,43 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .outline import block_marker
+from .outline import CIRCLED_DIGITS, ONE_WORDS, PARENTHESISED_DIGITS, block_marker, list_runs
 
-# Numbering that starts a block (see outline.py); used here to restore lost line breaks.
+# Numbering that starts a block (see outline.py); used here to restore lost line breaks. Every
+# pattern starts after a character that is no space (a run of spaces is crossed once, never from
+# each of its positions) and its look-ahead is bounded: linear time.
 CN_NUM = "一二三四五六七八九十"
+_SENTENCE_STOP = "。；;！!？?"
 _BREAK_BEFORE = re.compile(
-    # 一、 after a sentence end (never inside words like 统一、).
-    rf"(?<=[。；;！!？?：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}[、])"
-    # (二) anywhere but after 第…条 / 款 / 项 (legal citations).
-    rf"|(?<=[^\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)])"
-    # 1. / 1、 / (1) after a sentence end.
-    r"|(?<=[。；;！!？?])[ \t\u3000]*(?=(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]))"
+    # 一、 一． 一. 一） after a sentence end (never inside words like 统一、, never 一.5).
+    rf"(?<=[{_SENTENCE_STOP}：:”\"）)])[ \t\u3000]*(?=[{CN_NUM}]{{1,3}}(?:[、．）)]|\.(?!\d)))"
+    # (二) and ⑵ anywhere but after 第…条 / 款 / 项 (legal citations).
+    rf"|(?<=[^ \t\u3000\n条款项第\d])[ \t\u3000]*(?=[（(][{CN_NUM}]{{1,3}}[）)]|[{PARENTHESISED_DIGITS}])"
+    # 1. / 1、 / 1． / 1） after a sentence end (never 3.5).
+    rf"|(?<=[{_SENTENCE_STOP}])[ \t\u3000]*(?=\d{{1,2}}(?:[.、．](?!\d)|[）)]))"
     # Portal fields glued to the text.
     r"|(?<=\S)[ \t\u3000]*(?=(?:来源|发布时间|发布日期|浏览量|浏览次数|分享)[:：])"
 )
+# (1) / ① after a sentence end, unless it belongs to a run of (1) (2) … / ① ② … inside its line
+# (outline.list_runs): that run is the paragraph's inline items.
+_BREAK_BEFORE_LIST_ITEM = re.compile(
+    rf"(?<=[{_SENTENCE_STOP}])[ \t\u3000]*(?=[（(]\d{{1,2}}[）)]|[{CIRCLED_DIGITS}])"
+)
+# A heading with no sentence mark that runs straight into its first item: 一、依法行政1.制度建设 /
+# （一）加强领导（1）健全机制 / 1.清理文件①… / 二、存在的问题一是… / 三、下一步打算第一，… 第二，…: the
+# item's 1 / (1) / ① / 一是 / 第一， / 首先， after two to forty characters of heading, never after a
+# digit (21.), a Latin letter (alert(1)), a bracket or 第 (第1.2条), never inside 统一是.
+_HEADING_THEN_ITEM = re.compile(
+    r"[^。！？!?：:；;，,\n]{2,40}?(?<![\dA-Za-z.．第(（])"
+    r"(?=(?P<three>1(?:[.、．]|[）)])(?![\d.．]))|(?P<four>[（(]1[）)]|①)"
+    rf"|(?<![{CN_NUM}{ONE_WORDS}])一是|(?P<first>第一[，,、：:](?!第))|(?P<firstly>首先(?:[，,：:]|是)))"
+)
+# What must follow 第一， / 首先， in the line for them to be items (排名全省第一，… is prose).
+_SECOND_ITEM = {"first": re.compile(r"第二[，,、：:]"), "firstly": re.compile(r"其次(?:[，,：:]|是)")}
 # When a whole report came as one or two lines, 1. and (1) lost their breaks after headings
 # too ("加强组织领导1.健全工作机制。"): split before them after any character but a digit.
 _BREAK_BEFORE_RUN_ON = re.compile(
-    r"(?<=[^\d\n.．、])[ \t\u3000]*(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])[^\d\s])"
+    r"(?<=[^\d\n.．、 \t\u3000])[ \t\u3000]*(?=(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])[^\d\s])"
 )
 RUN_ON_LINE = 400  # average characters per line above which line breaks were lost
 
@@ -106,12 +125,17 @@ def _chrome_prefix_end(word: str) -> bool | None:
     return False if reachable[-1] else None
 
 
-_BREADCRUMB = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
-_SOURCE = re.compile(r"(?:来源|发布机构|发文机关)\s*(?:[\]】]\s*[:：]?|[:：])\s*([^\s:：|｜\[【]{2,40})")
+# A "you are here" line: up to 60 characters, then two steps or more, each a separator and
+# one to twenty characters (spaces after the separator aside): 首页 > 政务公开 > 法治政府建设.
+# Read step by step: the pattern ^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$ it replaces
+# tried every way of sharing the spaces among the steps (over 20 s for a line of 120).
+_BREADCRUMB_SEPARATOR = re.compile(r"[>＞›»]")
+_SOURCE = re.compile(r"(?:来源|发布机构|发文机关)\s*+(?:[\]】]\s*+[:：]?|[:：])\s*+([^\s:：|｜\[【]{2,40})")
 # [ 标题 ] 某县2022年度法治政府建设情况报告 [ 发布日期 ] …: the title an 索引号 block names.
-_TITLE_FIELD = re.compile(r"(?:[\[【]\s*标题\s*[\]】]|标题\s*[:：])\s*([^\[【]{4,80})")
+_TITLE_FIELD = re.compile(r"(?:[\[【]\s*标题\s*[\]】]|标题\s*[:：])\s*+([^\[【]{4,80})")
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
-_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*[\]】]?\s*[:：]?\s*{_DATE}")
+# \s*+ (possessive): three \s* side by side shared a run of spaces every possible way.
+_PUBLISHED = re.compile(rf"(?:发布时间|发布日期|发布于|时间|日期)\s*+[\]】]?\s*+[:：]?\s*+{_DATE}")
 _DATE_LINE = re.compile(rf"^{_DATE}\s*日?$")
 # 二〇二三年二月十六日: how a 公文 dates its signature.
 _CN_DIGITS = {ch: n for n, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
@@ -135,6 +159,29 @@ _TITLE_TAIL = re.compile(r"^[^\s。，,；;：:]{0,20}报告$")
 _LOOSE_TITLE = re.compile(r"^.{0,38}(?:报告|总结)$")
 HEAD_LINES = 15  # the title stands among the page's first lines, before the first section
 MAX_TITLE = 80
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """Whether ``line`` is a "you are here" line (see ``_BREADCRUMB_SEPARATOR``). Linear."""
+    parts = _BREADCRUMB_SEPARATOR.split(line)
+    # parts[0] and the parts before the first step are the lead; every part from it on is a step.
+    first_step = 1
+    for n in range(len(parts) - 1, 0, -1):
+        if not _is_step(parts[n]):
+            first_step = n + 1
+            break
+    if len(parts) - first_step < 2:
+        return False
+    lead = sum(len(part) + 1 for part in parts[:first_step]) - 1
+    return lead <= 60 and not any(mark in line[:lead] for mark in "。；;")
+
+
+def _is_step(part: str) -> bool:
+    """What follows a breadcrumb separator: spaces, then one to twenty characters but 。."""
+    if not part or "。" in part:
+        return False
+    spaces = len(part) - len(part.lstrip())
+    return len(part) - min(spaces, len(part) - 1) <= 20
 
 
 @dataclass
@@ -181,7 +228,7 @@ def clean(raw: str) -> Cleaned:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\f", "\n").replace("\v", "\n").replace("\x00", "")
     run_on = len(text) > RUN_ON_LINE and len(text) / (text.count("\n") + 1) > RUN_ON_LINE
-    text = _BREAK_BEFORE.sub("\n", text)
+    text = _restore_breaks(text)
     if run_on:
         text = _BREAK_BEFORE_RUN_ON.sub("\n", text)
     lines = [line.strip() for line in text.split("\n")]
@@ -190,7 +237,7 @@ def clean(raw: str) -> Cleaned:
     source, published, field_title = "", None, ""
     kept: list[str] = []
     for line in lines:
-        if is_chrome_line(line) or (len(line) <= 120 and _BREADCRUMB.match(line)):
+        if is_chrome_line(line) or (len(line) <= 120 and _is_breadcrumb(line)):
             source = source or _first_group(_SOURCE.search(line))
             published = published or _to_date(_PUBLISHED.search(line))
             field_title = field_title or _first_group(_TITLE_FIELD.search(line)).strip()
@@ -286,6 +333,63 @@ _SUBJECTLESS = re.compile(r"^(?:关于|(?:19|20)\d{2}\s*年|法治|依法)")
 
 def _has_subject(line: str) -> bool:
     return not _SUBJECTLESS.match(line)
+
+
+def _restore_breaks(text: str) -> str:
+    """Line breaks back before numbering that lost its own line (see ``_BREAK_BEFORE``)."""
+    lines: list[str] = []
+    for line in _BREAK_BEFORE.sub("\n", text).split("\n"):
+        # A heading running into its first item: each split goes one level down, four at most.
+        while marker := block_marker(line):
+            match = _HEADING_THEN_ITEM.match(line, marker[1])
+            if not match or not _first_item_below(marker[0], match):
+                break
+            lines.append(line[: match.end()])
+            line = line[match.end() :]
+        lines.append(line)
+    return _break_before_list_items("\n".join(lines))
+
+
+def _first_item_below(rank: int, match: re.Match) -> bool:
+    """Whether the item ``_HEADING_THEN_ITEM`` found after a heading of ``rank`` is one level down
+    (and 第一， / 首先， have their 第二， / 其次， further in the line)."""
+    if match.group("three"):
+        return rank < 3
+    if match.group("four"):
+        return rank < 4
+    for kind, second in _SECOND_ITEM.items():
+        if match.group(kind):
+            return second.search(match.string, match.end()) is not None
+    return True  # 一是
+
+
+def _break_before_list_items(text: str) -> str:
+    """``_BREAK_BEFORE_LIST_ITEM`` in ``text``, outside the runs of inline items of each line.
+    Linear: the matches come in order, each line's runs are read once, when it has a match."""
+    line_end = -1
+    spans: list[list[int]] = []  # the current line's runs, merged, in order
+    at = 0  # the first span that does not end before the current match
+
+    def split(match: re.Match) -> str:
+        nonlocal line_end, spans, at
+        marker = match.end()
+        if marker > line_end:
+            line_start = text.rfind("\n", max(line_end, 0), marker) + 1
+            line_end = text.find("\n", marker)
+            line_end = len(text) if line_end < 0 else line_end
+            spans, at = [], 0
+            for run in list_runs(text, line_start, line_end):
+                start, end = run[0].start(), run[-1].end()
+                if spans and start <= spans[-1][1]:
+                    spans[-1][1] = max(end, spans[-1][1])
+                else:
+                    spans.append([start, end])
+        while at < len(spans) and spans[at][1] <= marker:
+            at += 1
+        inside = at < len(spans) and spans[at][0] <= marker
+        return match.group(0) if inside else "\n"
+
+    return _BREAK_BEFORE_LIST_ITEM.sub(split, text)
 
 
 def _first_group(match: re.Match | None) -> str:

@@ -15,6 +15,7 @@ Otherwise it is left unlinked and ``sure`` is False: a reviewer links it by hand
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 CN_ORDINALS = "一二三四五六七八九十"
@@ -64,6 +65,11 @@ _COMMON = frozenset(
 )
 # Shared terms needed, and the best shortfall must share more than any other.
 MIN_SCORE = 2
+# A measure's named words are looked for in every shortfall: a report states a handful of each,
+# a text with more pairs than this is no report's problems and plans (thousands of each would
+# cost minutes). Its measures are linked by number (针对第一个问题), order or terms only.
+MAX_PAIRS = 10_000
+_SEPARATOR = "\x00"  # between the shortfalls' texts when joined (cleaning drops it from a report)
 
 
 @dataclass(frozen=True)
@@ -91,25 +97,24 @@ def _ordinal(token: str) -> int | None:
     return None
 
 
-def _named(measure: str, shortfalls: list[str]) -> int | None:
+def _named(measure: str, shortfalls: _Shortfalls, *, by_words: bool = True) -> int | None:
     """The shortfall the measure names, by position or by words only it holds."""
     match = _ORDINAL.search(measure)
     if match:
         n = _ordinal(match.group(1) or match.group(2))
-        if n is not None and 1 <= n <= len(shortfalls):
+        if n is not None and 1 <= n <= len(shortfalls.texts):
             return n - 1
-    match = _NAMED.search(measure)
+    match = _NAMED.search(measure) if by_words else None
     if match:
         words = match.group(1)
         for candidate in (words, *words.split("、")):
-            holders = [i for i, text in enumerate(shortfalls) if candidate and candidate in text]
-            if len(holders) == 1:
-                return holders[0]
-        wanted = _terms(words)
-        scores = [len(wanted & _terms(text)) for text in shortfalls]
-        best = max(scores, default=0)
-        if best >= 2 and scores.count(best) == 1:
-            return scores.index(best)
+            holder = shortfalls.only_holder(candidate)
+            if holder is not None:
+                return holder
+        scores = shortfalls.shared_terms(_terms(words))
+        best = max(scores.values(), default=0)
+        if best >= 2 and list(scores.values()).count(best) == 1:
+            return min(i for i, score in scores.items() if score == best)
     return None
 
 
@@ -117,37 +122,70 @@ def link_measures(shortfalls: list[str], measures: list[str]) -> list[Link]:
     """One ``Link`` per measure, in order: the shortfall(s) it answers and whether that is sure."""
     if not shortfalls:
         return [Link((), True, "") for _ in measures]
-    named = [_named(text, shortfalls) for text in measures]
+    read = _Shortfalls(shortfalls)
+    by_words = len(shortfalls) * len(measures) <= MAX_PAIRS
+    named = [_named(text, read, by_words=by_words) for text in measures]
     if any(n is not None for n in named):
-        by_terms = _TermMatcher(shortfalls)
         return [
-            Link((n,), True, "named") if n is not None else by_terms.link(m)
+            Link((n,), True, "named") if n is not None else read.link(m)
             for m, n in zip(measures, named, strict=True)
         ]
     if len(measures) == len(shortfalls):
         return [Link((i,), True, "order") for i in range(len(measures))]
-    by_terms = _TermMatcher(shortfalls)
-    return [by_terms.link(text) for text in measures]
+    return [read.link(text) for text in measures]
 
 
-class _TermMatcher:
-    """The terms that stand in one shortfall only, read once for all the measures."""
+class _Shortfalls:
+    """The shortfalls, read once for all the measures: which holds a term (and which terms stand
+    in one shortfall only), and their texts joined to find words in. Each measure then costs the
+    shortfalls that share its terms, not all of them."""
 
     def __init__(self, shortfalls: list[str]):
-        term_sets = [_terms(text) for text in shortfalls]
+        self.texts = shortfalls
+        self.holding: dict[str, list[int]] = {}  # term → the shortfalls holding it, in order
+        for i, text in enumerate(shortfalls):
+            for term in _terms(text):
+                self.holding.setdefault(term, []).append(i)
         # Terms that stand in more than one shortfall do not tell them apart.
-        counts: dict[str, int] = {}
-        for terms in term_sets:
-            for term in terms:
-                counts[term] = counts.get(term, 0) + 1
-        self.own = [{t for t in terms if counts[t] == 1} for terms in term_sets]
+        self.owner = {term: held[0] for term, held in self.holding.items() if len(held) == 1}
+        self.joined = _SEPARATOR.join(shortfalls)
+        self.starts = []
+        position = 0
+        for text in shortfalls:
+            self.starts.append(position)
+            position += len(text) + 1
+
+    def only_holder(self, words: str) -> int | None:
+        """The one shortfall whose text holds ``words``; None when none or several do."""
+        if not words:
+            return None
+        if _SEPARATOR in words:  # pragma: no cover - item texts never hold it
+            holders = [i for i, text in enumerate(self.texts) if words in text]
+            return holders[0] if len(holders) == 1 else None
+        found = self.joined.find(words)
+        if found < 0:
+            return None
+        holder = bisect_right(self.starts, found) - 1
+        after = self.starts[holder + 1] if holder + 1 < len(self.starts) else len(self.joined)
+        return holder if self.joined.find(words, after) < 0 else None
+
+    def shared_terms(self, terms: set[str]) -> dict[int, int]:
+        """How many of ``terms`` each shortfall holds (only those holding one at least)."""
+        scores: dict[int, int] = {}
+        for term in terms:
+            for i in self.holding.get(term, ()):
+                scores[i] = scores.get(i, 0) + 1
+        return scores
 
     def link(self, measure: str) -> Link:
-        mine = _terms(measure)
-        scores = [len(mine & terms) for terms in self.own]
-        ranked = sorted(scores, reverse=True)
-        best = ranked[0]
+        """By terms: the shortfall holding clearly more of the measure's own-shortfall terms."""
+        scores: dict[int, int] = {}
+        for term in _terms(measure):
+            if term in self.owner:
+                scores[self.owner[term]] = scores.get(self.owner[term], 0) + 1
+        ranked = sorted(scores.values(), reverse=True)
+        best = ranked[0] if ranked else 0
         runner_up = ranked[1] if len(ranked) > 1 else 0
         if best >= MIN_SCORE and best > runner_up:
-            return Link((scores.index(best),), True, "terms")
+            return Link((min(i for i, score in scores.items() if score == best),), True, "terms")
         return Link((), False, "")

@@ -7,6 +7,7 @@ inside a title in 《》 are not metrics.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from decimal import Decimal, InvalidOperation
 
 from .model import Metric
@@ -21,7 +22,8 @@ _UNIT_ALT = "|".join(re.escape(unit) for unit in sorted(UNITS, key=len, reverse=
 QUANTITY = re.compile(
     r"(?P<pre>近|约|逾|超过|多于)?"
     r"(?<![\d.．A-Za-z第])"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.．]\d+)?)"
+    # Thousands groups bounded: a long run of ",234" is tried from each of its commas.
+    r"(?P<num>\d{1,3}(?:,\d{3}){1,6}(?:\.\d+)?|\d+(?:[.．]\d+)?)"
     r"[ \u3000]?(?P<suf>余|多)?[ \u3000]?"
     rf"(?P<unit>{_UNIT_ALT})"
     r"(?P<post>以上|左右|余|多)?"
@@ -32,12 +34,21 @@ APPROXIMATE_PREFIXES = {"近", "约", "逾", "超过", "多于"}
 
 
 def extract_metrics(text: str) -> list[Metric]:
-    """All metrics in ``text``, in order, with offsets relative to ``text``."""
-    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
-    metrics = []
+    """All metrics in ``text``, in order, with offsets relative to ``text``. Linear in its length:
+    protected spans and clause breaks are read once, each clause's label made once."""
+    metrics: list[Metric] = []
+    protected: list[tuple[int, int]] | None = None  # read at the first quantity
+    protected_starts: list[int] = []
+    breaks: list[int] = []
+    labels: dict[tuple[int, int], str] = {}
     for match in QUANTITY.finditer(text):
+        if protected is None:
+            protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+            protected_starts = [a for a, _ in protected]
+            breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
         start = match.start("num")
-        if any(a <= start < b for a, b in protected):
+        at = bisect_right(protected_starts, start) - 1
+        if at >= 0 and start < protected[at][1]:
             continue
         try:
             value = Decimal(match.group("num").replace(",", "").replace("．", "."))
@@ -45,9 +56,12 @@ def extract_metrics(text: str) -> list[Metric]:
             continue
         unit = "%" if match.group("unit") == "％" else match.group("unit")
         approximate = bool(match.group("pre") or match.group("suf") or match.group("post"))
+        clause = _clause(text, breaks, match.start(), match.end())
+        if clause not in labels:
+            labels[clause] = text[clause[0] : clause[1]].strip()[:300]
         metrics.append(
             Metric(
-                label=_clause(text, match.start(), match.end()),
+                label=labels[clause],
                 value=value,
                 unit=unit,
                 approximate=approximate,
@@ -58,12 +72,10 @@ def extract_metrics(text: str) -> list[Metric]:
     return metrics
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    """The clause (between punctuation marks) holding text[start:end]."""
-    before = text.rfind("\n", 0, start)
-    left = before + 1
-    for match in _CLAUSE_BREAK.finditer(text, left, start):
-        left = match.end()
-    found = _CLAUSE_BREAK.search(text, end)
-    right = found.start() if found else len(text)
-    return text[left:right].strip()[:300]
+def _clause(text: str, breaks: list[int], start: int, end: int) -> tuple[int, int]:
+    """The span of the clause (between punctuation marks or line breaks) holding text[start:end],
+    given the offsets of every break."""
+    before = bisect_left(breaks, start)
+    left = breaks[before - 1] + 1 if before else 0
+    after = bisect_left(breaks, end)
+    return left, breaks[after] if after < len(breaks) else len(text)

@@ -1,19 +1,23 @@
 """The parsing library on the real report texts and on bad input (no database)."""
 
 import io
+import re
+import signal
+import time
 import tracemalloc
 import zipfile
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from reports.importing import Corrections, ReportReadError, UnitName, parse_report, read_report_bytes
 from reports.importing.cleaning import clean
 from reports.importing.metrics import extract_metrics
-from reports.importing.outline import build_outline
+from reports.importing.outline import block_marker, build_outline
 from reports.importing.reading import DOCX_MAX_UNPACKED, MAX_BYTES, html_to_text
 from tests.samples import QINGSHI, XINXIANG
 from tests.zips import understate_sizes, zip_bytes
@@ -829,3 +833,417 @@ def test_a_split_item_keeps_every_character_in_its_parts():
     parts = [i.text for i in split.items if i.node.parent is not None and i.node.parent.start == item.start]
     assert parts == ["（一）严格规范行政执法。", "开展执法检查12次。"]
     assert len(split.items) == len(parsed.items) + 1
+
+
+# -- inline numbering besides 一是 … 二是 … -------------------------------------------------------
+
+
+def inline_items(text):
+    """(number, heading) of the inline items the outline finds, in order."""
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{text}")
+    return [(node.number, node.heading) for node in parsed.root.walk() if node.inline]
+
+
+@pytest.mark.parametrize("stop", ["，", "、", "：", ","])
+def test_first_second_third_in_a_paragraph_are_inline_items(stop):
+    text = f"一、依法行政\n（一）制度建设。主要做法：第一{stop}清理文件，共3件；第二{stop}备案审查；第三{stop}公开目录。"
+    assert inline_items(text) == [("第一", "清理文件"), ("第二", "备案审查"), ("第三", "公开目录")]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "我县行政审批事项排名全市第一，受到表彰。",  # 第一 inside a sentence
+        "提前完成第一、第二批事项。",  # 第一、第二批
+        "第二，继续推进改革。第三，完善制度。",  # a run starts at 第一
+    ],
+)
+def test_first_in_prose_is_no_numbering(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_firstly_secondly_lastly_are_inline_items_in_order():
+    text = "一、依法行政\n首先，加强领导，成立小组。其次，完善制度。再次，严格执法。最后，强化考核。"
+    assert inline_items(text) == [
+        ("首先", "加强领导"),
+        ("其次", "完善制度"),
+        ("再次", "严格执法"),
+        ("最后", "强化考核"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "最后，我们要总结经验。",  # a lone 最后
+        "其次，也要看到不足。最后，继续努力。",  # no 首先
+        "首先，要提高认识。最后，抓好落实。",  # 首先 with no 其次
+        "首先要加强领导，其次要完善制度。",  # no mark after the word
+    ],
+)
+def test_a_lone_lastly_or_secondly_in_prose_is_no_run(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_firstly_restarting_turns_problems_into_suggestions():
+    text = (
+        "一、存在的问题及建议\n首先，执法力量薄弱。其次，普法针对性不强。"
+        "针对以上问题，提出如下建议：首先，充实执法力量。其次，创新普法方式。"
+    )
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{text}")
+    assert [(i.kind, i.title) for i in parsed.items] == [
+        ("shortfall", "执法力量薄弱"),
+        ("shortfall", "普法针对性不强"),
+        ("measure", "充实执法力量"),
+        ("measure", "创新普法方式"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "first, second, third",
+    [("（1）", "（2）", "（3）"), ("(1)", "(2)", "(3)"), ("①", "②", "③"), ("（1）", "(2)", "（3）")],
+)
+@pytest.mark.parametrize("before", ["：", "。", "，", "； "])
+def test_numbered_items_inside_a_line_are_inline_items(first, second, third, before):
+    text = f"一、依法行政\n主要做法有三{before}{first}清理文件，共3件；{second}备案审查。{third}公开目录。"
+    assert inline_items(text) == [(first, "清理文件"), (second, "备案审查"), (third, "公开目录")]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "主要做法：（1）清理文件。",  # one alone
+        "主要做法：（2）清理文件；（3）备案审查。",  # not from 1
+        "做法是（1）清理文件（2）备案审查。",  # not after punctuation
+        "依据第十二条第（一）项、第（二）项规定办理。",  # a legal citation
+        "依据第（1）项、第（2）项规定，见附件（1），附件（2）。",  # a citation, attachments
+        "依据县政府〔2020〕12号文件，（2020）豫07行初12号判决，（2021）、（2022）年度。",  # years
+    ],
+)
+def test_numbers_in_brackets_that_are_no_run_stay_text(paragraph):
+    assert inline_items(f"一、依法行政\n{paragraph}") == []
+
+
+def test_a_line_starting_with_its_number_stays_a_level_four_block():
+    parsed = parse_report("某县2021年度法治政府建设情况报告\n一、依法行政\n（1）清理文件；（2）备案审查。")
+    assert [(c.number, c.heading, c.inline) for c in parsed.sections[0].children] == [
+        ("（1）", "清理文件", False),
+        ("（2）", "备案审查", False),
+    ]
+
+
+def test_the_run_that_begins_first_is_the_items_the_other_stays_in_their_text():
+    parsed = parse_report(
+        "某县2021年度法治政府建设情况报告\n一、依法行政\n一是加强领导。①成立小组；②召开会议3次。二是完善制度。"
+    )
+    assert [(c.number, c.heading) for c in parsed.sections[0].children] == [
+        ("一是", "加强领导"),
+        ("二是", "完善制度"),
+    ]
+    assert parsed.items[0].text == "一是加强领导。①成立小组；②召开会议3次。"
+
+
+@pytest.mark.parametrize(
+    "run, expected",
+    [
+        ("第一，健全机制；第二，完善制度。", [("第一", "健全机制"), ("第二", "完善制度")]),
+        ("首先，健全机制；其次，完善制度。", [("首先", "健全机制"), ("其次", "完善制度")]),
+        ("（1）健全机制；（2）完善制度。", [("（1）", "健全机制"), ("（2）", "完善制度")]),
+        ("①健全机制；②完善制度。", [("①", "健全机制"), ("②", "完善制度")]),
+    ],
+)
+def test_a_heading_ends_where_its_inline_items_begin_after_a_clause_mark(run, expected):
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n一、依法行政\n（一）加强组织领导，{run}")
+    level2 = parsed.sections[0].children[0]
+    assert level2.heading == "加强组织领导"
+    assert [(c.number, c.heading) for c in level2.children] == expected
+
+
+def test_the_docx_draft_strips_every_inline_numbering():
+    from reports.selectors import _without_number
+
+    assert [_without_number(text) for text in ["第二，完善制度。", "其次，完善制度。", "二是完善制度。"]] == [
+        "完善制度。"
+    ] * 3
+
+
+# -- a heading ends at its first sentence mark, whatever its numbering -------------------------
+
+EVERY_NUMBERING = [
+    *["一、", "一．", "一.", "一）", "一)"],
+    *["（一）", "(一)", "⑴"],
+    *["1.", "1、", "1．", "1）", "1)"],
+    *["（1）", "(1)", "①"],
+]
+
+
+@pytest.mark.parametrize("number", EVERY_NUMBERING)
+@pytest.mark.parametrize("mark", ["。", "：", "！", "？", "!"])
+def test_a_heading_ends_at_its_first_sentence_mark_when_the_line_goes_on(number, mark):
+    body = f"{number}加强组织领导{mark}成立领导小组，召开会议3次。"
+    [node] = build_outline(body).children
+    assert (node.number, node.heading) == (number, "加强组织领导")
+    assert [body[a:b] for a, b in node.segments] == ["成立领导小组，召开会议3次。"]
+
+
+@pytest.mark.parametrize("number", EVERY_NUMBERING)
+def test_a_heading_ends_at_its_first_sentence_mark_in_a_whole_report(number):
+    """The same in a report where the numbering stands at its level (under 一、 and （一）)."""
+    outer = {
+        1: "",
+        2: "一、依法行政\n",
+        3: "一、依法行政\n（一）制度建设\n",
+        4: "一、依法行政\n（一）制度建设\n1.清理\n",
+    }
+    rank = block_marker(number)[0]
+    parsed = parse_report(
+        f"某县2021年度法治政府建设情况报告\n{outer[rank]}{number}加强组织领导。成立领导小组，召开会议3次。"
+    )
+    [item] = parsed.items
+    assert (item.node.number, item.title) == (number, "加强组织领导")
+    assert item.text.endswith("加强组织领导。成立领导小组，召开会议3次。")
+
+
+@pytest.mark.parametrize("number", ["一是", "第一，", "首先，", "（1）", "①"])
+def test_an_inline_items_heading_ends_at_its_first_clause_mark(number):
+    second = {"一是": "二是", "第一，": "第二，", "首先，": "其次，", "（1）": "（2）", "①": "②"}[number]
+    text = f"一、依法行政\n做法：{number}加强组织领导，成立小组。{second}完善制度；健全机制。"
+    assert [heading for _, heading in inline_items(text)] == ["加强组织领导", "完善制度"]
+
+
+# -- lost line breaks: text copied from a page or a PDF --------------------------------------
+
+PAGE_TITLE = "某县人民政府关于2022年度法治政府建设情况的报告"
+PAGE_PREAMBLE = "2022年，我县深入学习贯彻习近平法治思想，全面推进依法行政。现将有关情况报告如下："
+# Bodies in the shapes county pages take; each line as the page shows it.
+PAGE_BODIES = {
+    "county": [
+        "一、主要举措和成效",
+        "（一）深化“放管服”改革",
+        "1.压减审批事项。全年取消和下放行政审批事项12项，政务服务事项网上可办率达98.5%。",
+        "2.优化营商环境。出台优化营商环境措施20条，新增市场主体3500户。",
+        "（二）推进严格规范公正文明执法",
+        "1.落实行政执法三项制度。全年公示执法信息1245条，执法全过程记录率100%。",
+        "2.开展执法人员培训。组织全县执法人员培训6期，参训人员1200余人次。",
+        "（三）依法化解矛盾纠纷",
+        "（1）规范行政复议。全年受理行政复议案件37件，审结35件。",
+        "（2）强化人民调解。各级调委会调解矛盾纠纷1553件，调解成功率96.2%。",
+        "二、党政主要负责人履行推进法治建设第一责任人职责情况",
+        "一是县政府常务会议学法12次。二是县长带头出庭应诉2次。",
+        "三、存在的不足和原因",
+        "一是执法力量薄弱，基层执法人员不足。二是普法针对性不强，形式较为单一。",
+        "四、2023年度主要安排",
+        "一是充实基层执法力量。二是创新普法方式，推进精准普法。",
+    ],
+    "full-width stops": [
+        "一．依法全面履行政府职能",
+        "⑴深化放管服改革",
+        "1）压减审批事项。取消审批事项12项。",
+        "2）推行一网通办。办件量3.5万件。",
+        "⑵优化营商环境。出台措施20条。",
+        "二．存在的问题",
+        "①执法力量不足。",
+        "②普法形式单一。",
+        "三．下一步打算",
+        "第一，充实执法力量；第二，创新普法方式。",
+    ],
+    "half-width stops": [
+        "一.依法决策",
+        "1．规范决策程序",
+        "（1）公众参与。召开听证会2次。",
+        "（2）合法性审查。审查文件15件。",
+        "2．发挥法律顾问作用。审查合同32份。",
+        "二)严格执法",
+        "(一)推行三项制度。公示信息245条。",
+        "(二)规范执法行为。首先，统一、规范文书格式。其次，依据第十二条第（一）项开展评查3.5轮。",
+    ],
+}
+
+
+def parsed_outline(parsed):
+    def walk(node):
+        return [(child.number, child.heading, walk(child)) for child in node.children]
+
+    return walk(parsed.root), [(item.kind, item.title, item.text) for item in parsed.items]
+
+
+@pytest.mark.parametrize("name", PAGE_BODIES)
+@pytest.mark.parametrize("copies", [1, 2], ids=["short", "run-on"])
+def test_a_page_whose_line_breaks_are_all_lost_gives_the_same_outline(name, copies):
+    """Every line of the body run together (the whole of it on one line; twice the body makes
+    it long enough to be read as a report on one line): each numbering gets its line back."""
+    body = [PAGE_PREAMBLE, *PAGE_BODIES[name] * copies]
+    expected = parse_report(PAGE_TITLE + "\n" + "\n".join(body))
+    lost = parse_report(PAGE_TITLE + "\n" + "".join(body))
+    assert parsed_outline(lost) == parsed_outline(expected)
+    assert expected.items and lost.title == PAGE_TITLE
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("一、依法行政（一）制度建设。清理文件3件。", [("一、", "依法行政", ["（一）"])]),
+        ("一、依法行政⑴制度建设。清理文件3件。", [("一、", "依法行政", ["⑴"])]),
+        ("一、依法行政1.制度建设。清理文件3件。", [("一、", "依法行政", ["1."])]),
+        ("一．依法行政1）制度建设。清理文件3件。", [("一．", "依法行政", ["1）"])]),
+        ("一、依法行政（1）制度建设。清理文件3件。", [("一、", "依法行政", ["（1）"])]),
+        ("（一）依法行政①制度建设。清理文件3件。", [("（一）", "依法行政", ["①"])]),
+        ("一、依法行政1．制度建设（1）清理文件。共3件。", [("一、", "依法行政", ["1．"])]),
+        ("一、存在的问题一是力量薄弱。二是普法单一。", [("一、", "存在的问题", ["一是", "二是"])]),
+        ("一、下一步打算第一，充实力量；第二，创新普法。", [("一、", "下一步打算", ["第一", "第二"])]),
+        ("一、下一步打算首先，充实力量；其次，创新普法。", [("一、", "下一步打算", ["首先", "其次"])]),
+        # Words, not numbering: the heading goes on to its sentence mark.
+        ("一、营商环境排名全省第一，获得表彰。", [("一、", "营商环境排名全省第一，获得表彰", [])]),
+        ("一、坚持统一是关键。二是没有一是的编号。", [("一、", "坚持统一是关键", [])]),
+    ],
+)
+def test_a_heading_with_no_sentence_mark_followed_by_its_first_item_splits(heading, expected):
+    parsed = parse_report(f"某县2021年度法治政府建设情况报告\n{heading}")
+    assert [(s.number, s.heading, [c.number for c in s.children]) for s in parsed.sections] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "全年实行统一、规范管理，共办理案件3.5万件。",  # 统一、 and a decimal
+        "依据《条例》第十二条第（一）项、第（二）项的规定处理。",  # a citation
+        "自2021.10.1起施行，其中第1.2条另有规定。",  # a date, a clause number
+        "全年共办理12、15件，一.5倍于去年。",  # numbers in a list, 一.5
+        "调用alert(1)检测，共（2020）12号。",  # a call, a year
+    ],
+)
+def test_numbering_inside_a_sentence_gets_no_line_break(sentence):
+    cleaned = clean(f"某县2021年度法治政府建设情况报告\n一、依法行政\n{sentence}")
+    assert cleaned.body == f"一、依法行政\n{sentence}"
+
+
+def test_a_lone_number_after_a_sentence_end_still_gets_its_line_back():
+    cleaned = clean(
+        "某县2021年度法治政府建设情况报告\n一、依法行政\n（1）清理文件。（2）备案审查。③公开目录。"
+    )
+    assert cleaned.body == "一、依法行政\n（1）清理文件。\n（2）备案审查。\n③公开目录。"
+
+
+# -- linear time on adversarial input ---------------------------------------------------------
+
+
+@contextmanager
+def hang_guard(seconds):
+    """Turns a parse that hangs into a failure after ``seconds`` instead of a stalled test run
+    (a guard, not a timing: speed is measured in bench/import_bench.py)."""
+
+    def hung(signum, frame):
+        raise TimeoutError(f"more than {seconds} s: the importer no longer reads in linear time")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def shortfalls_and_measures_naming_them(count):
+    words = ["".join(chr(0x4E00 + (n * 7 + k * 131) % 3000) for k in range(5)) for n in range(count)]
+    return (
+        "某县2021年度法治政府建设情况报告\n一、存在的问题及整改措施\n（一）存在的问题\n"
+        + "".join(f"一是{word}。\n" for word in words)
+        + "（二）整改措施\n"
+        + "".join(f"一是针对{word[::-1]}问题。\n" for word in words[1:])
+    )
+
+
+# Each took from twenty seconds to hours before it was read in linear time (100 KB each).
+ONCE_QUADRATIC = {
+    "spaces after a word": "某县报告\n一、依法行政\n甲" + " " * 100_000 + "x",
+    "breadcrumb with spaced steps": "某县报告\n" + ">     x" * 17 + "。\n一、依法行政",
+    "published field with spaces": "某县报告\n来源：某县 时间" + " " * 3_000 + "。\n一、依法行政",
+    "thousands groups": "某县报告\n一、依法行政\n1" + ",234" * 25_000 + "x",
+    "quantities in one clause": "某县报告\n一、依法行政\n" + "1人" * 50_000,
+    "quantities in titles": "某县报告\n一、依法行政\n" + "《1人》" * 25_000,
+    "measures naming words": shortfalls_and_measures_naming_them(2_000),
+}
+
+
+@pytest.mark.parametrize("text", ONCE_QUADRATIC.values(), ids=ONCE_QUADRATIC.keys())
+def test_inputs_that_once_took_minutes_are_read_in_linear_time(text):
+    with hang_guard(5):
+        parsed = parse_report(text)
+    assert all(item.text in parsed.cleaned_text for item in parsed.items)
+
+
+def test_a_quantity_with_thousands_groups_is_still_one_metric():
+    [metric] = extract_metrics("审计金额1,234,567.5万元，")
+    assert (metric.value, metric.unit, metric.label) == (
+        Decimal("1234567.5"),
+        "万元",
+        "审计金额1,234,567.5万元",
+    )
+
+
+BREADCRUMB_PARTS = st.sampled_from(
+    [">", "＞", "›", "»", " ", "\u3000", "。", "；", "a", "首页", "政务公开", "x" * 19]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BREADCRUMB_PARTS, max_size=12).map("".join))
+def test_a_breadcrumb_is_told_as_the_pattern_it_replaces_told_it(line):
+    """The step-by-step reader against the pattern it replaced (exponential only on long lines
+    of spaced steps; these are short)."""
+    from reports.importing.cleaning import _is_breadcrumb
+
+    old = re.compile(r"^[^。；;]{0,60}(?:[>＞›»]\s*[^>＞›»。]{1,20}){2,}$")
+    assert _is_breadcrumb(line) == bool(old.match(line))
+
+
+def test_measures_of_a_text_with_thousands_of_shortfalls_are_linked_by_number_order_or_terms():
+    """Named words are looked for in every shortfall: past ``MAX_PAIRS`` shortfall-measure pairs
+    (no report's problems and plans) that would cost each measure all the shortfalls."""
+    from reports.importing.linking import MAX_PAIRS, link_measures
+
+    words = ["".join(chr(0x4E00 + (n * 7 + k * 131) % 3000) for k in range(4)) for n in range(101)]
+    shortfalls = [f"{word}的力量不足。" for word in words]
+    measures = ["针对第三个问题，加强培训。", f"针对{words[7]}的问题，充实力量。"] * 50
+    assert len(shortfalls) * len(measures) > MAX_PAIRS
+    links = link_measures(shortfalls, measures)
+    assert (links[0].shortfalls, links[0].reason) == ((2,), "named")
+    assert (links[1].shortfalls, links[1].reason) == ((7,), "terms")
+    # Within the bound the named words tell it.
+    assert (link_measures(shortfalls, measures[:2])[1].shortfalls, links[1].sure) == ((7,), True)
+    assert link_measures(shortfalls, measures[:2])[1].reason == "named"
+
+
+# What the adversarial texts are made of: portal chrome, spaces of every kind, every numbering
+# (and 是, 第一，, 首先, words like 统一、 and citations that look like it), figures, punctuation.
+ADVERSARIAL_PARTS = [
+    "打印", "关闭", "返回", "大", "中", "小", "打印本页", "关闭窗口", "分享到", "索引号", "字体", "来源:",
+    "来源：", "发布时间:", "发布时间：", "浏览量:", "当前位置:", "首页", ">", "【", "】", "|",
+    " ", "\u00a0", "\u3000", "\u2002", "\t", "\u00a0\u00a0\u00a0",
+    "一、", "二、", "一．", "一.", "一）", "（一）", "(二)", "⑴", "1.", "2、", "1．", "1）", "（1）", "(2)",
+    "①", "②", "一是", "二是", "是", "第一，", "第二，", "首先，", "其次，", "最后，", "统一、", "第十二条第（一）项",
+    "1", "12", "2020", "3.5", "1,234", ",234", "年", "人次", "件", "%", "《", "》", "〔", "〕",
+    "。", "，", "；", "：", "、", "！", "？", ".", ",", ";", ":", "(", ")", "（", "）", "“", "”", "\n",
+    "依法行政", "存在的问题", "下一步打算", "针对", "问题", "报告", "县司法局",
+]  # fmt: skip
+ADVERSARIAL_CHUNK = st.lists(st.sampled_from(ADVERSARIAL_PARTS), min_size=1, max_size=40).map("".join)
+SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=SLOW_EXAMPLES)
+@given(ADVERSARIAL_CHUNK)
+def test_100_kb_of_adversarial_text_is_parsed_without_error_and_never_hangs(chunk):
+    """A drawn chunk of ``ADVERSARIAL_PARTS`` repeated to 100,000 characters (100 to 300 KB):
+    never an error, every item's text cut from the cleaned text. The slowest kinds found are what
+    bench/import_bench.py times as its "worst input" (target 1 s); 5 s here is a hang guard,
+    not a timing."""
+    text = chunk * (100_000 // len(chunk) + 1)
+    with hang_guard(30):
+        started = time.perf_counter()
+        parsed = parse_report(text, directory=[UnitName(key=1, names=["县司法局", "司法局"])])
+        elapsed = time.perf_counter() - started
+    target(elapsed)
+    for item in parsed.items:
+        assert item.text and item.text in parsed.cleaned_text
+    assert elapsed < 5
