@@ -157,6 +157,8 @@ _SUBJECT_LINE = re.compile(
 _TITLE_TAIL = re.compile(r"^[^\s。，,；;：:]{0,20}报告$")
 # Without those words: a short line that ends like a title (某县2021年工作总结, 报告).
 _LOOSE_TITLE = re.compile(r"^.{0,38}(?:报告|总结)$")
+# Where a title runs on into the first section or sentence (its line break lost).
+_TITLE_GLUED = re.compile(r"(?<=报告)[ \t\u3000]*+(?=一[、．.）)]|(?:19|20)\d{2}\s*年)")
 HEAD_LINES = 15  # the title stands among the page's first lines, before the first section
 MAX_TITLE = 80
 
@@ -277,6 +279,11 @@ def _take_title(kept: list[str], field_title: str) -> tuple[str, list[str]]:
         head = kept[0][:cut]
         if _reads_like_title(head):
             return head, [kept[0][cut:].strip(), *kept[1:]]
+    if kept and (glued := _TITLE_GLUED.search(kept[0], 0, MAX_TITLE + 2)):
+        # The title lost its line break: …报告一、依法行政 / …报告2021年，我县…
+        head = kept[0][: glued.start()].strip()
+        if _reads_like_title(head) or _LOOSE_TITLE.match(head):
+            kept = [head, kept[0][glued.end() :], *kept[1:]]
     head_end = next((n for n, line in enumerate(kept[:HEAD_LINES]) if _starts_with_numbering(line)), None)
     head = kept[: min(HEAD_LINES, len(kept)) if head_end is None else head_end]
     found = _find_title(head)

@@ -1247,3 +1247,23 @@ def test_100_kb_of_adversarial_text_is_parsed_without_error_and_never_hangs(chun
     for item in parsed.items:
         assert item.text and item.text in parsed.cleaned_text
     assert elapsed < 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "某县2021年度法治政府建设情况报告 一、依法行政（一）做了3件事。（二）做了4件事。",
+        "某县2021年度法治政府建设情况报告2021年，我县推进法治政府建设。一、依法行政（一）做了3件事。（二）做了4件事。",
+    ],
+)
+def test_a_title_that_lost_its_line_break_is_cut_at_its_end(text):
+    parsed = parse_report(text)
+    assert parsed.title == "某县2021年度法治政府建设情况报告"
+    assert [item.title for item in parsed.items] == ["做了3件事", "做了4件事"]
+
+
+def test_a_body_sentence_that_reports_a_year_is_not_cut():
+    parsed = parse_report(
+        "某县工作情况\n现向县人大常委会报告2021年工作如下。\n一、依法行政\n（一）做了3件事。"
+    )
+    assert "现向县人大常委会报告2021年工作如下。" in parsed.preamble
