@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from .model import Metric
 
+MAX_VALUE = Decimal(10) ** 15  # no figure in a report is this large
+
 UNITS = [
     "万人次", "万人", "万元", "亿元", "万件", "万份", "万户", "万册", "万亩", "平方米", "公里", "千米",
     "人次", "场次", "件次", "户次", "小时", "分钟", "个", "项", "件", "次", "名", "起", "份", "条", "家",
@@ -54,6 +56,8 @@ def extract_metrics(text: str) -> list[Metric]:
             value = Decimal(match.group("num").replace(",", "").replace("．", "."))
         except InvalidOperation:  # pragma: no cover - the pattern only admits numbers
             continue
+        if value >= MAX_VALUE:
+            continue  # no real figure; the ledger stores 16 integer digits (numeric(20, 4))
         unit = "%" if match.group("unit") == "％" else match.group("unit")
         approximate = bool(match.group("pre") or match.group("suf") or match.group("post"))
         clause = _clause(text, breaks, match.start(), match.end())

@@ -1267,3 +1267,8 @@ def test_a_body_sentence_that_reports_a_year_is_not_cut():
         "某县工作情况\n现向县人大常委会报告2021年工作如下。\n一、依法行政\n（一）做了3件事。"
     )
     assert "现向县人大常委会报告2021年工作如下。" in parsed.preamble
+
+
+def test_a_number_too_long_to_be_a_figure_is_not_one():
+    found = extract_metrics("编号12345678901234567890件，共12件")
+    assert [(m.value, m.unit) for m in found] == [(Decimal(12), "件")]
