@@ -45,14 +45,10 @@ DEBUG = env_bool("DJANGO_DEBUG")
 # Kept apart from DEBUG, which the test runner forces off: guards like load_demo's ask this.
 PRODUCTION = not DEBUG
 
+# Production mode without DJANGO_SECRET_KEY: left empty here, refused by the application
+# servers and by check --deploy (config/checks.py); commands that sign nothing still run.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production mode (DJANGO_DEBUG unset) refuses to "
-            "start without a secret key: set DJANGO_SECRET_KEY to a long random string, or "
-            "set DJANGO_DEBUG=1 for development."
-        )
+if not SECRET_KEY and DEBUG:
     # Development only: a fixed key so that sessions survive restarts of `make run`.
     SECRET_KEY = "dev-insecure-key-only-for-DJANGO_DEBUG-1-never-in-production"
 

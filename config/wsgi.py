@@ -5,8 +5,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.checks import refuse_without_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+refuse_without_secret_key()
 application = get_wsgi_application()
 
 # What is loaded by now (Django, the apps, their modules) lives as long as the process: keep

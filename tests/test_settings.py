@@ -43,9 +43,30 @@ def test_check_deploy_passes_silently_in_production_mode(tmp_path):
 
 
 def test_production_mode_without_secret_key_refuses_to_start(tmp_path):
-    result = run_manage("check", env_overrides={"DJANGO_VAR_DIR": str(tmp_path)})
+    result = run_manage("check", "--deploy", env_overrides={"DJANGO_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_application_servers_refuse_to_start_without_a_secret_key(tmp_path, entry_point):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DJANGO_VAR_DIR=str(tmp_path), DJANGO_ALLOWED_HOSTS="localhost")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {entry_point}"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_commands_that_sign_nothing_run_in_production_mode_without_a_secret_key(tmp_path):
+    """makemigrations once ended in "Models aren't loaded yet": Django's command runner
+    swallowed the settings' refusal and never set the apps up."""
+    result = run_manage(
+        "makemigrations", "--check", "--dry-run", env_overrides={"DJANGO_VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_load_demo_refuses_production_mode_unless_forced(tmp_path):

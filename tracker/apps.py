@@ -8,4 +8,6 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self):
+        import config.checks  # noqa: F401 - register the project's system checks
+
         from . import freshness, signals  # noqa: F401 - connect the receivers
