@@ -781,8 +781,6 @@ class ReportDraft:
 
 def _measure_state(status: str) -> str:
     """Where a measure (or a task) stands, as a report says it."""
-    from django.utils.translation import gettext as _
-
     return {
         ItemStatus.NOT_STARTED: _("not started yet"),
         ItemStatus.IN_PROGRESS: _("under way"),
@@ -794,8 +792,6 @@ def _measure_state(status: str) -> str:
 
 def _shortfall_state(status: str) -> str:
     """Where the rectification of a shortfall stands, as a report says it."""
-    from django.utils.translation import gettext as _
-
     return {
         ItemStatus.NOT_STARTED: _("rectification not started yet"),
         ItemStatus.IN_PROGRESS: _("being rectified"),
@@ -838,8 +834,6 @@ def _report_as_recorded(report: AnnualReport, user=None) -> ReportDraft:
     its achievements by area (the report's own words), the problems and plans it stated
     (work of the next year, with where each stands now). Two queries, three for a person
     (how many of the stated items he or she may not see)."""
-    from django.utils.translation import gettext as _
-
     from tracker.workflow import other_units_label
 
     visible = _visible(user)
@@ -919,7 +913,6 @@ def report_draft(*, report: AnnualReport, user=None) -> ReportDraft:
     """
     from django.db.models import OuterRef, Subquery
     from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
 
     from tracker.models import ProgressUpdate
     from tracker.selectors import is_overdue
