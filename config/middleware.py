@@ -159,6 +159,10 @@ class ConflictMiddleware:
     of "Server Error", with a link back to the page the form was on (its Referer, when it is
     this site's), which shows it as it is now. The IntegrityError is still logged, since a
     view should have caught it.
+
+    A write into a closed year that no view answered (tracker.years.YearClosed: a form sent
+    from a page opened before the year was closed) gets a 400 page with its message, the
+    same link back.
     """
 
     def __init__(self, get_response):
@@ -172,11 +176,15 @@ class ConflictMiddleware:
 
         from django.db import IntegrityError
         from django.shortcuts import render
-        from django.utils.http import url_has_allowed_host_and_scheme
         from django.utils.translation import gettext as _
 
         from tracker.services import Conflict
+        from tracker.years import YearClosed
 
+        if isinstance(exception, YearClosed):
+            return render(
+                request, "year_closed.html", {"message": str(exception), "back": _back(request)}, status=400
+            )
         if isinstance(exception, Conflict):
             message = str(exception)
         elif isinstance(exception, IntegrityError):
@@ -192,9 +200,16 @@ class ConflictMiddleware:
             )
         else:
             return None
-        back = request.META.get("HTTP_REFERER", "")
-        if not url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            back = ""
-        return render(request, "409.html", {"message": message, "back": back}, status=409)
+        return render(request, "409.html", {"message": message, "back": _back(request)}, status=409)
+
+
+def _back(request) -> str:
+    """The page a refused form was sent from (its Referer), when it is this site's; else ""."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return back

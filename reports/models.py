@@ -69,6 +69,13 @@ class AnnualReport(models.Model):
     def is_closed(self) -> bool:
         return self.state == ReportState.CLOSED
 
+    @staticmethod
+    def closed_q(path: str = "") -> Q:
+        """Rows whose report, reached through the lookup ``path`` ("report", "item__report"),
+        is closed: what ``is_closed`` answers for one report, asked in a query (see
+        ``tracker.years.closed_q``)."""
+        return Q(**{f"{path}__state" if path else "state": ReportState.CLOSED})
+
 
 class Section(models.Model):
     """A node of a report's outline: 一、 / (二) / 三是, with its heading and body."""

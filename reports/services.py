@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from tracker.choices import ItemKind, ItemStatus, UpdateKind
 from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
+from tracker.years import YearClosed, refuse_closed
 
 from .choices import ReportState, SectionKind
 from .importing import Corrections, ParsedReport, UnitName, parse_report
@@ -23,6 +24,11 @@ from .models import AnnualReport, Section
 
 class ImportRefused(Exception):
     """The import cannot go ahead; the message is translated and fit for the user."""
+
+
+# What an import or a rollover may answer instead of writing: a refusal of its own, or a
+# closed year (tracker.years); both carry a message fit for the user (``str(error)``).
+REFUSED = (ImportRefused, YearClosed)
 
 
 @dataclass
@@ -106,7 +112,7 @@ def report_import_target(
 ) -> tuple[AnnualReport | None, bool]:
     """The year's existing record (or None) and whether it already holds this very text.
 
-    Refuses a closed year, a closed next year when the report states work for it
+    Refuses (YearClosed) a closed year, a closed next year when the report states work for it
     (``next_year_work``: shortfalls or plans), and a year holding a different imported text
     unless ``replace``. ``lock`` (inside a transaction) holds the record until the transaction
     ends, so that two imports of one year cannot both write it.
@@ -115,23 +121,14 @@ def report_import_target(
     existing = records.filter(year=year).first()
     if existing is not None and existing.source_sha256 == sha and existing.sections.exists():
         return existing, True
-    if next_year_work and AnnualReport.objects.filter(year=year + 1, state=ReportState.CLOSED).exists():
-        raise ImportRefused(
-            _(
-                "The report's shortfalls and plans are work of %(next)s, and the year %(next)s is "
-                "closed; its record can no longer change."
-            )
-            % {"next": year + 1}
-        )
+    if next_year_work:  # the report's shortfalls and plans are work of the next year
+        refuse_closed(AnnualReport.objects.filter(year=year + 1).first())
     if existing is None:
         return None, False
     has_outline = existing.sections.exists()
     if existing.source_sha256 == sha and has_outline:
         return existing, True
-    if existing.is_closed:
-        raise ImportRefused(
-            _("The year %(year)s is closed; its record can no longer change.") % {"year": year}
-        )
+    refuse_closed(existing)
     if has_outline and not replace:
         raise ImportRefused(
             _("The year %(year)s already holds a different imported report. Choose to replace it to go on.")
@@ -480,7 +477,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
     units and responsible person, deadline moved into the new year, status reset to not
     started unless ``keep_status``), and the measures of open shortfalls as tasks.
 
-    Running it again carries nothing twice. One transaction. Refuses a closed target year.
+    Running it again carries nothing twice. One transaction. Refuses (YearClosed) a closed target year.
     """
     from tracker import permissions
 
@@ -495,10 +492,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
         AnnualReport.objects.select_for_update().filter(year=from_year).first()
         plan = rollover_plan(from_year=from_year, to_year=to_year)
         target = plan.target
-        if target is not None and target.is_closed:
-            raise ImportRefused(
-                _("The year %(year)s is closed; its record can no longer change.") % {"year": to_year}
-            )
+        refuse_closed(target)
         if target is None:
             source = plan.source
             target = AnnualReport.objects.create(
@@ -562,9 +556,11 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
 
 
 def year_close(*, report: AnnualReport, user) -> AnnualReport:
-    """Close a year once its report is published: its record becomes read-only for everyone."""
+    """Close a year once its report is published: its record becomes read-only for everyone
+    (``tracker.years``). A closed year is not closed again (YearClosed)."""
     from tracker import permissions
 
+    refuse_closed(report)
     if not permissions.can_manage_years(user):
         raise PermissionDenied
     report.state = ReportState.CLOSED

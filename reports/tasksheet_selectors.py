@@ -57,7 +57,7 @@ class TaskSheetPreview:
 
 def task_sheet_preview(*, data: bytes, year: int) -> TaskSheetPreview:
     """What importing ``data`` into ``year`` would write, row by row, for the reviewer to check
-    and correct before confirming. Raises ImportRefused (unreadable file, closed year)."""
+    and correct before confirming. Raises ImportRefused (unreadable file) or YearClosed."""
     sheet = task_sheet_parse(data=data, year=year)
     report, duplicate = task_sheet_target(year=year, sha=file_sha256(data))
     names = sheet.unit_names

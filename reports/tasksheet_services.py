@@ -17,6 +17,7 @@ from tracker import permissions
 from tracker.choices import ItemKind, UpdateKind
 from tracker.models import Area, Item, Membership, ProgressUpdate
 from tracker.services import conflicts_as
+from tracker.years import refuse_closed
 
 from .choices import ReportState
 from .models import AnnualReport, TaskSheet
@@ -105,10 +106,7 @@ def task_sheet_target(*, year: int, sha: str, lock: bool = False) -> tuple[Annua
     report = records.filter(year=year).first()
     if report is None:
         return None, False
-    if report.is_closed:
-        raise ImportRefused(
-            _("The year %(year)s is closed; its record can no longer change.") % {"year": year}
-        )
+    refuse_closed(report)
     return report, TaskSheet.objects.filter(report=report, sha256=sha).exists()
 
 

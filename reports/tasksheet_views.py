@@ -31,7 +31,7 @@ from utilities.uploads import upload_failed
 from .exporting.tasksheet import task_sheet_title, write_task_sheet
 from .forms import TaskSheetImportForm
 from .models import AnnualReport
-from .services import ImportRefused
+from .services import REFUSED
 from .tasksheet_selectors import active_units, task_sheet_preview, task_sheet_rows
 from .tasksheet_services import RowChoice, task_sheet_import, task_sheet_parse, task_sheet_target
 from .templatetags.tasksheet_tags import UnitOptions
@@ -124,7 +124,7 @@ def task_sheet_import_start(request, year: int):
         try:
             task_sheet_parse(data=data, year=target_year)
             task_sheet_target(year=target_year, sha="")
-        except ImportRefused as error:
+        except REFUSED as error:
             form.add_error(None, str(error))
         else:
             try:
@@ -156,7 +156,7 @@ def task_sheet_import_preview(request, year: int):
         return redirect("reports:tasks_import", year=year)
     try:
         preview = task_sheet_preview(data=data, year=year)
-    except ImportRefused as error:
+    except REFUSED as error:
         _drop_draft(request)
         messages.error(request, str(error))
         return redirect("reports:tasks_import", year=year)
@@ -222,7 +222,7 @@ def task_sheet_import_confirm(request, year: int):
             user=request.user,
             choices=_choices(request.POST, valid_units),
         )
-    except (ImportRefused, Conflict) as error:
+    except (*REFUSED, Conflict) as error:
         # Nothing was written; the preview shows where things now stand.
         messages.error(request, str(error))
         return redirect("reports:tasks_import_preview", year=year)

@@ -25,7 +25,7 @@ from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
 from .services import (
-    ImportRefused,
+    REFUSED,
     report_import,
     report_import_target,
     report_parse,
@@ -131,7 +131,7 @@ def report_import_start(request):
             report_import_target(
                 year=parsed.year, sha=text_sha256(text), replace=form.cleaned_data["replace"]
             )
-        except ImportRefused as error:
+        except REFUSED as error:
             form.add_error(None, str(error))
         else:
             request.session[IMPORT_SESSION_KEY] = {
@@ -164,7 +164,7 @@ def report_import_preview(request):
         return redirect("reports:import")
     try:
         preview = _preview(draft)
-    except ImportRefused as error:
+    except REFUSED as error:
         messages.error(request, str(error))
         request.session.pop(IMPORT_SESSION_KEY, None)
         return redirect("reports:import")
@@ -208,7 +208,7 @@ def report_import_correct(request):
         return redirect("reports:import_preview")
     try:
         current = _preview(draft)
-    except ImportRefused as error:
+    except REFUSED as error:
         messages.error(request, str(error))
         return redirect("reports:import")
     corrections, year, anchor, error = _posted_corrections(request.POST, current)
@@ -220,7 +220,7 @@ def report_import_correct(request):
             report_import_target(
                 year=parsed.year, sha=text_sha256(draft["text"], corrections), replace=draft["replace"]
             )
-        except ImportRefused as refused:
+        except REFUSED as refused:
             error = str(refused)
     if error is not None:
         messages.error(request, _("The correction was not made. %(reason)s") % {"reason": error})
@@ -333,7 +333,7 @@ def report_import_confirm(request):
             due_on=due_on,
             links=links,
         )
-    except ImportRefused as error:
+    except REFUSED as error:
         messages.error(request, str(error))
         return redirect("reports:import")
     except Conflict as conflict:
@@ -390,14 +390,14 @@ def report_rollover(request, year: int):
     report = get_object_or_404(AnnualReport, year=year)
     try:
         plan = rollover_plan(from_year=year, to_year=year + 1)
-    except ImportRefused as error:
+    except REFUSED as error:
         messages.error(request, str(error))
         return redirect("reports:detail", year=year)
     if request.method == "POST":
         keep = request.POST.get("keep_status") == "1"
         try:
             plan = year_rollover(from_year=year, to_year=year + 1, user=request.user, keep_status=keep)
-        except ImportRefused as error:
+        except REFUSED as error:
             messages.error(request, str(error))
             return redirect("reports:rollover", year=year)
         except Conflict as conflict:

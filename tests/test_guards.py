@@ -12,10 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.services import ImportRefused, year_close, year_rollover
+from reports.services import year_close, year_rollover
 from tests.factories import AnnualReportFactory, ItemFactory, ReviewerFactory
 from tracker.models import ExtensionRequest, Item, ProgressUpdate
 from tracker.services import extension_decide, extension_request
+from tracker.years import YearClosed
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,10 @@ def test_an_extension_cannot_be_granted_once_its_year_is_closed(
 
     response = reviewer_client.post(url, {"grant": "yes"})
     assert response.status_code == 400
-    assert "2020 年度已关闭，事项不能再修改。" in response.content.decode()
+    assert "2020 年度已关闭，不能再修改。" in response.content.decode()
 
     response = reviewer_client.post(url, {"grant": "yes", "next": "queue"}, follow=True)
-    assert "2020 年度已关闭，事项不能再修改。" in response.content.decode()
+    assert "2020 年度已关闭，不能再修改。" in response.content.decode()
 
     with pytest.raises(ValidationError, match="已关闭"):
         extension_decide(extension=pending_in_closed_year, user=reviewer_client.user, grant=True)
@@ -127,7 +128,7 @@ def test_an_extension_cannot_be_refused_once_its_year_is_closed(
     url = reverse("tracker:extension_decide", args=[pending_in_closed_year.pk])
     response = reviewer_client.post(url, {"grant": "no", "comment": "不同意"})
     assert response.status_code == 400
-    assert "2020 年度已关闭，事项不能再修改。" in response.content.decode()
+    assert "2020 年度已关闭，不能再修改。" in response.content.decode()
     assert ExtensionRequest.objects.get().decision == "pending"
 
 
@@ -149,7 +150,7 @@ def test_a_year_cannot_roll_over_into_a_closed_year(item, closed_next_year, revi
     response = reviewer_client.post(reverse("reports:rollover", args=[2020]), follow=True)
     assert "2021 年度已关闭，不能再修改。" in response.content.decode()
 
-    with pytest.raises(ImportRefused, match="已关闭"):
+    with pytest.raises(YearClosed, match="已关闭"):
         year_rollover(from_year=2020, to_year=2021, user=reviewer_client.user)
 
     assert sorted(Item.objects.filter(year=2021).values_list("title", flat=True)) == before

@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions, services
+from . import permissions, services, years
 from .models import (
     AccessRefusal,
     Area,
@@ -68,7 +68,7 @@ class RulesAdminMixin:
     def _read_only_note(self, request, obj) -> str | None:
         if obj is None or self.has_change_permission(request, obj):
             return None
-        year = permissions.closed_year_of(obj)
+        year = years.closed_year_of(obj)
         if year is not None:
             return gettext(
                 "The year %(year)s is closed: what belongs to it is read-only, here as on every page."
@@ -146,12 +146,9 @@ class OpenYearForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for name in ("report", "item", "section"):
-            year = permissions.closed_year_of(cleaned.get(name))
+            year = years.closed_year_of(cleaned.get(name))
             if year is not None:
-                self.add_error(
-                    name,
-                    gettext("The year %(year)s is closed; its record can no longer change.") % {"year": year},
-                )
+                self.add_error(name, years.YearClosed(year))
         return cleaned
 
 
@@ -240,11 +237,7 @@ class ItemAdminForm(forms.ModelForm):
         cleaned = super().clean()
         item = self.instance
         report = cleaned.get("report") if "report" in self.fields else item.report
-        if report is not None and report.is_closed:
-            raise ValidationError(
-                gettext("The year %(year)s is closed; its items can no longer change.")
-                % {"year": report.year}
-            )
+        years.refuse_closed(report)
         if item.pk and cleaned.get("expected_version") != item.version:
             raise ValidationError(
                 gettext(

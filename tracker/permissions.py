@@ -1,7 +1,8 @@
 """Who may do what: the one place views, templates and selectors ask.
 
 Roles come from group membership (see ``tracker.roles``); a superuser counts as a reviewer.
-The rules follow the permission table of DESIGN.md.
+The rules follow the permission table of DESIGN.md. Every answer about an item or a year
+is "no" in a closed year (``tracker.years``), following excepted.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import roles, workflow
+from . import roles, workflow, years
 from .choices import ItemKind, ItemStatus
 
 if TYPE_CHECKING:
@@ -109,13 +110,15 @@ def is_tracked(item: Item) -> bool:
 
 
 def can_add_progress(user, item: Item) -> bool:
-    return is_tracked(item) and (
-        is_reviewer(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+    return (
+        is_tracked(item)
+        and years.is_open(item)
+        and (is_reviewer(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item))
     )
 
 
 def can_change_status(user, item: Item) -> bool:
-    return is_tracked(item) and (is_reviewer(user) or is_lead_staff(user, item))
+    return is_tracked(item) and years.is_open(item) and (is_reviewer(user) or is_lead_staff(user, item))
 
 
 def can_submit(user, item: Item) -> bool:
@@ -132,19 +135,19 @@ def can_review(user, item: Item) -> bool:
 
     ``item.last_submitter_id`` (annotated by the selectors) is who moved it to submitted.
     """
-    if not is_reviewer(user):
+    if not (is_reviewer(user) and years.is_open(item)):
         return False
     last_submitter = getattr(item, "last_submitter_id", None)
     return last_submitter is None or last_submitter != user.pk
 
 
 def can_request_extension(user, item: Item) -> bool:
-    return is_tracked(item) and (is_reviewer(user) or is_lead_staff(user, item))
+    return is_tracked(item) and years.is_open(item) and (is_reviewer(user) or is_lead_staff(user, item))
 
 
 def can_decide_extension(user, extension) -> bool:
     """Reviewers decide on extension requests, but not on their own."""
-    return is_reviewer(user) and extension.requested_by_id != user.pk
+    return is_reviewer(user) and extension.requested_by_id != user.pk and years.is_open(extension)
 
 
 def can_instruct(user) -> bool:
@@ -164,7 +167,7 @@ def can_assign(user) -> bool:
 
 def can_assign_item(user, item: Item) -> bool:
     """``can_assign``, on an item that is tracked work (an achievement is never assigned)."""
-    return can_assign(user) and is_tracked(item)
+    return can_assign(user) and is_tracked(item) and years.is_open(item)
 
 
 LINKED_KINDS = (ItemKind.MEASURE, ItemKind.SHORTFALL)
@@ -172,7 +175,7 @@ LINKED_KINDS = (ItemKind.MEASURE, ItemKind.SHORTFALL)
 
 def can_link(user, item: Item) -> bool:
     """Set which shortfalls a measure answers, or which measures answer a shortfall."""
-    return is_reviewer(user) and item.kind in LINKED_KINDS
+    return is_reviewer(user) and item.kind in LINKED_KINDS and years.is_open(item)
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def item_capabilities(user, item: Item) -> ItemCapabilities:
     """The forms and buttons ``user`` gets on ``item``'s page. A closed year's item is
     read-only for everyone (following it excepted); an achievement offers no work forms."""
     follow = can_follow(user)
-    if item.report.is_closed:
+    if not years.is_open(item):
         return ItemCapabilities(follow=follow)
     waiting = item.status == ItemStatus.SUBMITTED and is_reviewer(user)
     return ItemCapabilities(
@@ -215,6 +218,11 @@ def item_capabilities(user, item: Item) -> ItemCapabilities:
 def can_manage_years(user) -> bool:
     """Import, assign, roll over, rate and close a year."""
     return is_reviewer(user)
+
+
+def can_rate(user, report) -> bool:
+    """Set the units' grades of ``report``'s year: who manages years, while it is open."""
+    return can_manage_years(user) and years.is_open(report)
 
 
 # --- The Django admin --------------------------------------------------------------------
@@ -238,34 +246,13 @@ def can_read_admin(user) -> bool:
     return is_administrator(user) or role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)
 
 
-def closed_year_of(obj) -> int | None:
-    """The year of the closed report that ``obj`` belongs to, or None.
-
-    A report belongs to itself; items, sections and ratings to their report; metrics,
-    follows and other rows to their item or section.
-    """
-    report = _report_of(obj)
-    return report.year if report is not None and report.is_closed else None
-
-
-def _report_of(obj):
-    if obj is None:
-        return None
-    if hasattr(obj, "is_closed"):  # an AnnualReport
-        return obj
-    for name in ("report", "item", "section"):
-        if getattr(obj, f"{name}_id", None) is not None:
-            return _report_of(getattr(obj, name))
-    return None
-
-
 def can_edit_in_admin(user, obj=None) -> bool:
     """Add, change or delete a row in the admin (``obj`` None: rows of that kind at all).
 
     Only administrators, and never a row of a closed year. A row's own page is then shown
     read-only; statuses, review decisions and history are never written there at all.
     """
-    return is_administrator(user) and (obj is None or closed_year_of(obj) is None)
+    return is_administrator(user) and (obj is None or years.is_open(obj))
 
 
 def can_delete_unit_in_admin(user, unit=None) -> bool:
@@ -276,8 +263,8 @@ def can_delete_unit_in_admin(user, unit=None) -> bool:
     if unit is None:
         return True
     return not (
-        unit.cooperating_items.filter(report__state="closed").exists()
-        or unit.ratings.filter(report__state="closed").exists()
+        unit.cooperating_items.filter(years.closed_q()).exists()
+        or unit.ratings.filter(years.closed_q()).exists()
     )
 
 
@@ -289,7 +276,7 @@ def can_delete_user_in_admin(user, person=None) -> bool:
     if person is None:
         return True
     return not (
-        person.assigned_items.filter(report__state="closed").exists()
-        or person.progress_updates.filter(item__report__state="closed").exists()
-        or person.instructions.filter(item__report__state="closed").exists()
+        person.assigned_items.filter(years.closed_q()).exists()
+        or person.progress_updates.filter(years.closed_q("item__report")).exists()
+        or person.instructions.filter(years.closed_q("item__report")).exists()
     )

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import permissions
+from . import permissions, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
 from .workflow import tracked_q
@@ -355,11 +355,14 @@ def link_candidates(item: Item) -> QuerySet[Item]:
 def item_pending_extension(item: Item) -> ExtensionRequest | None:
     if hasattr(item, "pending_extension"):
         return item.pending_extension
-    return (
+    pending = (
         ExtensionRequest.objects.filter(item=item, decision=ExtensionDecision.PENDING)
         .select_related("requested_by")
         .first()
     )
+    if pending is not None:
+        pending.item = item  # its year is asked (permissions): no query to read the item again
+    return pending
 
 
 REVIEW_PAGE_SIZE = 30
@@ -381,7 +384,7 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     queue = (
         items_visible_to(user)
         .filter(status=ItemStatus.SUBMITTED)
-        .exclude(report__state="closed")  # a closed year is read-only: nothing to decide there
+        .exclude(years.closed_q())  # a closed year is read-only: nothing to decide there
     )
     items = (
         queue.select_related("report", "lead_unit", "area")
@@ -428,9 +431,11 @@ def extension_visible_to(user, pk: int) -> ExtensionRequest:
 
 
 def pending_extensions(user) -> list[ExtensionRequest]:
-    """Extension requests waiting for a decision, oldest first."""
+    """Extension requests waiting for a decision, oldest first; none of a closed year, where
+    nothing is decided any more."""
     return list(
         ExtensionRequest.objects.filter(decision=ExtensionDecision.PENDING, item__in=items_visible_to(user))
+        .exclude(years.closed_q("item__report"))
         .select_related("item__report", "item__lead_unit", "requested_by")
         .order_by("created_at", "pk")
     )

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, workflow
+from . import permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
 from .models import (
@@ -84,13 +84,6 @@ def lead_unit_conflict_error(lead_unit: Unit | None, cooperating_units: Iterable
     return None
 
 
-def ensure_year_open(item: Item) -> None:
-    if item.report.is_closed:
-        raise ValidationError(
-            _("The year %(year)s is closed; its items can no longer change.") % {"year": item.report.year}
-        )
-
-
 def item_add_progress(
     *,
     item: Item,
@@ -109,9 +102,9 @@ def item_add_progress(
     the write fails, so no orphan file stays on disk; a storage that refuses a file (full,
     read-only) raises EvidenceNotStored. Must not run inside a caller's transaction.
     """
+    years.refuse_closed(item)
     if not permissions.can_add_progress(user, item):
         raise PermissionDenied
-    ensure_year_open(item)
     note = (note or "").strip()
     moving = bool(status) and status != item.status
     if moving:
@@ -198,9 +191,9 @@ def item_submit(
     submitted now or a submission without a note, and as ``item_add_progress`` does, a bad
     file, a storage that refuses the files (EvidenceNotStored); a refusal writes nothing.
     """
+    years.refuse_closed(item)
     if not permissions.can_change_status(user, item):
         raise PermissionDenied
-    ensure_year_open(item)
     if item.version != expected_version:
         raise StaleItem
     if not workflow.can_submit(item.status):
@@ -264,9 +257,9 @@ def item_review(
     """
     from .selectors import last_submitter_id
 
+    years.refuse_closed(item)
     if not permissions.is_reviewer(user):
         raise PermissionDenied
-    ensure_year_open(item)
     comment = (comment or "").strip()
     if decision not in ReviewDecision.values:
         raise ValidationError(_("Choose approve or return."))
@@ -311,9 +304,9 @@ def extension_request(*, item: Item, user, new_due_on: date, reason: str) -> Ext
 
 @transaction.atomic
 def _extension_request(*, item: Item, user, new_due_on: date, reason: str) -> ExtensionRequest:
+    years.refuse_closed(item)
     if not permissions.can_request_extension(user, item):
         raise PermissionDenied
-    ensure_year_open(item)
     reason = (reason or "").strip()
     if item.status == ItemStatus.DONE:
         raise ValidationError(_("A completed item needs no new deadline."))
@@ -346,10 +339,10 @@ def extension_decide(
     *, extension: ExtensionRequest, user, grant: bool, comment: str = ""
 ) -> ExtensionRequest:
     """A reviewer grants (the deadline moves) or refuses an extension request."""
+    item = extension.item
+    years.refuse_closed(item)
     if not permissions.can_decide_extension(user, extension):
         raise PermissionDenied
-    item = extension.item
-    ensure_year_open(item)
     comment = (comment or "").strip()
     if not grant and not comment:
         raise ValidationError(_("Say why the extension is refused."))
@@ -480,8 +473,6 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
 
 
 def _assignment_error(item: Item, fields: dict, members: set[tuple[int, int]]) -> str | None:
-    if item.report.is_closed:
-        return _("The year %(year)s is closed; its items can no longer change.") % {"year": item.report.year}
     if not permissions.is_tracked(item):
         return _("An achievement is a record of work done; it is not assigned.")
     lead = fields.get("lead_unit", item.lead_unit)
@@ -523,11 +514,12 @@ def items_assign(
 
     ``changes`` holds only the fields to set (keys of ASSIGNABLE); the others stay. Choosing a
     user clears the named official and naming an official clears the user; both at once are
-    refused. All or nothing: one invalid item (a lead unit also cooperating, a responsible
-    person outside the lead unit, a closed year, an achievement) refuses the whole batch,
-    naming the items. Each item that really changes gets one history entry. Returns the
-    changed items.
+    refused. All or nothing: an item of a closed year refuses the whole batch (YearClosed),
+    and so does one invalid item (a lead unit also cooperating, a responsible person outside
+    the lead unit, an achievement), naming the items. Each item that really changes gets one
+    history entry. Returns the changed items.
     """
+    years.refuse_closed_items(item.pk for item in items)
     if not permissions.can_assign(user):
         raise PermissionDenied
     unknown = set(changes) - set(ASSIGNABLE)
@@ -602,12 +594,12 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
     Each item whose links change gets a history entry saying how many were added and removed
     (never which: see ``_links_note``); ``item``'s version moves on. Refuses
     (PermissionDenied) anyone but a reviewer and items that are neither measures nor
-    shortfalls, (ValidationError) a closed year, on either end, and an item of the wrong kind,
+    shortfalls, (YearClosed) a closed year, on either end, (ValidationError) an item of the wrong kind,
     (StaleItem) a page opened on an older version. Returns whether anything changed.
     """
+    years.refuse_closed(item)
     if not permissions.can_link(user, item):
         raise PermissionDenied
-    ensure_year_open(item)
     measure = item.kind == ItemKind.MEASURE
     other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
     others = list(others)
@@ -623,15 +615,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
     current = set(Through.objects.filter(**{mine: item.pk}).values_list(theirs, flat=True))
     wanted = {other.pk for other in others}
     added, removed = wanted - current, current - wanted
-    closed = list(
-        Item.objects.filter(pk__in=added | removed, report__state="closed")
-        .order_by("year")
-        .values_list("year", flat=True)[:1]
-    )
-    if closed:
-        raise ValidationError(
-            _("The year %(year)s is closed; its items can no longer change.") % {"year": closed[0]}
-        )
+    years.refuse_closed_items(added | removed)
     confirming = measure and item.link_unsure
     if not (added or removed or confirming):
         return False
@@ -680,16 +664,16 @@ def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> 
 
     Never its status or its dates: status moves only by the workflow on the item pages (so
     nobody approves his or her own work); assignment goes through ``items_assign``. Refuses
-    (PermissionDenied) anyone but an administrator, (ValidationError) a closed year or a
+    (PermissionDenied) anyone but an administrator, (YearClosed) a closed year, (ValidationError) a
     section of another report, (StaleItem) a form opened on an older version. One history
     entry names the fields that changed.
     """
+    years.refuse_closed(item)
     if not permissions.is_administrator(user):
         raise PermissionDenied
     unknown = set(changes) - set(DESCRIPTIVE)
     if unknown:
         raise ValueError(f"not describable: {sorted(unknown)}")
-    ensure_year_open(item)
     error = _section_error(item, changes.get("section"))
     if error:
         raise ValidationError(error)
@@ -718,14 +702,14 @@ def item_create(
 
     ``item`` is unsaved, as a form built it. It starts not started, whatever it was given: its
     status then moves only by the workflow. Refuses (PermissionDenied) anyone but an
-    administrator and (ValidationError) a closed year, a section of another report or an
+    administrator, (YearClosed) a closed year and (ValidationError) a section of another report or an
     assignment that ``items_assign`` would refuse. One history entry records the addition.
     """
+    years.refuse_closed(item)
     if not permissions.is_administrator(user):
         raise PermissionDenied
     if item.pk is not None:
         raise ValueError("item_create takes an unsaved item")
-    ensure_year_open(item)
     cooperating_units = list(cooperating_units)
     error = _section_error(item, item.section) or assignment_error(
         lead_unit=item.lead_unit, cooperating_units=cooperating_units, assignee=item.assignee
@@ -746,9 +730,9 @@ def item_create(
 
 def instruction_add(*, item: Item, user, text: str) -> Instruction:
     """A leader's instruction (批示) on an item."""
+    years.refuse_closed(item)
     if not (permissions.can_instruct(user) and permissions.can_view_item(user, item)):
         raise PermissionDenied
-    ensure_year_open(item)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the instruction."))
@@ -786,13 +770,10 @@ def ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> 
 def _ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
     from .choices import Grade
 
+    report = UnitRating._meta.get_field("report").related_model.objects.filter(pk=report_id).first()
+    years.refuse_closed(report)
     if not permissions.can_manage_years(user):
         raise PermissionDenied
-    report = UnitRating._meta.get_field("report").related_model.objects.filter(pk=report_id).first()
-    if report is not None and report.is_closed:
-        raise ValidationError(
-            _("The year %(year)s is closed; its ratings can no longer change.") % {"year": report.year}
-        )
     bad = [grade for grade, _comment in grades.values() if grade and grade not in Grade.values]
     if bad:
         raise ValidationError(_("Unknown grade: %(grade)s") % {"grade": bad[0]})

@@ -17,7 +17,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from utilities.uploads import upload_failed
 
-from . import permissions, selectors
+from . import permissions, selectors, years
 from . import scoreboard as scoreboard_figures
 from .choices import Grade, ItemStatus
 from .decorators import reviewer_required
@@ -263,7 +263,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault("review_form", ReviewForm(initial={"version": item.version}))
     if can.extension and pending is None:
         forms.setdefault("extension_form", ExtensionRequestForm())
-    if pending is not None and not item.report.is_closed and permissions.can_decide_extension(user, pending):
+    if pending is not None and permissions.can_decide_extension(user, pending):
         forms.setdefault("decision_form", ExtensionDecisionForm())
     if can.assign:
         forms.setdefault(
@@ -310,8 +310,7 @@ def item_detail(request, pk: int):
     if request.method != "POST":
         return _render_item(request, item)
     can = permissions.item_capabilities(user, item)
-    if not can.progress or (request.POST.get("status") and not can.change_status):
-        raise PermissionDenied
+    years.require(can.progress and (can.change_status or not request.POST.get("status")), item)
     form = ProgressForm(request.POST, request.FILES, item=item, user=user)
     if upload_failed(request):
         # The files never arrived (the upload folder cannot be written): nothing is saved, and
@@ -363,8 +362,7 @@ def item_submit_view(request, pk: int):
     is answered 409 with the item as it is now and the note kept."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not permissions.can_change_status(user, item):
-        raise PermissionDenied
+    years.require(permissions.can_change_status(user, item), item)
     form = SubmitForm(request.POST, request.FILES, item=item)
     if upload_failed(request):
         form.add_error(None, str(EvidenceNotStored()))
@@ -404,7 +402,7 @@ def _submit_conflict(request, pk: int, note: str):
         form.full_clean()
         form.add_error(None, message)
         return _render_item(request, item, submit_form=form, status=409)
-    if permissions.can_add_progress(request.user, item) and not item.report.is_closed:
+    if permissions.can_add_progress(request.user, item):
         form = ProgressForm(
             {"note": note, "status": "", "version": item.version}, item=item, user=request.user
         )
@@ -420,8 +418,7 @@ def item_links_view(request, pk: int):
     shortfall."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not permissions.can_link(user, item):
-        raise PermissionDenied
+    years.require(permissions.can_link(user, item), item)
     return _save_item_form(
         request,
         item,
@@ -511,8 +508,7 @@ def _item_form_action(request, pk: int, *, allowed, form_class, form_name: str, 
     item with ``success``; a refusal re-renders the page with what was typed."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not allowed(user, item):
-        raise PermissionDenied
+    years.require(allowed(user, item), item)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -550,8 +546,7 @@ def extension_decide_view(request, pk: int):
         extension = selectors.extension_visible_to(user, pk)
     except ExtensionRequest.DoesNotExist:
         raise Http404(_("No such extension request.")) from None
-    if not permissions.can_decide_extension(user, extension):
-        raise PermissionDenied
+    years.require(permissions.can_decide_extension(user, extension), extension)
     form = ExtensionDecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -581,8 +576,7 @@ def item_assign_view(request, pk: int):
     """A reviewer sets the item's units, responsible person and deadline."""
     user = request.user
     item = _item_or_404(user, pk)
-    if not permissions.can_assign_item(user, item):
-        raise PermissionDenied
+    years.require(permissions.can_assign_item(user, item), item)
     form = AssignForm(request.POST)
     return _save_item_form(
         request,
@@ -709,9 +703,9 @@ SCOREBOARD_SORTS = {
 
 
 def _years():
-    """The years that have a report, newest first, as (year, report id, closed)."""
+    """The reports, newest first (their year, id and state: whether the year is open)."""
     Report = Item._meta.get_field("report").related_model
-    return list(Report.objects.order_by("-year").values_list("year", "pk", "state"))
+    return list(Report.objects.order_by("-year").only("year", "state"))
 
 
 @require_GET
@@ -726,10 +720,11 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
     comment)) fills the rating fields with what a refused save held, the current rating shown
     beside each that differs."""
     user = request.user
-    years = _years()
-    if not years:
+    reports = _years()
+    if not reports:
         return render(request, "tracker/scoreboard.html", {"years": [], "rows": []})
-    year, report_id, state = next((y for y in years if str(y[0]) == chosen), years[0])
+    report = next((r for r in reports if str(r.year) == chosen), reports[0])
+    year, report_id = report.year, report.pk
     rows = scoreboard_figures.unit_scoreboard(year=year, report_id=report_id)
     ranked_count = len(rows)
     if not permissions.sees_all_items(user):
@@ -753,12 +748,12 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
                 if current[1]
                 else grade
             )
-    can_rate = permissions.can_manage_years(user) and state != "closed"
+    can_rate = permissions.can_rate(user, report)
     return render(
         request,
         "tracker/scoreboard.html",
         {
-            "years": years,
+            "years": [(r.year, r.pk, r.state) for r in reports],
             "year": year,
             "rows": rows,
             "ranked_count": ranked_count,
@@ -775,13 +770,11 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
 def ratings_save(request):
     """Save the grades and comments typed on the scoreboard, all in one transaction. A save
     that loses a race is answered 409 with what was typed kept in the form."""
-    years = {str(year): (year, pk, state) for year, pk, state in _years()}
-    chosen = years.get(request.POST.get("year", ""))
-    if chosen is None:
+    reports = {str(report.year): report for report in _years()}
+    report = reports.get(request.POST.get("year", ""))
+    if report is None:
         raise Http404(_("No such year."))
-    year, report_id, state = chosen
-    if state == "closed":
-        raise PermissionDenied
+    year, report_id = report.year, report.pk
     valid_units = set(Unit.objects.values_list("pk", flat=True))
     grades = {}
     for key, value in request.POST.items():

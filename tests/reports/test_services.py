@@ -11,6 +11,7 @@ from reports.services import ImportRefused, report_import
 from tests.factories import AnnualReportFactory, ItemFactory, ProgressUpdateFactory, UnitFactory
 from tests.samples import QINGSHI, XINXIANG
 from tracker.models import Item, Metric
+from tracker.years import YearClosed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -119,7 +120,7 @@ def test_replacing_keeps_items_with_progress_and_says_which():
 
 def test_a_closed_year_refuses_import():
     AnnualReportFactory(year=2020, state="closed")
-    with pytest.raises(ImportRefused, match="closed"):
+    with pytest.raises(YearClosed, match="closed"):
         report_import(text=XINXIANG)
 
 
@@ -193,7 +194,7 @@ def test_each_imported_item_opens_its_history_with_one_import_entry():
 
 def test_a_closed_next_year_refuses_the_work_the_report_states_for_it():
     AnnualReportFactory(year=2021, state="closed")
-    with pytest.raises(ImportRefused, match="2021"):
+    with pytest.raises(YearClosed, match="2021"):
         report_import(text=XINXIANG)
     assert not AnnualReport.objects.filter(year=2020).exists()
 

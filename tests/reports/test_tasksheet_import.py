@@ -23,6 +23,7 @@ from tests.factories import AnnualReportFactory, ItemFactory, StaffFactory, Unit
 from tracker.choices import ItemKind, UpdateKind
 from tracker.models import Area, Item, ProgressUpdate
 from tracker.services import Conflict
+from tracker.years import YearClosed
 
 from ..tasksheets import HEADER, task, xlsx_bytes
 
@@ -181,7 +182,7 @@ def test_dry_run_writes_nothing(units):
 
 def test_a_closed_year_is_refused(units):
     AnnualReportFactory(year=2021, state="closed")
-    with pytest.raises(ImportRefused, match="已关闭"):
+    with pytest.raises(YearClosed, match="已关闭"):
         do_import()
     assert Item.objects.count() == 0
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.importing import ReportReadError, read_report_bytes
 from reports.importing.summary import outline_json, parse_counts
-from reports.services import ImportRefused, report_import
+from reports.services import REFUSED, report_import
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             result = report_import(text=text, year=year, dry_run=dry_run, replace=replace)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from error
-        except (ReportReadError, ImportRefused) as error:
+        except (ReportReadError, *REFUSED) as error:
             raise CommandError(str(error)) from error
         parsed = result.parsed
         summary = {

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.services import ImportRefused
+from reports.services import REFUSED
 from reports.tasksheet_services import task_sheet_import
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             result = task_sheet_import(data=data, filename=Path(path).name, year=year, dry_run=dry_run)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from error
-        except ImportRefused as error:
+        except REFUSED as error:
             raise CommandError(str(error)) from error
         summary = result.summary()
         if json:

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.services import ImportRefused, rollover_plan, year_rollover
+from reports.services import REFUSED, rollover_plan, year_rollover
 from tracker import roles
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 plan = year_rollover(
                     from_year=from_year, to_year=to_year, user=self._user(user), keep_status=keep_status
                 )
-        except ImportRefused as error:
+        except REFUSED as error:
             raise CommandError(str(error)) from None
         counts = plan.counts
         verb = "would carry" if dry_run else "carried"
