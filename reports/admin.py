@@ -40,8 +40,9 @@ class AnnualReportAdmin(RulesAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["state", "source_sha256", "created_at", "updated_at"]
-        # The source text is kept as imported, never altered.
-        return [*fixed, "source_text"] if obj is not None else fixed
+        # The source text is kept as imported, never altered; the year is the record's identity
+        # (its items carry it, the chain of years follows it).
+        return [*fixed, "year", "source_text"] if obj is not None else fixed
 
 
 @admin.register(Section)

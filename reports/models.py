@@ -56,11 +56,6 @@ class AnnualReport(models.Model):
     def __str__(self):
         return self.title or str(self.year)
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Items keep a copy of their report's year for fast lists; keep it true.
-        self.items.exclude(year=self.year).update(year=self.year)
-
     @property
     def framework(self) -> str:
         return framework_for_year(self.year)

@@ -55,7 +55,7 @@ def ledger(people: int):
         user.groups.add(staff)
         Membership.objects.create(user=user, unit=unit)
         users.append(user)
-        items.append(Item.objects.create(report=report, title=f"事项{n}", lead_unit=unit))
+        items.append(Item.objects.create(report=report, year=report.year, title=f"事项{n}", lead_unit=unit))
     return users, items
 
 

@@ -86,6 +86,8 @@ class ItemFactory(factory.django.DjangoModelFactory):
         model = Item
 
     report = factory.SubFactory(AnnualReportFactory)
+    # As the services do: the item's year is its report's (save() does not copy it).
+    year = factory.LazyAttribute(lambda o: o.report.year)
     kind = ItemKind.TASK
     title = factory.Sequence(lambda n: f"工作任务{n}")
     text = factory.LazyAttribute(lambda o: f"{o.title}。全面推进依法行政。")

@@ -47,7 +47,10 @@ def main():
         user.groups.add(Group.objects.get(name=roles.STAFF))
         Membership.objects.create(user=user, unit=unit)
         people.append(user)
-    items = [Item.objects.create(report=report, title=f"事项{n}", lead_unit=unit) for n in range(PAIRS)]
+    items = [
+        Item.objects.create(report=report, year=report.year, title=f"事项{n}", lead_unit=unit)
+        for n in range(PAIRS)
+    ]
     clients = []
     for user in people:
         client = Client(HTTP_HOST="127.0.0.1")

@@ -39,7 +39,10 @@ def main():
     user = get_user_model().objects.create_user("writer")
     user.groups.add(Group.objects.get(name=roles.STAFF))
     Membership.objects.create(user=user, unit=unit)
-    items = [Item.objects.create(report=report, title=f"事项{n}", lead_unit=unit) for n in range(WRITERS)]
+    items = [
+        Item.objects.create(report=report, year=report.year, title=f"事项{n}", lead_unit=unit)
+        for n in range(WRITERS)
+    ]
     connection.close()
     errors, statuses, barrier = [], [], threading.Barrier(WRITERS)
 

@@ -1,11 +1,14 @@
 """A closed year, in one place (tracker/years.py): every write service refuses it with one
 error and one message and writes nothing; every permission about an item or a year answers
-no; and the pages say so instead of failing."""
+no; the pages say so instead of failing; and every way an item is created gives it its
+report's year (save() no longer copies it)."""
 
 import inspect
 from datetime import date
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 
 from reports.models import AnnualReport, Section, TaskSheet
@@ -339,3 +342,40 @@ def test_a_form_sent_to_a_closed_years_item_is_answered_with_the_message(year_20
 def test_the_review_queue_leaves_out_a_closed_years_extension_requests(year_2020, reviewer_client):
     page = reviewer_client.get(reverse("tracker:review")).content.decode()
     assert "人手不足" not in page and year_2020["task"].title not in page
+
+
+# -- the year of every new item --------------------------------------------------------------
+
+
+def _years_agree() -> bool:
+    return not Item.objects.exclude(year=F("report__year")).exists()
+
+
+def test_every_way_of_creating_items_gives_them_their_reports_year(lead_unit, people):
+    reviewer = people["reviewer"]
+    report_import(text=XINXIANG, user=reviewer)  # achievements of 2020, work of 2021
+    assert set(Item.objects.values_list("year", flat=True)) == {2020, 2021} and _years_agree()
+    ItemFactory(report=AnnualReport.objects.get(year=2020), lead_unit=lead_unit, title="未完成的任务")
+    year_rollover(from_year=2020, to_year=2021, user=reviewer)
+    assert Item.objects.filter(year=2021, carried_from__isnull=False).exists() and _years_agree()
+    task_sheet_import(
+        data=xlsx_bytes([["2022年任务分解表"], [], HEADER, task(1, "组织执法人员培训。", "县司法局")]),
+        filename="任务分解表.xlsx",
+        year=2022,
+        user=reviewer,
+    )
+    assert Item.objects.filter(year=2022).exists() and _years_agree()
+    created = item_create(
+        item=Item(report=AnnualReport.objects.get(year=2022), title="手工添加的任务", lead_unit=lead_unit),
+        user=people["admin"],
+    )
+    assert created.year == 2022 and _years_agree()
+    assert ItemFactory(report=AnnualReportFactory(year=2023)).year == 2023
+
+
+def test_an_item_created_without_its_year_is_refused_by_the_database(db):
+    report = AnnualReportFactory(year=2020)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Item.objects.create(report=report, title="没有年度的事项")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Item.objects.bulk_create([Item(report=report, year=0, title="年度为零的事项")])

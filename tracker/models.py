@@ -124,9 +124,11 @@ class Item(models.Model):
         on_delete=models.CASCADE,
         related_name="items",
     )
-    # The report's year, copied when the item is written (the report never changes for an
-    # item): lists sort and filter by it without joining the reports table.
-    year = models.PositiveSmallIntegerField(_("year"), editable=False, default=0)
+    # The report's year, kept beside it so that lists sort and filter without joining the
+    # reports table. Set by whatever creates the item (the services, importers, rollover, the
+    # factories), never by save(): an item never changes report, nor a report its year.
+    # No default: an item created without it is refused by the database.
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
     section = models.ForeignKey(
         "reports.Section",
         verbose_name=_("section"),
@@ -220,6 +222,10 @@ class Item(models.Model):
             models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="item_status_valid"),
             models.CheckConstraint(condition=~Q(title=""), name="item_title_not_empty"),
+            # As the report's own year: an item written without its year is refused.
+            models.CheckConstraint(
+                condition=Q(year__gte=1990) & Q(year__lte=2100), name="item_year_in_range"
+            ),
         ]
         indexes = [
             models.Index(fields=["-year", "order", "id"], name="item_year_order_idx"),
@@ -242,13 +248,6 @@ class Item(models.Model):
 
     def __str__(self):
         return self.title
-
-    def save(self, *args, **kwargs):
-        if self.report_id is not None:
-            self.year = self.report.year
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "year"}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("tracker:item", args=[self.pk])

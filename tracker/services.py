@@ -716,6 +716,7 @@ def item_create(
     )
     if error:
         raise ValidationError(error)
+    item.year = item.report.year  # set here, not by save() (see Item.year)
     item.status = ItemStatus.NOT_STARTED
     item.done_at = item.submitted_at = None
     item.version = 1

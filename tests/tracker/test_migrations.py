@@ -119,3 +119,25 @@ def test_existing_evidence_learns_its_item_from_its_progress_update():
     from tracker.models import Evidence
 
     assert Evidence.objects.get().item_id == item.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_item_left_without_its_reports_year_gets_it_before_the_database_requires_one():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tracker", "0017_item_achievements_stated_in_responsible")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    report = old.get_model("reports", "AnnualReport").objects.create(year=2020, title="报告")
+    # Written in bulk, as the importers do, without the year that save() used to copy.
+    old.get_model("tracker", "Item").objects.bulk_create(
+        [old.get_model("tracker", "Item")(report=report, title="事项")]
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from tracker.models import Item
+
+    assert list(Item.objects.values_list("title", "year")) == [("事项", 2020)]
