@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from utilities.people import official_label, person_label
 from utilities.sheets import StreamingExport
 
-from .choices import ItemKind
+from .choices import ItemKind, ItemStatus
 from .paging import bounded_per_page
 from .selectors import cooperating_unit_names, overdue_q
 from .workflow import STATUS_COLOURS, status_label
@@ -117,15 +117,17 @@ class ItemTable(tables.Table):
         overdue = ExpressionWrapper(overdue_q(), output_field=BooleanField())
         return items.prefetch_related(None).values(*fields, **ROW_RELATED, overdue=overdue)
 
-    # -- paging: the page's rows get their cooperating units in one query ------------------
-
     def paginate(self, paginator_class=CountedPaginator, per_page=None, page=1, *args, **kwargs):
         # RequestConfig hands ?per_page over as written: bound it (1 to 200).
         per_page = bounded_per_page(per_page, default=self._meta.per_page)
-        super().paginate(paginator_class, per_page, page, *args, **kwargs)
-        rows = list(self.page.object_list)  # bound rows: the page's query runs once, here
-        self.page.object_list = rows
-        self.cooperating = cooperating_unit_names([row.record["pk"] for row in rows]) if rows else {}
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    @cached_property
+    def cooperating(self) -> dict[int, list[str]]:
+        """The page's rows' cooperating units (short names), in one query; the exports set
+        full names chunk by chunk. (The page's rows are a sliced queryset, read once.)"""
+        ids = [row.record["pk"] for row in self.paginated_rows]
+        return cooperating_unit_names(ids) if ids else {}
 
     @cached_property
     def _item_url(self):
@@ -136,6 +138,18 @@ class ItemTable(tables.Table):
     @cached_property
     def _kind_labels(self) -> dict[str, str]:
         return {value: str(label) for value, label in ItemKind.choices}
+
+    @cached_property
+    def _status_labels(self) -> dict[tuple[str, str], str]:
+        return {
+            (kind, status): status_label(kind, status)
+            for kind in ItemKind.values
+            for status in ItemStatus.values
+        }
+
+    @cached_property
+    def _timezone(self):
+        return timezone.get_current_timezone()
 
     # -- cells: render_* on the page, value_* in the files --------------------------------
 
@@ -222,7 +236,7 @@ class ItemTable(tables.Table):
         )
 
     def value_status(self, record):
-        return status_label(record["kind"], record["status"])
+        return self._status_labels.get((record["kind"], record["status"]), record["status"])
 
     def render_is_overdue(self, record):
         if record["overdue"]:
