@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import setup_django
 
-# The same columns as tracker.exporting.item_columns, in one query.
+# The same columns as the item list's export (tracker/tables.py), in one query.
 BARE_SQL = """
 SELECT i.id, i.year, a.name, i.kind, i.title, u.name,
        (SELECT string_agg(c.name, '、' ORDER BY c.id) FROM tracker_item_cooperating_units x

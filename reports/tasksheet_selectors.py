@@ -10,6 +10,7 @@ from django.db.models import F
 from tracker.choices import ItemKind
 from tracker.models import Area, Item, Unit
 from tracker.selectors import cooperating_unit_names, items_visible_to
+from utilities.people import person_label
 
 from .models import AnnualReport
 from .tasksheet_services import file_sha256, task_sheet_parse, task_sheet_target
@@ -181,7 +182,7 @@ def _export_chunk(chunk: list, state: dict) -> Iterator[str | ExportRow]:
 def _responsible(row) -> str:
     """张三（副局长）13800000000: the assignee's name, else the named official's."""
     if row.assignee__username is not None:
-        name = f"{row.assignee__first_name} {row.assignee__last_name}".strip() or row.assignee__username
+        name = person_label(row.assignee__first_name, row.assignee__last_name, row.assignee__username)
     else:
         name = row.responsible_name
     post = row.responsible_post

@@ -434,8 +434,8 @@ def report_export(request, year: int, fmt: str):
 
     from django.http import FileResponse
 
-    from tracker.exporting import csv_response
     from tracker.selectors import items_for_list
+    from tracker.tables import ItemExport
 
     from .exporting.docx import write_report_docx
     from .exporting.ledger import write_ledger_xlsx
@@ -450,7 +450,7 @@ def report_export(request, year: int, fmt: str):
     name = f"ledger-{year}"
     if fmt == "csv":
         items = items_for_list(request.user).filter(report=report).order_by("order", "pk")
-        return csv_response(items, name)
+        return ItemExport.of("csv", items).response(f"{name}.csv")
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     if fmt == "docx":
         write_report_docx(selectors.report_draft(report=report, user=request.user), output)

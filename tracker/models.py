@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utilities.people import official_label, user_label
+
 from .choices import (
     ExtensionDecision,
     Framework,
@@ -22,15 +24,6 @@ from .choices import (
     UpdateKind,
 )
 from .workflow import STATUS_COLOURS, status_label
-
-
-def official_label(name: str, post: str) -> str:
-    """A responsible official named without an account, as lists write him or her: the name,
-    and the post in full-width brackets when known (王明（副局长）); empty without a name."""
-    name, post = (name or "").strip(), (post or "").strip()
-    if not name:
-        return ""
-    return f"{name}（{post}）" if post else name
 
 
 class Unit(models.Model):
@@ -260,8 +253,7 @@ class Item(models.Model):
     def responsible(self) -> str:
         """Who answers for it, as people write it: the user's name, else the named official."""
         if self.assignee_id is not None:
-            user = self.assignee
-            return user.get_full_name() or user.get_username()
+            return user_label(self.assignee)
         return self.responsible_name
 
     @property

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from utilities.people import user_label
+
 from .choices import ItemStatus
 from .models import Item, Membership, ReminderLog
 from .roles import STAFF
@@ -83,7 +85,7 @@ def send_reminders(*, on: date, days: int = 7) -> list[Reminder]:
                 "days": days,
                 "on": on,
                 "base_url": settings.LEDGER_BASE_URL,
-                "name": reminder.user.get_full_name() or reminder.user.get_username(),
+                "name": user_label(reminder.user),
             }
             subject = render_to_string("tracker/email/reminder_subject.txt", context).strip()
             body = render_to_string("tracker/email/reminder.txt", context)

@@ -15,6 +15,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from utilities.people import official_label, user_label
+
 from . import permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
@@ -29,7 +31,6 @@ from .models import (
     Review,
     Unit,
     UnitRating,
-    official_label,
 )
 
 logger = logging.getLogger(__name__)
@@ -380,7 +381,7 @@ OFFICIAL = ("responsible_name", "responsible_post", "responsible_phone")
 
 
 def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "—"
+    return user_label(user) or "—"
 
 
 def _responsible(assignee, name: str, post: str) -> str:

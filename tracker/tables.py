@@ -1,129 +1,299 @@
+"""The item list's row, defined once: its columns, how each cell is drawn on the page
+(``render_*``) and what each exported cell holds (``value_*``).
+
+A row is a plain dict of the fields in ``ROW`` (``ItemTable.rows_of(queryset)``): the page's
+query and the exports' read the same shape, and no model instance is made per row. The page
+draws 25 rows through django-tables2's own template; the exports (``ItemExport``, CSV
+streamed and XLSX in constant memory) read ``ItemTable.as_values()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Item
+from utilities.people import official_label, person_label
+from utilities.sheets import StreamingExport
+
+from .choices import ItemKind, ItemStatus
 from .paging import bounded_per_page
+from .selectors import cooperating_unit_names, overdue_q
+from .workflow import STATUS_COLOURS, status_label
+
+# What a row holds: fields of Item, and flat names for what comes from a related row.
+ROW_FIELDS = (
+    "pk", "year", "kind", "title", "status", "due_on", "ongoing", "updated_at", "link_unsure",
+    "assignee_id", "responsible_name", "responsible_post",
+)  # fmt: skip
+ROW_RELATED = {
+    "area_name": F("area__name"),
+    "lead_unit_name": F("lead_unit__name"),
+    "assignee_first_name": F("assignee__first_name"),
+    "assignee_last_name": F("assignee__last_name"),
+    "assignee_username": F("assignee__username"),
+}
+EXPORT_CHUNK = 2000
+NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the list's status chips already counted the rows in one
+    GROUP BY), so that it makes no COUNT(*) of its own."""
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # fills the cached_property
 
 
 class ItemTable(tables.Table):
-    """The item list: columns, headers, sorting and paging.
+    """The item list. Reviewers tick rows for bulk assignment (``bulk``; the column is hidden
+    for everyone else). ``export_*`` columns are in the files only."""
 
-    Rows are drawn by ``tracker/item_table.html`` straight from the records (five times
-    faster than cell-by-cell rendering, which matters at 25 rows on every list view); keep
-    its cells in the order of ``Meta.fields``. Each render_* has a value_* for plain text.
-    """
-
-    # All that a row shows (item_rows reads nothing else): the page's query fetches only
-    # these, with the primary and foreign keys.
-    ROW_FIELDS = (
-        "year", "kind", "title", "status", "due_on", "updated_at", "area__name", "lead_unit__name",
-        "assignee__username", "assignee__first_name", "assignee__last_name", "responsible_name",
-        "responsible_post", "link_unsure", "ongoing",
-    )  # fmt: skip
-
-    # Reviewers tick rows for bulk assignment (the view excludes it for everyone else).
     select = tables.CheckBoxColumn(
         accessor="pk",
         orderable=False,
         exclude_from_export=True,
-        attrs={"th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")}},
+        attrs={
+            "th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")},
+            "th": {"class": "d-print-none"},
+            "td": {"class": "d-print-none"},
+        },
     )
-    year = tables.Column(
-        accessor="year",
-        verbose_name=_("Year"),
-        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
-    )
-    area = tables.Column(accessor="area__name", verbose_name=_("Area"))
-    kind = tables.Column(
-        verbose_name=_("Kind"), attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
-    )
-    title = tables.Column(linkify=True, verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
-    lead_unit = tables.Column(accessor="lead_unit__name", verbose_name=_("Lead unit"))
-    cooperating_units = tables.ManyToManyColumn(
-        verbose_name=_("Cooperating units"),
-        transform=lambda unit: unit.short_name or unit.name,
-        separator="、",
+    export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
+    year = tables.Column(verbose_name=_("Year"), attrs=NOWRAP)
+    area = tables.Column(accessor="area_name", verbose_name=_("Area"), default="")
+    kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
+    title = tables.Column(verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
+    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"), empty_values=())
+    cooperating_units = tables.Column(
+        accessor="pk", verbose_name=_("Cooperating units"), orderable=False, empty_values=()
     )
     assignee = tables.Column(
+        accessor="pk",
         verbose_name=_("Responsible person"),
         empty_values=(),
         order_by=("assignee__first_name", "responsible_name", "pk"),
     )
-    due_on = tables.DateColumn(
-        format="Y-m-d",
-        verbose_name=_("Deadline"),
-        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
-    )
-    status = tables.Column(
-        verbose_name=_("Status"), attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
-    )
-    is_overdue = tables.Column(
-        verbose_name=_("Overdue"),
-        orderable=False,
-        empty_values=(),
-        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
-    )
-    updated_at = tables.DateTimeColumn(
-        format="Y-m-d H:i",
-        verbose_name=_("Last update"),
-        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
-    )
+    due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP, empty_values=())
+    status = tables.Column(verbose_name=_("Status"), attrs=NOWRAP)
+    is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, empty_values=(), attrs=NOWRAP)
+    updated_at = tables.Column(verbose_name=_("Last update"), attrs=NOWRAP)
+    export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
+
+    export_title = _("Ledger items")
+    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 8, 17, 60)
 
     class Meta:
-        model = Item
-        fields = [
-            "select",
-            "year",
-            "area",
-            "kind",
-            "title",
-            "lead_unit",
-            "cooperating_units",
-            "assignee",
-            "due_on",
-            "status",
-            "is_overdue",
-            "updated_at",
-        ]
+        sequence = (
+            "select", "export_id", "year", "area", "kind", "title", "lead_unit", "cooperating_units",
+            "assignee", "due_on", "status", "is_overdue", "updated_at", "export_text",
+        )  # fmt: skip
         order_by = ("-year",)
-        template_name = "tracker/item_table.html"
+        template_name = "django_tables2/bootstrap5-responsive.html"
         attrs = {"class": "table table-hover table-sm align-middle item-table"}
         empty_text = _("No item matches these filters.")
 
-    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+    def __init__(self, data, *args, bulk: bool = False, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.bulk = bulk
+        if not bulk:
+            self.columns.hide("select")
+
+    @staticmethod
+    def rows_of(items, *, with_text: bool = False):
+        """``items`` (a queryset of Item) as the table's rows: dicts of ``ROW``, overdue
+        included, and the source text when ``with_text`` (the files show it, the page not)."""
+        fields = (*ROW_FIELDS, "text") if with_text else ROW_FIELDS
+        overdue = ExpressionWrapper(overdue_q(), output_field=BooleanField())
+        return items.prefetch_related(None).values(*fields, **ROW_RELATED, overdue=overdue)
+
+    def paginate(self, paginator_class=CountedPaginator, per_page=None, page=1, *args, **kwargs):
         # RequestConfig hands ?per_page over as written: bound it (1 to 200).
         per_page = bounded_per_page(per_page, default=self._meta.per_page)
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
+    @cached_property
+    def cooperating(self) -> dict[int, list[str]]:
+        """The page's rows' cooperating units (short names), in one query; the exports set
+        full names chunk by chunk. (The page's rows are a sliced queryset, read once.)"""
+        ids = [row.record["pk"] for row in self.paginated_rows]
+        return cooperating_unit_names(ids) if ids else {}
+
+    @cached_property
+    def _item_url(self):
+        """``pk -> /items/<pk>/`` with one reverse() for the whole table."""
+        head, _, tail = reverse("tracker:item", args=[987654321]).partition("987654321")
+        return lambda pk: f"{head}{pk}{tail}"
+
+    @cached_property
+    def _kind_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in ItemKind.choices}
+
+    @cached_property
+    def _status_labels(self) -> dict[tuple[str, str], str]:
+        return {
+            (kind, status): status_label(kind, status)
+            for kind in ItemKind.values
+            for status in ItemStatus.values
+        }
+
+    @cached_property
+    def _timezone(self):
+        return timezone.get_current_timezone()
+
+    # -- cells: render_* on the page, value_* in the files --------------------------------
+
+    def render_select(self, record):
+        if record["kind"] == ItemKind.ACHIEVEMENT:  # a record of the year: never assigned
+            return ""
+        return format_html(
+            '<input class="form-check-input" type="checkbox" name="items" value="{}" form="bulk-assign" '
+            'aria-label="{} {}">',
+            record["pk"],
+            gettext("Select"),
+            record["title"],
+        )
+
+    def value_export_id(self, record):
+        return record["pk"]
+
+    def value_year(self, record):
+        return record["year"]
+
+    def render_area(self, record):
+        return record["area_name"] or ""
+
+    def value_area(self, record):
+        return record["area_name"] or ""
+
     def render_kind(self, record):
-        return record.get_kind_display()
+        label = self.value_kind(record)
+        if record["kind"] == ItemKind.ACHIEVEMENT:
+            # The year's record, not work: its own muted badge, so tracked work reads at a glance.
+            return format_html('<span class="badge kind-achievement">{}</span>', label)
+        return label
+
+    def value_kind(self, record):
+        return self._kind_labels.get(record["kind"], record["kind"])
+
+    def render_title(self, record):
+        unsure = (
+            format_html(' <span class="badge text-bg-warning">{}</span>', gettext("Shortfall to confirm"))
+            if record["link_unsure"]
+            else ""
+        )
+        return format_html('<a href="{}">{}</a>{}', self._item_url(record["pk"]), record["title"], unsure)
+
+    def value_title(self, record):
+        return record["title"]
+
+    def render_lead_unit(self, record):
+        return record["lead_unit_name"] or "—"
+
+    def value_lead_unit(self, record):
+        return record["lead_unit_name"] or ""
+
+    def render_cooperating_units(self, record):
+        return "、".join(self.cooperating.get(record["pk"], ())) or "—"
+
+    def value_cooperating_units(self, record):
+        return "、".join(self.cooperating.get(record["pk"], ()))
 
     def render_assignee(self, record):
-        # A user of the lead unit, else an official named without an account (with the post).
-        return record.responsible_label or "—"
+        return self.value_assignee(record) or "—"
 
     def value_assignee(self, record):
-        return record.responsible_label
+        # A user of the lead unit, else an official named without an account (with the post).
+        if record["assignee_id"] is not None:
+            return person_label(
+                record["assignee_first_name"], record["assignee_last_name"], record["assignee_username"]
+            )
+        return official_label(record["responsible_name"], record["responsible_post"])
+
+    def render_due_on(self, record):
+        return self.value_due_on(record) or "—"
+
+    def value_due_on(self, record):
+        if record["due_on"]:
+            return record["due_on"].isoformat()
+        return gettext("Ongoing") if record["ongoing"] else ""  # ongoing: reviewed at year end
 
     def render_status(self, record):
         return format_html(
-            '<span class="badge text-bg-{}">{}</span>', record.status_colour, record.status_label
+            '<span class="badge text-bg-{}">{}</span>',
+            STATUS_COLOURS.get(record["status"], "secondary"),
+            self.value_status(record),
         )
 
     def value_status(self, record):
-        return record.status_label
+        return self._status_labels.get((record["kind"], record["status"]), record["status"])
 
     def render_is_overdue(self, record):
-        if record.is_overdue:
-            return format_html('<span class="badge text-bg-danger">{}</span>', _("Overdue"))
+        if record["overdue"]:
+            return format_html('<span class="badge text-bg-danger">{}</span>', gettext("Overdue"))
         return ""
 
     def value_is_overdue(self, record):
-        return _("Overdue") if record.is_overdue else ""
+        return gettext("Yes") if record["overdue"] else ""
+
+    def render_updated_at(self, record):
+        return self.value_updated_at(record)
+
+    def value_updated_at(self, record):
+        updated = record["updated_at"]
+        return (
+            updated.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") if updated else ""
+        )
+
+    def value_export_text(self, record):
+        return record["text"]
 
     def order_year(self, queryset, is_descending):
         # Within a year, the report's own order: the index (-year, order, id) serves it.
         prefix = "-" if is_descending else ""
         return queryset.order_by(f"{prefix}year", "order", "pk"), True
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def as_values(self, exclude_columns=None):
+        """The header, then each row's ``value_*`` cells: the rows are read in chunks of
+        EXPORT_CHUNK (a server-side cursor on PostgreSQL), each chunk's cooperating units in
+        one more query, so a year of any size is written in constant memory."""
+        columns = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in (exclude_columns or ()))
+        ]
+        yield [str(column.header) for column in columns]
+        rows = self.data.data.iterator(chunk_size=EXPORT_CHUNK)
+        for chunk in iter(lambda: list(itertools.islice(rows, EXPORT_CHUNK)), []):
+            self.cooperating = cooperating_unit_names([row["pk"] for row in chunk], short=False)
+            yield from export_cells(self, columns, chunk)
+
+
+def export_cells(table: ItemTable, columns, rows):
+    """Each row's ``value_*`` cells, called directly: django-tables2's own as_values() goes
+    through a bound row and cell per value, too slow for a year of 100,000 items."""
+    getters = [getattr(table, f"value_{column.name}") for column in columns]
+    for record in rows:
+        yield [get(record) for get in getters]
+
+
+class ItemExport(StreamingExport):
+    """The item list as a file: the CSV and XLSX ``ItemListView`` offers (``?_export=``), and
+    the year's CSV on the year page and ``export_summary``."""
+
+    @classmethod
+    def of(cls, export_format: str, items) -> ItemExport:
+        """The export of ``items`` (a queryset of Item, in the order the file lists them)."""
+        return cls(export_format, ItemTable(ItemTable.rows_of(items, with_text=True), order_by=()))

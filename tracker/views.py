@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.export import ExportMixin
 
 from utilities.uploads import upload_failed
 
@@ -21,7 +22,6 @@ from . import permissions, selectors, years
 from . import scoreboard as scoreboard_figures
 from .choices import Grade, ItemStatus
 from .decorators import reviewer_required
-from .exporting import csv_response, xlsx_response
 from .filters import ItemFilter
 from .forms import (
     AssignForm,
@@ -52,7 +52,7 @@ from .services import (
     items_assign,
     ratings_set,
 )
-from .tables import ItemTable
+from .tables import CountedPaginator, ItemExport, ItemTable
 
 
 @require_GET
@@ -99,8 +99,9 @@ def _media_writable() -> bool:
 SEARCH_COUNT_CAP = 1000
 
 
-class ItemListView(SingleTableMixin, FilterView):
-    """All the items a person may see, filtered, sorted, paged, and exported as filtered.
+class ItemListView(ExportMixin, SingleTableMixin, FilterView):
+    """All the items a person may see, filtered, sorted, paged, and exported as filtered and
+    sorted (``?_export=csv`` / ``xlsx``; the rows and files are defined in tracker/tables.py).
 
     The status chips narrow by status and count every status under the other filters, so
     the filterset leaves status out and the view applies it.
@@ -109,8 +110,15 @@ class ItemListView(SingleTableMixin, FilterView):
     table_class = ItemTable
     filterset_class = ItemFilter
     template_name = "tracker/item_list.html"
-    table_pagination = {"per_page": 25}
+    table_pagination = {"per_page": 25, "paginator_class": CountedPaginator}
+    export_class = ItemExport
     export_formats = ("csv", "xlsx")
+
+    def exporting(self) -> bool:
+        return self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param))
+
+    def get_export_filename(self, export_format):
+        return f"items-{selectors.today().isoformat()}.{export_format}"
 
     def own_units_only(self) -> bool:
         return self.request.GET.get("scope") != "all" and not permissions.sees_all_items(self.request.user)
@@ -194,29 +202,24 @@ class ItemListView(SingleTableMixin, FilterView):
             return self._with_status(self.filterset.filter_queryset(self.filterset.queryset.all()))
         return self.get_table_data()
 
-    def get_table(self, **kwargs):
-        # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
-        count = self.row_count()
-        # The page shows no source text (exports do): only what the rows draw is fetched.
-        table = self.get_table_class()(data=self.page_rows().only(*ItemTable.ROW_FIELDS), **kwargs)
-        table.data._length = count
-        table.bulk = permissions.can_assign(self.request.user)
-        if not table.bulk:
-            table.columns.hide("select")
-        return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
+    def get_table_kwargs(self):
+        return {"bulk": permissions.can_assign(self.request.user)}
 
-    def get(self, request, *args, **kwargs):
-        export = request.GET.get("_export")
-        if export in self.export_formats:
-            self.filterset = self.get_filterset(self.get_filterset_class())
-            items = self.get_table_data().order_by("-year", "order", "pk")
-            name = "items-" + selectors.today().isoformat()
-            if export == "csv":
-                return csv_response(items, name)
-            return xlsx_response(items, name, title=_("Ledger items"))
-        return super().get(request, *args, **kwargs)
+    def get_table(self, **kwargs):
+        exporting = self.exporting()
+        items = self.get_table_data() if exporting else self.page_rows()
+        # The page shows no source text (files do).
+        table = self.get_table_class()(data=ItemTable.rows_of(items, with_text=exporting), **kwargs)
+        paginate = False if exporting else self.get_table_pagination(table)
+        return RequestConfig(self.request, paginate=paginate).configure(table)
+
+    def get_table_pagination(self, table):
+        # The chips' GROUP BY already counted the rows: no second COUNT(*) for the paginator.
+        return {**super().get_table_pagination(table), "count": self.row_count()}
 
     def get_context_data(self, **kwargs):
+        if self.exporting():  # ExportMixin answers with the file: no page to prepare
+            return kwargs
         context = super().get_context_data(**kwargs)
         counts = self.status_counts()
         current = self.status()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from tracker.workflow import other_units_label
-
-from .xlsx import SheetSpec, write_workbook
+from utilities.sheets import SheetSpec, write_workbook
 
 
 def _pct(value) -> str:

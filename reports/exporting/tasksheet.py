@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from .xlsx import text_cell
+from utilities.sheets import set_up_sheet, xlsx_cell
 
 HEADERS = ("序号", "工作任务", "牵头单位", "配合单位", "责任人", "完成时限", "备注")
 WIDTHS = (6, 60, 22, 30, 24, 16, 16)
@@ -42,16 +42,15 @@ def write_task_sheet(output, *, title: str, rows: Iterable) -> None:
     ``responsible``, ``due_on``, ``ongoing`` and ``note``."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title="任务分解表")
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
+    # The office's template has no filter buttons on its header.
+    set_up_sheet(sheet, widths=WIDTHS, header_row=2, columns=len(HEADERS), filters=False)
     last = get_column_letter(len(HEADERS))
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
 
     def cell(value, *, bold=False, date=False, align=wrap):
-        written = text_cell(sheet, value, bold=bold)
+        written = xlsx_cell(sheet, value, bold=bold)
         if date:
             written.number_format = DATE_FORMAT
         written.border = border

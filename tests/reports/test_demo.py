@@ -1,5 +1,7 @@
 """load_demo: a realistic directory, one user per role, the 2020 report; idempotent."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -161,5 +163,5 @@ def test_the_demo_history_reads_in_order_and_nothing_is_dated_the_day_it_was_loa
     assert uploads.updated_at == uploads.updates.order_by("-created_at").first().created_at
     client.force_login(get_user_model().objects.get(username="reviewer"))
     page = client.get(reverse("tracker:items"), {"year": 2021}).content.decode()
-    rows = page[page.index("<tbody>") : page.index("</tbody>")]
-    assert rows.count("<tr>") == 15 and f"{timezone.localdate():%Y-%m-%d}" not in rows
+    rows = page[page.index("<tbody") : page.index("</tbody>")]
+    assert len(re.findall(r"<tr\b", rows)) == 15 and f"{timezone.localdate():%Y-%m-%d}" not in rows

@@ -3,6 +3,7 @@ account (name, post, phone) as a 任务分解表 gives it (issue 14, point 4).""
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -123,12 +124,12 @@ def test_the_list_and_the_csv_show_the_official_with_the_post_but_not_the_phone(
     page = reviewer_client.get(reverse("tracker:items")).content.decode()
     rows = {
         title: row
-        for row in page.split("<tr>")
+        for row in re.split(r"<tr\b[^>]*>", page)
         for title in ("推进行政执法公示", "开展执法案卷评查")
         if title in row
     }
-    assert "<td>王明（副局长）</td>" in rows["推进行政执法公示"]
-    assert "<td>李华</td>" in rows["开展执法案卷评查"]
+    assert re.search(r"<td[^>]*>王明（副局长）</td>", rows["推进行政执法公示"])
+    assert re.search(r"<td[^>]*>李华</td>", rows["开展执法案卷评查"])
     assert "5551234" not in page
     response = reviewer_client.get(reverse("tracker:items"), {"_export": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -166,5 +167,5 @@ def test_the_list_makes_as_many_queries_with_officials_on_thirty_rows_as_on_thre
         with CaptureQueriesContext(connection) as queries:
             page = reviewer_client.get(url).content.decode()
         counts.append(len(queries))
-    assert page.count("<td>王明（副局长）</td>") == 9
+    assert len(re.findall(r"<td[^>]*>王明（副局长）</td>", page)) == 9
     assert counts[0] == counts[1]

@@ -10,8 +10,8 @@ from reports.exporting.tasksheet import task_sheet_title, write_task_sheet
 from reports.models import AnnualReport
 from reports.selectors import annual_summary, report_draft
 from reports.tasksheet_selectors import task_sheet_rows
-from tracker.exporting import write_csv
 from tracker.models import Item
+from tracker.tables import ItemExport
 
 
 class Command(BaseCommand):
@@ -40,12 +40,7 @@ class Command(BaseCommand):
                     path, title=task_sheet_title(year), rows=task_sheet_rows(report=report, user=None)
                 )
             else:
-                items = (
-                    Item.objects.filter(report=report)
-                    .select_related("area", "lead_unit", "assignee")
-                    .prefetch_related("cooperating_units")
-                    .order_by("order", "pk")
-                )
+                items = Item.objects.filter(report=report).order_by("order", "pk")
                 with path.open("w", encoding="utf-8", newline="") as handle:
-                    write_csv(items, handle)
+                    ItemExport.of("csv", items).write(handle)
         self.stdout.write(f"wrote {path}")
