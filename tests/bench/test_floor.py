@@ -3,7 +3,6 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from bench import settings as bench_settings
 from tests.factories import AnnualReportFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,11 +13,6 @@ def test_the_product_serves_no_floor_and_knows_no_seed_scale(reviewer_client, se
     assert reviewer_client.get("/bench/floor/items/").status_code == 404
     with pytest.raises(CommandError, match="Unknown command"):
         call_command("seed_scale", items=1)
-
-
-def test_the_benchmark_settings_add_the_app_and_the_floor_url():
-    assert bench_settings.INSTALLED_APPS[-1] == "bench.ledger_bench"
-    assert bench_settings.ROOT_URLCONF == "bench.ledger_bench.urls"
 
 
 @pytest.mark.usefixtures("bench_app")
