@@ -6,6 +6,9 @@ PIP    := $(PY) -m pip
 PIP_INSTALL := $(PIP) install --quiet --disable-pip-version-check --build-constraint build-constraints.txt
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# pytest-xdist: one worker per core (each with its own test database and folders).
+# A single process, e.g. to debug with pdb: make test PYTEST_ARGS=
+PYTEST_ARGS ?= -n auto
 
 export DJANGO_DEBUG ?= 1
 

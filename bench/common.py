@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The product's settings plus the benchmark app (seed_scale) and the raw-SQL floor's URL.
+SETTINGS = "bench.settings"
 SECRET = "bench-secret-key-8f3a9c1e7b5d2f4a6c8e0b1d3f5a7c9e-not-for-production"
 ENV = {
     "DJANGO_SECRET_KEY": SECRET,
@@ -29,7 +31,7 @@ def setup_django(database_url):
     os.environ.update(ENV)
     os.environ.pop("DJANGO_DEBUG", None)
     os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     sys.path.insert(0, str(ROOT))
     import django
 

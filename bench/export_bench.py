@@ -31,7 +31,7 @@ def main():
     os.environ.update(
         {
             "DATABASE_URL": args.database_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",  # seed_scale
             "DJANGO_SECRET_KEY": "bench-secret-key-export-not-for-production-0123456789abcdef",
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DJANGO_SECURE_SSL_REDIRECT": "0",

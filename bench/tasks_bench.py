@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ["DJANGO_VAR_DIR"] = tempfile.mkdtemp(prefix="ledger-bench-")
 os.environ.pop("DATABASE_URL", None)
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django  # noqa: E402
 

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
@@ -18,5 +19,10 @@ class InvalidTemplateVariable(str):
 
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Each test process (one per pytest-xdist worker) writes into folders of its own: a test that
+# counts the files spooled in var/tmp/uploads must not see another worker's upload.
+VAR_DIR = Path(tempfile.mkdtemp(prefix="ledger-test-var-"))
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp" / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)
 MEDIA_ROOT = tempfile.mkdtemp(prefix="ledger-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -35,8 +33,3 @@ urlpatterns = [
 
 admin.site.site_header = admin.site.site_title = _("Rule-of-law government ledger")
 admin.site.index_title = _("Administration")
-
-if os.environ.get("LEDGER_BENCH_FLOOR") == "1":  # bench/run's baseline; never set in production
-    from tracker.bench_floor import item_floor
-
-    urlpatterns.append(path("bench/floor/items/", item_floor))

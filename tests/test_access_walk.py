@@ -11,7 +11,8 @@ every export of both years); every answer a person gets, on either walk, must ho
 of an item he or she may not see (SECRETS: titles and progress notes).
 
 login = redirect to the login page; 405 = the route takes POST only (its POST permissions are
-tested per view in tests/tracker/test_steering.py and test_item_views.py).
+tested per view in tests/tracker/test_review.py, test_extensions.py, test_assignment.py,
+test_instructions.py and test_item_views.py).
 """
 
 import io

@@ -959,14 +959,6 @@ def test_a_heading_ends_where_its_inline_items_begin_after_a_clause_mark(run, ex
     assert [(c.number, c.heading) for c in level2.children] == expected
 
 
-def test_the_docx_draft_strips_every_inline_numbering():
-    from reports.selectors import _without_number
-
-    assert [_without_number(text) for text in ["第二，完善制度。", "其次，完善制度。", "二是完善制度。"]] == [
-        "完善制度。"
-    ] * 3
-
-
 # -- a heading ends at its first sentence mark, whatever its numbering -------------------------
 
 EVERY_NUMBERING = [

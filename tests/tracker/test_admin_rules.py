@@ -22,7 +22,7 @@ from tests.factories import (
     UnitFactory,
     UnitRatingFactory,
 )
-from tests.tracker.test_steering import submit
+from tests.tracker.steering import submit
 from tracker import roles, services
 from tracker.models import Item, ProgressUpdate, Unit, UnitRating
 

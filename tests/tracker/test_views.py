@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.urls import reverse
 
@@ -218,16 +217,3 @@ def test_password_change_page_renders_for_a_logged_in_user(staff_client):
     response = staff_client.get(reverse("password_change"))
     assert response.status_code == 200
     assert "修改密码" in response.content.decode()
-
-
-def test_the_benchmark_floor_is_not_served_and_shows_nothing_to_staff(reviewer_client, staff_client, rf):
-    from tracker.bench_floor import item_floor
-
-    assert reviewer_client.get("/bench/floor/items/").status_code == 404  # LEDGER_BENCH_FLOOR unset
-    item = ItemFactory(report=AnnualReportFactory(year=2020), title="基准测试事项")
-    request = rf.get("/bench/floor/items/", {"year": 2020})
-    request.user = staff_client.user
-    with pytest.raises(PermissionDenied):
-        item_floor(request)
-    request.user = reviewer_client.user
-    assert item.title in item_floor(request).content.decode()

@@ -1,5 +1,5 @@
-"""The raw-SQL floor of the item list, for ``bench/run`` only (served when the environment
-has LEDGER_BENCH_FLOOR=1): the same page of rows fetched with one SQL query and drawn as a
+"""The raw-SQL floor of the item list, for ``bench/run`` only (served by bench.settings'
+URLconf, never by the product's): the same page of rows fetched with one SQL query and drawn as a
 bare HTML table, to show how far the real page is from what the database alone costs."""
 
 from django.core.exceptions import PermissionDenied
@@ -7,7 +7,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.utils.html import escape
 
-from . import permissions
+from tracker import permissions
 
 PAGE = 25
 SQL = """

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from tracker.models import Evidence, Item, ProgressUpdate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bench_app")]
 
 
 def seed(**options):
