@@ -4,7 +4,8 @@ from django.db import models
 from tracker.admin import OpenYearForm, ReadOnlyInlineMixin, RulesAdminMixin, RulesInlineMixin
 from tracker.models import Item
 
-from .models import AnnualReport, Section
+from .models import AnnualReport, Section, UnitRating
+from .services import ratings_set
 
 
 class SectionInline(RulesInlineMixin, admin.TabularInline):
@@ -56,3 +57,39 @@ class SectionAdmin(RulesAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("report")
+
+
+@admin.register(UnitRating)
+class UnitRatingAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """Ratings are written by ``ratings_set``, as on the scoreboard: never in a closed year."""
+
+    form = OpenYearForm
+    list_display = ["unit", "report", "grade"]
+    list_filter = ["report", "grade"]
+    search_fields = ["unit__name", "comment"]
+    autocomplete_fields = ["unit", "report"]
+    list_select_related = ["unit", "report"]
+
+    def get_queryset(self, request):
+        # With select_related here, the changelist skips list_select_related: name them all.
+        return super().get_queryset(request).select_related("report", "unit")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rating is one unit's grade in one year: another unit or year is another rating.
+        return ["report", "unit"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        ratings_set(
+            report_id=obj.report_id, user=request.user, grades={obj.unit_id: (obj.grade, obj.comment)}
+        )
+        obj.pk = UnitRating.objects.get(report_id=obj.report_id, unit_id=obj.unit_id).pk
+
+    def delete_model(self, request, obj):
+        ratings_set(report_id=obj.report_id, user=request.user, grades={obj.unit_id: ("", "")})
+
+    def delete_queryset(self, request, queryset):
+        by_report = {}
+        for report_id, unit_id in queryset.values_list("report_id", "unit_id"):
+            by_report.setdefault(report_id, {})[unit_id] = ("", "")
+        for report_id, grades in by_report.items():
+            ratings_set(report_id=report_id, user=request.user, grades=grades)

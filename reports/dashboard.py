@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.freshness import cached
-from tracker.scoreboard import Figures, figures_by_area, figures_by_year, year_figures
+
+from .scoreboard import Figures, figures_by_area, figures_by_year, year_figures
 
 
 @dataclass

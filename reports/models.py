@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tracker.choices import Framework
+from tracker.choices import Framework, Grade
 
 from .choices import ReportState, SectionKind
 
@@ -145,3 +145,31 @@ class TaskSheet(models.Model):
 
     def __str__(self):
         return f"{self.report.year} · {self.filename}"
+
+
+class UnitRating(models.Model):
+    """The grade a unit earned in one year's assessment (优 / 良 / 中)."""
+
+    report = models.ForeignKey(
+        AnnualReport,
+        verbose_name=_("annual report"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+    )
+    unit = models.ForeignKey(
+        "tracker.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("unit rating")
+        verbose_name_plural = _("unit ratings")
+        ordering = ["report", "unit", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "unit"], name="rating_unique_unit_per_year"),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="rating_grade_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_grade_display()}"

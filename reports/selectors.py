@@ -661,7 +661,7 @@ class AnnualSummary:
     """What the annual summary exports hold for one year, restricted to what a person may see."""
 
     report: AnnualReport
-    figures: object  # tracker.scoreboard.YearFigures: tracked work only
+    figures: object  # reports.scoreboard.YearFigures: tracked work only
     tasks: object  # iterable of the year's tracked tasks
     # iterable of shortfalls (the year's own, then those its report stated for the next
     # year), each with .stated_year (the year of the report that stated it, or None),
@@ -688,7 +688,8 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     from django.db.models import Prefetch, Subquery
 
     from tracker.models import ProgressUpdate
-    from tracker.scoreboard import year_figures
+
+    from .scoreboard import year_figures
 
     visible = _visible(user)
     items = visible.filter(report=report)

@@ -14,7 +14,6 @@ from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
 from tracker.freshness import cached, note_version, stored_version
 from tracker.models import Unit
-from tracker.scoreboard import figures_by_year
 from tracker.services import Conflict
 from utilities.uploads import upload_failed
 
@@ -24,6 +23,7 @@ from .forms import ImportDetailsForm, ReportImportForm
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
+from .scoreboard import figures_by_year
 from .services import (
     REFUSED,
     report_import,

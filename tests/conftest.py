@@ -163,8 +163,9 @@ def _reseed_reference_data():
 
     importlib.import_module("tracker.migrations.0002_seed_areas").seed(apps, None)
     apps.get_model("tracker", "LedgerStamp").objects.get_or_create(pk=1)
-    # The role groups as the last role migration leaves them (view permissions only).
-    roles_migration = importlib.import_module("tracker.migrations.0016_role_groups_read_only_in_admin")
+    # The role groups as the migrations leave them (view permissions only; reports 0005 moved
+    # the ratings' permission to the reports app).
+    roles_migration = importlib.import_module("reports.migrations.0005_unit_ratings_from_tracker")
     for role, reads in roles_migration.READS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(

@@ -4,10 +4,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from reports.models import AnnualReport, Section
+from reports.models import AnnualReport, Section, UnitRating
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, UnitKind
-from tracker.models import Area, Item, Membership, Metric, ProgressUpdate, Review, Unit, UnitRating
+from tracker.models import Area, Item, Membership, Metric, ProgressUpdate, Review, Unit
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -40,7 +40,7 @@ PARAMS = {
         "sort",
         "_export",
     ],
-    "tracker:scoreboard": ["year", "sort"],
+    "scoreboard": ["year", "sort"],
     "tracker:review": ["page"],
     "home": ["year"],
     "reports:list": ["year"],
@@ -112,7 +112,7 @@ def test_bad_values_in_the_reviewers_forms_are_refused_politely(reviewer_client,
         (reverse("tracker:item_links", args=[measure.pk]), {"links-others": [value], "links-version": value}),
         (reverse("tracker:item_review", args=[ledger.pk]), {"decision": value, "comment": value}),
         (reverse("tracker:bulk_assign"), {"items": [value], "lead_unit": value}),
-        (reverse("tracker:ratings"), {"year": value, "grade_1": value}),
+        (reverse("ratings"), {"year": value, "grade_1": value}),
         (reverse("reports:import"), {"text": value, "year": value}),
     ]:
         response = reviewer_client.post(url, data)

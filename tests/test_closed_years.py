@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 
-from reports.models import AnnualReport, Section, TaskSheet
-from reports.services import report_import, year_close, year_rollover
+from reports.models import AnnualReport, Section, TaskSheet, UnitRating
+from reports.services import ratings_set, report_import, year_close, year_rollover
 from reports.tasksheet_services import task_sheet_import
 from tests.factories import (
     AnnualReportFactory,
@@ -36,7 +36,6 @@ from tracker.models import (
     Metric,
     ProgressUpdate,
     Review,
-    UnitRating,
 )
 from tracker.services import (
     extension_decide,
@@ -49,7 +48,6 @@ from tracker.services import (
     item_set_links,
     item_submit,
     items_assign,
-    ratings_set,
 )
 from tracker.years import YearClosed
 
@@ -308,11 +306,11 @@ def test_rating_a_closed_year_on_the_scoreboard_says_so_and_changes_nothing(
     year_2020, reviewer_client, lead_unit
 ):
     response = reviewer_client.post(
-        reverse("tracker:ratings"), {"year": "2020", f"grade_{lead_unit.pk}": "excellent"}, follow=True
+        reverse("ratings"), {"year": "2020", f"grade_{lead_unit.pk}": "excellent"}, follow=True
     )
     assert response.status_code == 200 and CLOSED in response.content.decode()
     assert list(UnitRating.objects.values_list("grade", flat=True)) == ["good"]
-    page = reviewer_client.get(reverse("tracker:scoreboard"), {"year": "2020"}).content.decode()
+    page = reviewer_client.get(reverse("scoreboard"), {"year": "2020"}).content.decode()
     assert f'name="grade_{lead_unit.pk}"' not in page
 
 

@@ -24,7 +24,6 @@ from .models import (
     ReminderLog,
     Review,
     Unit,
-    UnitRating,
 )
 
 User = get_user_model()
@@ -401,42 +400,6 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["decision", "item__report"]
     search_fields = ["item__title", "comment", "reviewer__username"]
     list_select_related = ["item", "reviewer"]
-
-
-@admin.register(UnitRating)
-class UnitRatingAdmin(RulesAdminMixin, admin.ModelAdmin):
-    """Ratings are written by ``ratings_set``, as on the scoreboard: never in a closed year."""
-
-    form = OpenYearForm
-    list_display = ["unit", "report", "grade"]
-    list_filter = ["report", "grade"]
-    search_fields = ["unit__name", "comment"]
-    autocomplete_fields = ["unit", "report"]
-    list_select_related = ["unit", "report"]
-
-    def get_queryset(self, request):
-        # With select_related here, the changelist skips list_select_related: name them all.
-        return super().get_queryset(request).select_related("report", "unit")
-
-    def get_readonly_fields(self, request, obj=None):
-        # A rating is one unit's grade in one year: another unit or year is another rating.
-        return ["report", "unit"] if obj is not None else []
-
-    def save_model(self, request, obj, form, change):
-        services.ratings_set(
-            report_id=obj.report_id, user=request.user, grades={obj.unit_id: (obj.grade, obj.comment)}
-        )
-        obj.pk = UnitRating.objects.get(report_id=obj.report_id, unit_id=obj.unit_id).pk
-
-    def delete_model(self, request, obj):
-        services.ratings_set(report_id=obj.report_id, user=request.user, grades={obj.unit_id: ("", "")})
-
-    def delete_queryset(self, request, queryset):
-        by_report = {}
-        for report_id, unit_id in queryset.values_list("report_id", "unit_id"):
-            by_report.setdefault(report_id, {})[unit_id] = ("", "")
-        for report_id, grades in by_report.items():
-            services.ratings_set(report_id=report_id, user=request.user, grades=grades)
 
 
 @admin.register(ExtensionRequest)

@@ -43,7 +43,7 @@ WATCHED = frozenset(
         "tracker_evidence",
         "tracker_review",
         "tracker_extensionrequest",
-        "tracker_unitrating",
+        "reports_unitrating",
         "tracker_unit",
         "tracker_area",
         "tracker_metric",

@@ -16,7 +16,6 @@ from utilities.people import official_label, user_label
 from .choices import (
     ExtensionDecision,
     Framework,
-    Grade,
     ItemKind,
     ItemStatus,
     ReviewDecision,
@@ -412,32 +411,6 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.item} · {self.get_decision_display()}"
-
-
-class UnitRating(models.Model):
-    """The grade a unit earned in one year's assessment (优 / 良 / 中)."""
-
-    report = models.ForeignKey(
-        "reports.AnnualReport",
-        verbose_name=_("annual report"),
-        on_delete=models.CASCADE,
-        related_name="ratings",
-    )
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="ratings")
-    grade = models.CharField(_("grade"), max_length=10, choices=Grade)
-    comment = models.TextField(_("comment"), blank=True)
-
-    class Meta:
-        verbose_name = _("unit rating")
-        verbose_name_plural = _("unit ratings")
-        ordering = ["report", "unit", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "unit"], name="rating_unique_unit_per_year"),
-            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="rating_grade_valid"),
-        ]
-
-    def __str__(self):
-        return f"{self.unit} · {self.get_grade_display()}"
 
 
 class ExtensionRequest(models.Model):

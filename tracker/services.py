@@ -30,7 +30,6 @@ from .models import (
     ProgressUpdate,
     Review,
     Unit,
-    UnitRating,
 )
 
 logger = logging.getLogger(__name__)
@@ -750,50 +749,3 @@ def item_follow(*, item: Item, user, follow: bool) -> bool:
     else:
         Follow.objects.filter(user=user, item=item).delete()
     return follow
-
-
-def ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
-    """Set the year's grade (优 / 良 / 中) and comment of each unit in ``grades``; an empty
-    grade removes the unit's rating. All or nothing. Returns how many ratings changed.
-
-    Two reviewers rating the same unit at the same moment: the second save is refused
-    (Conflict) and writes nothing."""
-    with conflicts_as(
-        _(
-            "Someone else saved ratings for this year at the same moment, so yours were not saved. "
-            "What you entered is kept below, with the current rating shown where it differs; "
-            "check them and save again."
-        )
-    ):
-        return _ratings_set(report_id=report_id, user=user, grades=grades)
-
-
-@transaction.atomic
-def _ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) -> int:
-    from .choices import Grade
-
-    report = UnitRating._meta.get_field("report").related_model.objects.filter(pk=report_id).first()
-    years.refuse_closed(report)
-    if not permissions.can_manage_years(user):
-        raise PermissionDenied
-    bad = [grade for grade, _comment in grades.values() if grade and grade not in Grade.values]
-    if bad:
-        raise ValidationError(_("Unknown grade: %(grade)s") % {"grade": bad[0]})
-    existing = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id, unit_id__in=grades)}
-    changed = 0
-    for unit_id, (grade, comment) in grades.items():
-        comment = (comment or "").strip()
-        rating = existing.get(unit_id)
-        if not grade:
-            if rating is not None:
-                rating.delete()
-                changed += 1
-            continue
-        if rating is None:
-            UnitRating.objects.create(report_id=report_id, unit_id=unit_id, grade=grade, comment=comment)
-            changed += 1
-        elif (rating.grade, rating.comment) != (grade, comment):
-            rating.grade, rating.comment = grade, comment
-            rating.save(update_fields=["grade", "comment"])
-            changed += 1
-    return changed

@@ -18,7 +18,5 @@ urlpatterns = [
     path("items/<int:pk>/follow/", views.item_follow_view, name="item_follow"),
     path("extensions/<int:pk>/decide/", views.extension_decide_view, name="extension_decide"),
     path("review/", views.review_queue, name="review"),
-    path("units/", views.scoreboard, name="scoreboard"),
-    path("units/ratings/", views.ratings_save, name="ratings"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
 ]

@@ -19,8 +19,7 @@ from django_tables2.export import ExportMixin
 from utilities.uploads import upload_failed
 
 from . import permissions, selectors, years
-from . import scoreboard as scoreboard_figures
-from .choices import Grade, ItemStatus
+from .choices import ItemStatus
 from .decorators import reviewer_required
 from .filters import ItemFilter
 from .forms import (
@@ -35,7 +34,7 @@ from .forms import (
     SubmitForm,
 )
 from .freshness import cached
-from .models import Evidence, ExtensionRequest, Item, Unit
+from .models import Evidence, ExtensionRequest, Item
 from .paging import bounded_per_page
 from .services import (
     Conflict,
@@ -50,7 +49,6 @@ from .services import (
     item_set_links,
     item_submit,
     items_assign,
-    ratings_set,
 )
 from .tables import CountedPaginator, ItemExport, ItemTable
 
@@ -690,108 +688,3 @@ def evidence_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-SCOREBOARD_SORTS = {
-    "rank": lambda row: row.rank,
-    "unit": lambda row: row.unit.name,
-    "led": lambda row: row.figures.total,
-    "done": lambda row: row.figures.done,
-    "completion": lambda row: row.figures.completion_rate if row.figures.completion_rate is not None else -1,
-    "overdue": lambda row: row.figures.overdue,
-    "returned": lambda row: row.figures.returned,
-    "on_time": lambda row: row.figures.on_time_rate if row.figures.on_time_rate is not None else -1,
-    "evidence": lambda row: row.figures.evidence,
-}
-
-
-def _years():
-    """The reports, newest first (their year, id and state: whether the year is open)."""
-    Report = Item._meta.get_field("report").related_model
-    return list(Report.objects.order_by("-year").only("year", "state"))
-
-
-@require_GET
-def scoreboard(request):
-    """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
-    ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""
-    return _scoreboard_page(request, request.GET.get("year", ""))
-
-
-def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status: int = 200):
-    """The scoreboard of the year ``chosen`` (else the latest). ``typed`` (unit id → (grade,
-    comment)) fills the rating fields with what a refused save held, the current rating shown
-    beside each that differs."""
-    user = request.user
-    reports = _years()
-    if not reports:
-        return render(request, "tracker/scoreboard.html", {"years": [], "rows": []})
-    report = next((r for r in reports if str(r.year) == chosen), reports[0])
-    year, report_id = report.year, report.pk
-    rows = scoreboard_figures.unit_scoreboard(year=year, report_id=report_id)
-    ranked_count = len(rows)
-    if not permissions.sees_all_items(user):
-        mine = permissions.unit_ids(user)
-        rows = [row for row in rows if row.unit.pk in mine]
-    sort = request.GET.get("sort", "rank")
-    descending = sort.startswith("-")
-    key = SCOREBOARD_SORTS.get(sort.lstrip("-"))
-    if key is not None:
-        rows.sort(key=key, reverse=descending)
-    grade_labels = dict(Grade.choices)
-    for row in rows:
-        current = (row.rating.grade, row.rating.comment) if row.rating else ("", "")
-        row.form_grade, row.form_comment = (typed or {}).get(row.unit.pk, current)
-        differs = typed is not None and row.unit.pk in typed and typed[row.unit.pk] != current
-        row.current_rating = ""
-        if differs:
-            grade = grade_labels.get(current[0], "—")
-            row.current_rating = (
-                _("%(grade)s, comment: %(comment)s") % {"grade": grade, "comment": current[1]}
-                if current[1]
-                else grade
-            )
-    can_rate = permissions.can_rate(user, report)
-    return render(
-        request,
-        "tracker/scoreboard.html",
-        {
-            "years": [(r.year, r.pk, r.state) for r in reports],
-            "year": year,
-            "rows": rows,
-            "ranked_count": ranked_count,
-            "sort": sort,
-            "can_rate": can_rate,
-            "grades": Grade.choices,
-        },
-        status=status,
-    )
-
-
-@require_POST
-@reviewer_required
-def ratings_save(request):
-    """Save the grades and comments typed on the scoreboard, all in one transaction. A save
-    that loses a race is answered 409 with what was typed kept in the form."""
-    reports = {str(report.year): report for report in _years()}
-    report = reports.get(request.POST.get("year", ""))
-    if report is None:
-        raise Http404(_("No such year."))
-    year, report_id = report.year, report.pk
-    valid_units = set(Unit.objects.values_list("pk", flat=True))
-    grades = {}
-    for key, value in request.POST.items():
-        if key.startswith("grade_") and key[6:].isdigit() and int(key[6:]) in valid_units:
-            unit_id = int(key[6:])
-            grades[unit_id] = (value, request.POST.get(f"comment_{unit_id}", "")[:2000])
-    try:
-        changed = ratings_set(report_id=report_id, user=request.user, grades=grades)
-    except Conflict as conflict:
-        messages.error(request, str(conflict))
-        return _scoreboard_page(request, str(year), typed=grades, status=409)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Ratings saved (%(count)s changed).") % {"count": changed})
-    return redirect(f"{reverse('tracker:scoreboard')}?year={year}")

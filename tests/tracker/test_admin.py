@@ -137,7 +137,7 @@ def test_the_login_logs_are_named_in_chinese_in_the_admin(client):
             "/admin/tracker/item/",
             lambda n: ItemFactory.create_batch(n, lead_unit=UnitFactory(), area=Area.objects.first()),
         ),
-        ("/admin/tracker/unitrating/", lambda n: [UnitRatingFactory() for _ in range(n)]),
+        ("/admin/reports/unitrating/", lambda n: [UnitRatingFactory() for _ in range(n)]),
     ],
     ids=["items", "ratings"],
 )

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from reports.models import UnitRating
+from reports.services import ratings_set
 from tests.factories import (
     AnnualReportFactory,
     ItemFactory,
@@ -24,7 +26,7 @@ from tests.factories import (
 )
 from tests.tracker.steering import submit
 from tracker import roles, services
-from tracker.models import Item, ProgressUpdate, Unit, UnitRating
+from tracker.models import Item, ProgressUpdate, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +141,7 @@ def test_a_reviewer_cannot_reopen_a_closed_year_in_the_admin(admin_reviewer_clie
 
 def test_a_reviewer_cannot_change_a_closed_years_rating_in_the_admin(admin_reviewer_client):
     rating = UnitRatingFactory(report=AnnualReportFactory(year=2019, state="closed"), grade="excellent")
-    url = reverse("admin:tracker_unitrating_change", args=[rating.pk])
+    url = reverse("admin:reports_unitrating_change", args=[rating.pk])
     response = admin_reviewer_client.post(url, rating_post_data(rating, grade="fair"))
     assert response.status_code == 403
     rating.refresh_from_db()
@@ -323,9 +325,9 @@ def test_an_administrator_cannot_close_or_reopen_a_year_in_the_admin(superuser_c
 
 def test_an_administrator_cannot_change_or_delete_a_closed_years_rating(superuser_client, closed_year):
     rating = UnitRatingFactory(report=closed_year, grade="excellent")
-    url = reverse("admin:tracker_unitrating_change", args=[rating.pk])
+    url = reverse("admin:reports_unitrating_change", args=[rating.pk])
     assert superuser_client.post(url, rating_post_data(rating, grade="fair")).status_code == 403
-    delete = reverse("admin:tracker_unitrating_delete", args=[rating.pk])
+    delete = reverse("admin:reports_unitrating_delete", args=[rating.pk])
     assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
     rating.refresh_from_db()
     assert rating.grade == "excellent"
@@ -334,7 +336,7 @@ def test_an_administrator_cannot_change_or_delete_a_closed_years_rating(superuse
 def test_an_administrator_cannot_add_a_rating_to_a_closed_year(superuser_client, closed_year):
     unit = UnitFactory()
     response = superuser_client.post(
-        reverse("admin:tracker_unitrating_add"), {"report": closed_year.pk, "unit": unit.pk, "grade": "good"}
+        reverse("admin:reports_unitrating_add"), {"report": closed_year.pk, "unit": unit.pk, "grade": "good"}
     )
     assert response.status_code == 200
     assert not UnitRating.objects.filter(unit=unit).exists()
@@ -342,7 +344,7 @@ def test_an_administrator_cannot_add_a_rating_to_a_closed_year(superuser_client,
 
 def test_an_administrator_changes_an_open_years_rating(superuser_client):
     rating = UnitRatingFactory(report=AnnualReportFactory(year=2021, state="active"), grade="excellent")
-    url = reverse("admin:tracker_unitrating_change", args=[rating.pk])
+    url = reverse("admin:reports_unitrating_change", args=[rating.pk])
     response = superuser_client.post(url, rating_post_data(rating, grade="fair", comment="材料不全"))
     assert response.status_code == 302, response.content.decode()[:3000]
     rating.refresh_from_db()
@@ -428,7 +430,7 @@ def test_a_unit_cooperating_in_a_closed_year_cannot_be_deleted(superuser_client,
 def test_ratings_of_a_closed_year_are_refused_by_the_service_itself(closed_year, superuser_client):
     rating = UnitRatingFactory(report=closed_year, grade="excellent")
     with pytest.raises(ValidationError):
-        services.ratings_set(
+        ratings_set(
             report_id=closed_year.pk, user=superuser_client.user, grades={rating.unit_id: ("fair", "")}
         )
     rating.refresh_from_db()

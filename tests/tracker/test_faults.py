@@ -17,9 +17,11 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.models import UnitRating
+from reports.services import ratings_set
 from tests.factories import AnnualReportFactory, ItemFactory, ReviewerFactory, StaffFactory
-from tracker.models import Evidence, ExtensionRequest, Item, ProgressUpdate, UnitRating
-from tracker.services import Conflict, item_add_progress, ratings_set
+from tracker.models import Evidence, ExtensionRequest, Item, ProgressUpdate
+from tracker.services import Conflict, item_add_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +199,7 @@ def test_ratings_saved_at_the_same_moment_are_answered_409_keeping_what_was_type
 ):
     ratings_race(monkeypatch, other_rating={"report": rating_year, "unit": lead_unit, "grade": "fair"})
     response = reviewer_client.post(
-        reverse("tracker:ratings"),
+        reverse("ratings"),
         {"year": "2020", f"grade_{lead_unit.pk}": "good", f"comment_{lead_unit.pk}": "逾期一项"},
     )
     assert response.status_code == 409
@@ -222,7 +224,7 @@ def test_a_refused_rating_shows_what_the_other_reviewer_saved_grade_and_comment(
 
     monkeypatch.setattr(UnitRating.objects, "filter", check_misses_it)
     response = reviewer_client.post(
-        reverse("tracker:ratings"),
+        reverse("ratings"),
         {"year": "2020", f"grade_{lead_unit.pk}": "good", f"comment_{lead_unit.pk}": "逾期一项"},
     )
     assert response.status_code == 409

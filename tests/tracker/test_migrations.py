@@ -141,3 +141,32 @@ def test_an_item_left_without_its_reports_year_gets_it_before_the_database_requi
     from tracker.models import Item
 
     assert list(Item.objects.values_list("title", "year")) == [("事项", 2020)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unit_ratings_move_to_the_reports_app_with_their_rows_and_permissions():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tracker", "0019_item_year_set_by_its_creator"), ("reports", "0004_task_sheet")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    report = old.get_model("reports", "AnnualReport").objects.create(year=2020, title="报告")
+    unit = old.get_model("tracker", "Unit").objects.create(name="县司法局")
+    old.get_model("tracker", "UnitRating").objects.create(
+        report=report, unit=unit, grade="good", comment="较好"
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from reports.models import UnitRating
+
+    assert list(UnitRating.objects.values_list("unit__name", "report__year", "grade", "comment")) == [
+        ("县司法局", 2020, "good", "较好")
+    ]
+    assert "tracker_unitrating" not in connection.introspection.table_names()
+    assert not ContentType.objects.filter(app_label="tracker", model="unitrating").exists()
+    reviewer = Group.objects.get(name=roles.REVIEWER)
+    assert reviewer.permissions.filter(content_type__app_label="reports", codename="view_unitrating").exists()

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.scoreboard import figures_by_year, unit_scoreboard, year_figures
 from tests.factories import AnnualReportFactory, ItemFactory, ProgressUpdateFactory, StaffFactory
 from tracker.models import Area, Item
-from tracker.scoreboard import figures_by_year, unit_scoreboard, year_figures
 from tracker.workflow import TRACKED_KINDS, tracked_q
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_scoreboard_ranks_units_on_tracked_work(mixed_year, lead_unit, other_uni
     assert (justice.total, justice.done, justice.overdue, justice.evidence) == (4, 1, 1, 0)
     assert str(justice.completion_rate) == "25.0"
     assert (market.total, market.done, market.completion_rate) == (0, 0, None)
-    page = staff_client.get(reverse("tracker:scoreboard") + "?year=2021").content.decode()
+    page = staff_client.get(reverse("scoreboard") + "?year=2021").content.decode()
     assert "25.0%" in page and "62.5%" not in page
 
 

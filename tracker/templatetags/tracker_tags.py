@@ -22,7 +22,7 @@ def other_units(count: int):
 
 @register.filter
 def percent(value) -> str:
-    """A rate from tracker.scoreboard (Decimal or None) as ``87.5%`` or ``—``."""
+    """A rate from reports.scoreboard (Decimal or None) as ``87.5%`` or ``—``."""
     return "—" if value is None else f"{value}%"
 
 

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.models import UnitRating
+from reports.scoreboard import unit_scoreboard
 from tests.factories import AnnualReportFactory, ItemFactory, StaffFactory, UnitFactory
 from tests.tracker.steering import ROLES, assert_status, submit
-from tracker.models import Evidence, UnitRating
-from tracker.scoreboard import unit_scoreboard
+from tracker.models import Evidence
 from tracker.services import item_review
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -65,28 +66,28 @@ SCOREBOARD = {"anonymous": "login", "other": 200, "lead": 200, "coop": 200, "lea
 
 @pytest.mark.parametrize("role", ROLES)
 def test_scoreboard_permissions(clients, scored_year, role):
-    response = clients[role].get(reverse("tracker:scoreboard"))
+    response = clients[role].get(reverse("scoreboard"))
     assert_status(response, SCOREBOARD[role])
 
 
 def test_staff_see_their_own_row_and_rank(staff_client, scored_year):
-    page = staff_client.get(reverse("tracker:scoreboard")).content.decode()
+    page = staff_client.get(reverse("scoreboard")).content.decode()
     assert "县司法局" in page and "县市场监督管理局" not in page
     assert '2<span class="text-body-secondary small"> / 2</span>' in page  # rank 2 of the 2 units
 
 
 def test_reviewer_sets_ratings_and_others_cannot(reviewer_client, leader_client, scored_year, lead_unit):
     data = {"year": "2020", f"grade_{lead_unit.pk}": "good", f"comment_{lead_unit.pk}": "逾期一项"}
-    assert leader_client.post(reverse("tracker:ratings"), data).status_code == 403
-    assert reviewer_client.post(reverse("tracker:ratings"), data).status_code == 302
+    assert leader_client.post(reverse("ratings"), data).status_code == 403
+    assert reviewer_client.post(reverse("ratings"), data).status_code == 302
     rating = UnitRating.objects.get(unit=lead_unit, report=scored_year)
     assert (rating.grade, rating.comment) == ("good", "逾期一项")
-    page = leader_client.get(reverse("tracker:scoreboard")).content.decode()
+    page = leader_client.get(reverse("scoreboard")).content.decode()
     assert "良" in page and "逾期一项" in page
 
 
 def test_scoreboard_sorts_by_a_column(reviewer_client, scored_year):
-    page = reviewer_client.get(reverse("tracker:scoreboard") + "?sort=-led").content.decode()
+    page = reviewer_client.get(reverse("scoreboard") + "?sort=-led").content.decode()
     assert page.index("县司法局") < page.index("县市场监督管理局")
 
 
@@ -103,7 +104,7 @@ def test_scoreboard_and_dashboard_query_counts_do_not_grow(reviewer_client, djan
     for units, items in [(2, 3), (12, 40)]:
         _grow(units, items)
         with django_assert_max_num_queries(10):
-            assert reviewer_client.get(reverse("tracker:scoreboard")).status_code == 200
+            assert reviewer_client.get(reverse("scoreboard")).status_code == 200
         with django_assert_max_num_queries(19):
             assert reviewer_client.get(reverse("home")).status_code == 200
 

@@ -21,11 +21,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q
 
-from .choices import ItemKind, ItemStatus
-from .freshness import cached
-from .models import Area, Evidence, Item, Unit, UnitRating
-from .selectors import overdue_q, today
-from .workflow import tracked_q
+from tracker.choices import ItemKind, ItemStatus
+from tracker.freshness import cached
+from tracker.models import Area, Evidence, Item, Unit
+from tracker.selectors import overdue_q, today
+from tracker.workflow import tracked_q
+
+from .models import UnitRating
 
 
 def rate(part: int, whole: int) -> Decimal | None:
