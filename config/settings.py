@@ -84,8 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before anything reads the body (CSRF's check, the forms): refuses by Content-Length.
     "config.middleware.RequestSizeLimitMiddleware",
-    # Cached figures are filed under the ledger's version, read once per request.
-    "tracker.freshness.LedgerVersionMiddleware",
+    # A memo per request: the ledger's version (tracker.ledger_cache) is read once per page.
+    "utilities.cache.RequestMemoMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

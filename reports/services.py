@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tracker.choices import ItemKind, ItemStatus, UpdateKind
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
 
@@ -250,9 +251,11 @@ def next_year_record(report: AnnualReport) -> AnnualReport:
             previous=report,
             state=ReportState.DRAFT,
         )
+        ledger_changed()
     elif following.previous_id is None:
         following.previous = report
         following.save(update_fields=["previous", "updated_at"])
+        ledger_changed()
     return following
 
 
@@ -353,6 +356,7 @@ def _write(
     for node, metric in parsed.section_metrics:
         metrics.append(_metric(metric, section=sections[id(node)], order=len(metrics)))
     Metric.objects.bulk_create(metrics)
+    ledger_changed()
     return report, kept
 
 
@@ -558,6 +562,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
             ],
             ignore_conflicts=True,
         )
+        ledger_changed()
     return plan
 
 
@@ -569,4 +574,5 @@ def year_close(*, report: AnnualReport, user) -> AnnualReport:
         raise PermissionDenied
     report.state = ReportState.CLOSED
     report.save(update_fields=["state", "updated_at"])
+    ledger_changed()
     return report

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q
 
 from .choices import ItemKind, ItemStatus
-from .freshness import cached
+from .ledger_cache import cached
 from .models import Area, Evidence, Item, Unit, UnitRating
 from .selectors import overdue_q, today
 from .workflow import tracked_q
