@@ -84,8 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before anything reads the body (CSRF's check, the forms): refuses by Content-Length.
     "config.middleware.RequestSizeLimitMiddleware",
-    # Cached figures are filed under the ledger's version, read once per request.
-    "tracker.freshness.LedgerVersionMiddleware",
+    # A memo per request: the ledger's version (tracker.ledger_cache) is read once per page.
+    "utilities.cache.RequestMemoMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -186,6 +186,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache of the figures counted over many rows (tracker/ledger_cache.py) and of the choice
+# lists. By default each worker process keeps its own in memory, and counts a figure again
+# once per change; with REDIS_URL (redis://host:6379/0) every worker shares one, and a figure
+# is counted once. Redis out of reach is no outage: pages count their figures afresh, and the
+# error is logged.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ledger",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

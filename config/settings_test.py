@@ -26,3 +26,6 @@ FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp" / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True)
 MEDIA_ROOT = tempfile.mkdtemp(prefix="ledger-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test empties the cache: never a Redis that REDIS_URL may name (tests/test_settings.py
+# and tests/tracker/test_ledger_cache.py reach Redis on purpose).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.db import models
 
-from tracker.admin import OpenYearForm, ReadOnlyInlineMixin, RulesAdminMixin, RulesInlineMixin
+from tracker.admin import (
+    LedgerChangedAdminMixin,
+    OpenYearForm,
+    ReadOnlyInlineMixin,
+    RulesAdminMixin,
+    RulesInlineMixin,
+)
 from tracker.models import Item
 
 from .models import AnnualReport, Section, UnitRating
@@ -28,7 +34,7 @@ class ItemInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(AnnualReport)
-class AnnualReportAdmin(RulesAdminMixin, admin.ModelAdmin):
+class AnnualReportAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     """A year's state moves only on its page (a reviewer closes it there), never back."""
 
     list_display = ["year", "title", "issuer", "published_on", "state", "previous"]
@@ -47,7 +53,7 @@ class AnnualReportAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(RulesAdminMixin, admin.ModelAdmin):
+class SectionAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     form = OpenYearForm
     list_display = ["__str__", "report", "level", "kind", "area", "order"]
     list_filter = ["report", "level", "kind", "area"]
@@ -60,7 +66,7 @@ class SectionAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitRating)
-class UnitRatingAdmin(RulesAdminMixin, admin.ModelAdmin):
+class UnitRatingAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     """Ratings are written by ``ratings_set``, as on the scoreboard: never in a closed year."""
 
     form = OpenYearForm

@@ -572,10 +572,10 @@ def _ledger_version() -> int:
 def _move_ledger_version_past(before: int) -> None:
     """Figures a running server cached for the empty installation are filed under its ledger
     version; the restored ledger must not carry the same one."""
-    stamp = apps.get_model("tracker", "LedgerStamp")
-    if _table_exists(stamp._meta.db_table):
-        current = _ledger_version()
-        stamp.objects.filter(pk=1).update(version=max(current, before) + 1)
+    from tracker.ledger_cache import ledger_changed
+
+    if _table_exists(apps.get_model("tracker", "LedgerStamp")._meta.db_table):
+        ledger_changed(past=before)
 
 
 def _restore_files(archive: zipfile.ZipFile, files: dict) -> tuple[int, int]:

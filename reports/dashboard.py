@@ -12,11 +12,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tracker import permissions
 from tracker import selectors as tracker_selectors
-from tracker.freshness import cached
 
-from .scoreboard import Figures, figures_by_area, figures_by_year, year_figures
+from .scoreboard import Figures
+from .selectors import dashboard_figures, figures_history, year_work_by_area
 
 
 @dataclass
@@ -79,9 +78,9 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
 
     ``history`` is ``figures_by_year()`` when the caller has it already.
     """
-    figures = cached("year_figures", year, build=lambda: year_figures(year=year))
+    figures = dashboard_figures(year=year)
     if history is None:
-        history = cached("figures_by_year", build=figures_by_year)
+        history = figures_history()
     return {
         "year": year,
         "figures": figures.figures,
@@ -104,12 +103,7 @@ def year_work(*, report, user) -> dict:
     """The tracked work of one year that ``user`` may see, for the year page: its totals
     (``figures``: done, overdue, submitted, completion rate...) and completion by area
     (``bars``). Achievements are not in them. One query, cached until the ledger changes."""
-    by_area = cached(
-        "area_figures",
-        report.year,
-        permissions.visibility_key(user),
-        build=lambda: figures_by_area(year=report.year, items=tracker_selectors.items_visible_to(user)),
-    )
+    by_area = year_work_by_area(year=report.year, user=user)
     return {
         "figures": sum((figures for _area, figures in by_area), Figures()),
         "bars": _completion_bars(by_area, year=report.year, param="area"),

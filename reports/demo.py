@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Item, ProgressUpdate, Review, Unit
 from tracker.services import item_add_progress, item_review, items_assign, user_set_units
 
@@ -106,6 +107,8 @@ def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
         _sample_year(result.report.next)
         _sample_tasks(year=result.report.year + 1)
         _set_up_dated(years=[result.report.year, result.report.year + 1])
+    # Units written above, history dated by hand: not all of it went through a service.
+    ledger_changed()
     return passwords
 
 

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q
 
 from tracker.choices import ItemKind, ItemStatus
-from tracker.freshness import cached
+from tracker.ledger_cache import cached
 from tracker.models import Area, Evidence, Item, Unit
 from tracker.selectors import overdue_q, today
 from tracker.workflow import tracked_q

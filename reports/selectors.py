@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from tracker import permissions
 from tracker.choices import Framework, ItemStatus
-from tracker.freshness import cached
+from tracker.ledger_cache import cached, note_version, stored_version
 from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import (
     carried_ends,
@@ -31,6 +31,7 @@ from .importing import Corrections, ParsedReport
 from .importing.parse import split_parts
 from .importing.summary import parse_counts
 from .models import AnnualReport, Section
+from .scoreboard import Figures, YearFigures, figures_by_area, figures_by_year, year_figures
 from .services import default_report_title, default_work_due_on, report_parse, text_sha256
 
 
@@ -57,6 +58,45 @@ def reports_with_status_counts(
 def units_of(user) -> list[Unit]:
     """The units ``user`` belongs to, for the home page header."""
     return list(Unit.objects.filter(pk__in=permissions.unit_ids(user)).order_by("name"))
+
+
+def year_page_report(*, year: int) -> AnnualReport | None:
+    """The year page's report with the years before and after it (their texts left out),
+    or None. Reads the ledger's version in the same query: the page's cached outline and
+    figures need no query of their own for it."""
+    report = (
+        AnnualReport.objects.select_related("previous", "next")
+        .defer("source_text", "previous__source_text", "next__source_text")
+        .annotate(ledger_version=stored_version())
+        .filter(year=year)
+        .first()
+    )
+    if report is not None:
+        note_version(report.ledger_version)
+    return report
+
+
+def figures_history() -> dict[int, Figures]:
+    """Every year's totals (``figures_by_year``), for the dashboard and the home page.
+    Cached until the ledger changes."""
+    return cached("figures_by_year", build=figures_by_year)
+
+
+def dashboard_figures(*, year: int) -> YearFigures:
+    """One year's dashboard figures: totals, by area, by lead unit (``year_figures``).
+    Cached until the ledger changes."""
+    return cached("year_figures", year, build=lambda: year_figures(year=year))
+
+
+def year_work_by_area(*, year: int, user) -> list[tuple[Area | None, Figures]]:
+    """One year's tracked work that ``user`` may see, by area (``figures_by_area``), for the
+    year page. Cached until the ledger changes, per what the person may see."""
+    return cached(
+        "area_figures",
+        year,
+        permissions.visibility_key(user),
+        build=lambda: figures_by_area(year=year, items=items_visible_to(user)),
+    )
 
 
 def _visible(user):
@@ -688,8 +728,6 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
     from django.db.models import Prefetch, Subquery
 
     from tracker.models import ProgressUpdate
-
-    from .scoreboard import year_figures
 
     visible = _visible(user)
     items = visible.filter(report=report)

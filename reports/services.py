@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tracker import permissions
 from tracker.choices import Grade, ItemKind, ItemStatus, UpdateKind
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
 from tracker.years import YearClosed, refuse_closed
@@ -248,9 +249,11 @@ def next_year_record(report: AnnualReport) -> AnnualReport:
             previous=report,
             state=ReportState.DRAFT,
         )
+        ledger_changed()
     elif following.previous_id is None:
         following.previous = report
         following.save(update_fields=["previous", "updated_at"])
+        ledger_changed()
     return following
 
 
@@ -351,6 +354,7 @@ def _write(
     for node, metric in parsed.section_metrics:
         metrics.append(_metric(metric, section=sections[id(node)], order=len(metrics)))
     Metric.objects.bulk_create(metrics)
+    ledger_changed()
     return report, kept
 
 
@@ -553,6 +557,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
             ],
             ignore_conflicts=True,
         )
+        ledger_changed()
     return plan
 
 
@@ -566,6 +571,7 @@ def year_close(*, report: AnnualReport, user) -> AnnualReport:
         raise PermissionDenied
     report.state = ReportState.CLOSED
     report.save(update_fields=["state", "updated_at"])
+    ledger_changed()
     return report
 
 
@@ -614,4 +620,6 @@ def _ratings_set(*, report_id: int, user, grades: dict[int, tuple[str, str]]) ->
             rating.grade, rating.comment = grade, comment
             rating.save(update_fields=["grade", "comment"])
             changed += 1
+    if changed:
+        ledger_changed()
     return changed

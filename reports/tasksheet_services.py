@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tracker import permissions
 from tracker.choices import ItemKind, UpdateKind
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Membership, ProgressUpdate
 from tracker.services import conflicts_as
 from tracker.years import refuse_closed
@@ -157,6 +158,7 @@ def task_sheet_import(
         items = _write_items(sheet, report, record, choices, user)
         record.rows = len(items)
         record.save(update_fields=["rows"])
+        ledger_changed()
     return TaskImportResult(sheet=sheet, report=report, created=len(items), items=items)
 
 

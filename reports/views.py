@@ -12,7 +12,6 @@ from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
-from tracker.freshness import cached, note_version, stored_version
 from tracker.models import Unit
 from tracker.services import Conflict
 from utilities.uploads import upload_failed
@@ -23,7 +22,6 @@ from .forms import ImportDetailsForm, ReportImportForm
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
-from .scoreboard import figures_by_year
 from .services import (
     REFUSED,
     report_import,
@@ -46,7 +44,7 @@ def home(request):
     sees_all = permissions.sees_all_items(user)
     board, by_year = None, None
     if sees_all:
-        history = cached("figures_by_year", build=figures_by_year)
+        history = selectors.figures_history()
         by_year = {year: figures.by_status() for year, figures in history.items()}
     reports = selectors.reports_with_status_counts(user, by_year=by_year)
     if sees_all and reports:
@@ -88,13 +86,9 @@ def report_detail(request, year: int):
     """The year as the county lives it: its tracked work and how far it got, the record its
     report gives (本年度成效, the outline), what went wrong and is being put right (its own
     report's problems, and last year's), and what the next year holds."""
-    report = get_object_or_404(
-        AnnualReport.objects.select_related("previous", "next")
-        .defer("source_text", "previous__source_text", "next__source_text")
-        .annotate(ledger_version=stored_version()),
-        year=year,
-    )
-    note_version(report.ledger_version)  # the cached outline and figures need no query of their own
+    report = selectors.year_page_report(year=year)
+    if report is None:
+        raise Http404
     rows = selectors.report_outline_rows(report=report, user=request.user)
     return render(
         request,

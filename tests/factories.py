@@ -7,10 +7,25 @@ from django.contrib.auth.models import Group
 from reports.models import AnnualReport, Section, UnitRating
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, UnitKind
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Membership, Metric, ProgressUpdate, Review, Unit
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
+class LedgerFactory(factory.django.DjangoModelFactory):
+    """A ledger row made by a test stands for a write that a service makes, and says so as
+    the service does (tracker.ledger_cache): a page cached before it then counts it."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance = super()._create(model_class, *args, **kwargs)
+        ledger_changed()
+        return instance
+
+
+class UnitFactory(LedgerFactory):
     class Meta:
         model = Unit
 
@@ -61,7 +76,7 @@ class LeaderFactory(UserFactory):
     role = _role(roles.LEADER)
 
 
-class AnnualReportFactory(factory.django.DjangoModelFactory):
+class AnnualReportFactory(LedgerFactory):
     class Meta:
         model = AnnualReport
         django_get_or_create = ("year",)
@@ -71,7 +86,7 @@ class AnnualReportFactory(factory.django.DjangoModelFactory):
     issuer = "测试县人民政府"
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class SectionFactory(LedgerFactory):
     class Meta:
         model = Section
 
@@ -81,7 +96,7 @@ class SectionFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
-class ItemFactory(factory.django.DjangoModelFactory):
+class ItemFactory(LedgerFactory):
     class Meta:
         model = Item
 
@@ -97,7 +112,7 @@ class ItemFactory(factory.django.DjangoModelFactory):
     area = factory.LazyFunction(lambda: Area.objects.get(code="2015-functions"))
 
 
-class MetricFactory(factory.django.DjangoModelFactory):
+class MetricFactory(LedgerFactory):
     class Meta:
         model = Metric
 
@@ -107,7 +122,7 @@ class MetricFactory(factory.django.DjangoModelFactory):
     unit = "项"
 
 
-class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+class ProgressUpdateFactory(LedgerFactory):
     class Meta:
         model = ProgressUpdate
 
@@ -116,7 +131,7 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     note = "已完成初稿。"
 
 
-class ReviewFactory(factory.django.DjangoModelFactory):
+class ReviewFactory(LedgerFactory):
     class Meta:
         model = Review
 
@@ -125,7 +140,7 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     decision = "approve"
 
 
-class UnitRatingFactory(factory.django.DjangoModelFactory):
+class UnitRatingFactory(LedgerFactory):
     class Meta:
         model = UnitRating
 

@@ -391,3 +391,27 @@ def test_ledger_pages_and_downloads_are_not_stored_but_static_files_are(staff_cl
     assert "no-store" not in static.get("Cache-Control", "") and "private" not in static.get(
         "Cache-Control", ""
     )
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache"),
+        ("redis://127.0.0.1:6379/3", "django_redis.cache.RedisCache"),
+    ],
+)
+def test_the_cache_is_each_workers_memory_unless_redis_url_names_a_shared_one(tmp_path, redis_url, backend):
+    show = (
+        "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        show,
+        env_overrides={"DJANGO_DEBUG": "1", "DJANGO_VAR_DIR": str(tmp_path), "REDIS_URL": redis_url},
+    )
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.strip().splitlines()[-1].split()
+    assert shown[0] == backend
+    if redis_url:
+        assert shown[1] == redis_url

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, services, years
+from .ledger_cache import ledger_changed
 from .models import (
     AccessRefusal,
     Area,
@@ -93,6 +94,39 @@ class RulesAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class LedgerChangedAdminMixin:
+    """For the admins of ledger models: what the admin writes changes the ledger's figures as
+    a page's write does, so each save, delete and action says so (``ledger_changed``). Writes
+    that go through a service (an item, a rating) are said twice: harmless."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        ledger_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ledger_changed()
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows (an item's metrics), also when a ModelAdmin's own save_related saves them.
+        super().save_formset(request, form, formset, change)
+        ledger_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        ledger_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        ledger_changed()
+
+    def response_action(self, request, queryset):
+        # Any action of the changelist ("delete selected" and whatever is added later).
+        response = super().response_action(request, queryset)
+        ledger_changed()
+        return response
+
+
 class RulesInlineMixin:
     """Inline rows follow their parent: written by administrators while its year is open."""
 
@@ -158,7 +192,7 @@ class MembershipInline(RulesInlineMixin, admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(RulesAdminMixin, admin.ModelAdmin):
+class UnitAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "parent", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "short_name", "aliases"]
@@ -182,7 +216,7 @@ class MembershipAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(RulesAdminMixin, admin.ModelAdmin):
+class AreaAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "framework", "order"]
     list_filter = ["framework"]
     search_fields = ["name", "code"]
@@ -269,7 +303,7 @@ class ItemAdminForm(forms.ModelForm):
 
 
 @admin.register(Item)
-class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
+class ItemAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     form = ItemAdminForm
     list_display = ["title", "report", "kind", "area", "lead_unit", "status", "due_on", "updated_at"]
     list_filter = ["report", "kind", "status", "area", "lead_unit"]
@@ -356,7 +390,7 @@ class ItemAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(RulesAdminMixin, admin.ModelAdmin):
+class MetricAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     form = OpenYearForm
     list_display = ["label", "value", "unit", "approximate", "item", "section"]
     list_filter = ["unit", "approximate"]
@@ -376,7 +410,7 @@ class EvidenceInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["item", "author", "kind", "status_from", "status_to", "created_at"]
     list_filter = ["kind", "status_to", "item__report"]
     search_fields = ["note", "item__title", "author__username"]
@@ -386,7 +420,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "size", "content_type", "uploaded_by", "created_at"]
     list_filter = ["content_type"]
     search_fields = ["original_name", "sha256", "item__title"]
@@ -395,7 +429,7 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["item", "reviewer", "decision", "created_at"]
     list_filter = ["decision", "item__report"]
     search_fields = ["item__title", "comment", "reviewer__username"]
@@ -403,7 +437,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExtensionRequestAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Requests and decisions are made on the item pages and the review queue."""
 
     list_display = [

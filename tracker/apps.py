@@ -10,4 +10,4 @@ class TrackerConfig(AppConfig):
     def ready(self):
         import config.checks  # noqa: F401 - register the project's system checks
 
-        from . import freshness, signals  # noqa: F401 - connect the receivers
+        from . import signals  # noqa: F401 - connect the receivers

@@ -562,8 +562,8 @@ class AccessRefusal(models.Model):
 
 
 class LedgerStamp(models.Model):
-    """One row whose ``version`` rises after each committed write to the ledger's tables, so
-    that every process knows its cached figures are out of date (tracker.freshness)."""
+    """One row whose ``version`` rises after each committed write to the ledger, so that every
+    process knows its cached figures are out of date (tracker.ledger_cache.ledger_changed)."""
 
     version = models.BigIntegerField(default=0)
 

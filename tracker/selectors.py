@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import permissions, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
+from .ledger_cache import cached
 from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
 from .workflow import tracked_q
 
@@ -192,6 +193,28 @@ def status_counts_capped(items: QuerySet[Item], *, cap: int) -> dict[str, int] |
     for status in statuses:
         counts[status] += 1
     return counts
+
+
+def list_status_counts(
+    items: QuerySet[Item], *, key: tuple, searching: bool, cap: int
+) -> dict[str, int] | None:
+    """The item list's chips: ``{status: count}`` over ``items`` (the list under every filter
+    but the status), or None when a free-text search matches more than ``cap`` rows. ``key``
+    says what ``items`` depend on besides the ledger (the filters, what the person may see).
+    Cached until the ledger changes."""
+    if searching:
+        return cached("status_counts", *key, build=lambda: status_counts_capped(items, cap=cap))
+    return cached("status_counts", *key, build=lambda: status_counts(items))
+
+
+def list_row_count(items: QuerySet[Item], *, key: tuple, cap: int) -> int:
+    """How many of ``items`` there are, ``cap`` at most (a search too wide to count in full,
+    narrowed to one status). Cached until the ledger changes."""
+
+    def count():
+        return min(len(items.order_by().values_list("pk", flat=True)[: cap + 1]), cap)
+
+    return cached("status_count", *key, build=count)
 
 
 def status_counts_by_report(user) -> dict[int, dict[str, int]]:
@@ -378,8 +401,6 @@ def review_queue(user, *, page: int = 1, per_page: int = REVIEW_PAGE_SIZE):
     queries, however long the queue.
     """
     from django.core.paginator import Paginator
-
-    from .freshness import cached
 
     queue = (
         items_visible_to(user)

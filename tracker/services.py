@@ -20,6 +20,7 @@ from utilities.people import official_label, user_label
 from . import permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
+from .ledger_cache import ledger_changed
 from .models import (
     Evidence,
     ExtensionRequest,
@@ -162,6 +163,7 @@ def item_add_progress(
                     sha256=file.sha256,
                     uploaded_by=user,
                 )
+            ledger_changed()
     except OSError as error:
         _discard_files(saved)
         logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
@@ -291,6 +293,7 @@ def item_review(
     review = Review.objects.create(
         item=item, reviewer=user, decision=decision, comment=comment, update=update
     )
+    ledger_changed()
     item.refresh_from_db(fields=["status", "version", "updated_at", "done_at"])
     return review
 
@@ -331,6 +334,7 @@ def _extension_request(*, item: Item, user, new_due_on: date, reason: str) -> Ex
         note=_("Asked to move the deadline to %(date)s: %(reason)s")
         % {"date": new_due_on.strftime("%Y-%m-%d"), "reason": reason},
     )
+    ledger_changed()
     return extension
 
 
@@ -362,6 +366,7 @@ def extension_decide(
     if comment:
         note = f"{note} {comment}"
     ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, note=note)
+    ledger_changed()
     extension.refresh_from_db()
     return extension
 
@@ -564,6 +569,8 @@ def items_assign(
             kind=UpdateKind.ASSIGNMENT,
             note=_("Assignment changed: ") + "；".join(said),
         )
+    if plans:
+        ledger_changed()
     return [item for item, _fields, _said in plans]
 
 
@@ -645,6 +652,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
             )
         )
     ProgressUpdate.objects.bulk_create(entries)
+    ledger_changed()
     return True
 
 
@@ -691,6 +699,7 @@ def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> 
         kind=UpdateKind.ASSIGNMENT,
         note=_("Changed in the administration: %(fields)s") % {"fields": "、".join(labels)},
     )
+    ledger_changed()
     return item
 
 
@@ -726,6 +735,7 @@ def item_create(
     ProgressUpdate.objects.create(
         item=item, author=user, kind=UpdateKind.ASSIGNMENT, note=_("Added in the administration.")
     )
+    ledger_changed()
     return item
 
 

@@ -33,7 +33,6 @@ from .forms import (
     ReviewForm,
     SubmitForm,
 )
-from .freshness import cached
 from .models import Evidence, ExtensionRequest, Item
 from .paging import bounded_per_page
 from .services import (
@@ -157,14 +156,11 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
     def status_counts(self) -> dict[str, int] | None:
         """Rows per status under the other filters; None when a free-text search matches more
         than SEARCH_COUNT_CAP rows (counting them all would scan every text: see README).
-        Cached until the ledger changes (tracker.freshness)."""
+        Cached until the ledger changes (tracker.ledger_cache)."""
         if not hasattr(self, "_status_counts"):
-            filtered = self.filtered()
-            if self.searching():
-                count = lambda: selectors.status_counts_capped(filtered, cap=SEARCH_COUNT_CAP)  # noqa: E731
-            else:
-                count = lambda: selectors.status_counts(filtered)  # noqa: E731
-            self._status_counts = cached("status_counts", *self.counts_key(), build=count)
+            self._status_counts = selectors.list_status_counts(
+                self.filtered(), key=self.counts_key(), searching=self.searching(), cap=SEARCH_COUNT_CAP
+            )
         return self._status_counts
 
     def row_count(self) -> int:
@@ -173,12 +169,8 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
             return counts[self.status()] if self.status() else sum(counts.values())
         if not self.status():
             return SEARCH_COUNT_CAP
-
-        def count():
-            matching = self.get_table_data().order_by().values_list("pk", flat=True)[: SEARCH_COUNT_CAP + 1]
-            return min(len(matching), SEARCH_COUNT_CAP)
-
-        return cached("status_count", *self.counts_key(), self.status(), build=count)
+        key = (*self.counts_key(), self.status())
+        return selectors.list_row_count(self.get_table_data(), key=key, cap=SEARCH_COUNT_CAP)
 
     def section_filter(self) -> dict | None:
         """The report section the list is narrowed to (from the year page): its report's

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from reports.models import AnnualReport, Section, framework_for_year
 from tracker import roles
+from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Evidence, Item, Membership, Metric, ProgressUpdate, Review, Unit
 from tracker.search import bigram_index_set_aside
 
@@ -81,6 +82,8 @@ class Command(BaseCommand):
                 done = self._load(rng, items, reports, sections, unit_list, staff, reviewer, batch)
         finally:
             field.auto_now_add = True
+            # Written in bulk, past the services: running servers must count again.
+            ledger_changed()
         self.stdout.write(
             f"\nseeded {done} items in {time.monotonic() - started:.0f} s (search index included): "
             f"{Item.objects.count()} items in all"
