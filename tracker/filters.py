@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from reports.models import AnnualReport
+
 from .choices import ItemKind
 from .forms import assignment_choices
 from .models import Area, Item
@@ -89,7 +91,7 @@ class ItemFilter(django_filters.FilterSet):
     use_search_index = True
 
     def __init__(self, data=None, *args, **kwargs):
-        reports = Item._meta.get_field("report").related_model.objects.order_by("-year")
+        reports = AnnualReport.objects.order_by("-year")
         years = [str(y) for y in reports.values_list("year", flat=True)]
         if years and (data is None or not data.get("year")):
             # The list opens on the newest year: the ledger people work on now.

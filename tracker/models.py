@@ -1,7 +1,11 @@
 """Units, areas, ledger items and their history.
 
-Items point at annual reports and sections with string references
-(``"reports.AnnualReport"``): the tracker never imports the reports app.
+Items point at annual reports and sections with string references (``"reports.AnnualReport"``).
+The layers: ``utilities`` (domain-free) < ``reports.models`` (the years and their outline: the
+data the ledger hangs from, importing only ``tracker.choices``) < ``tracker`` (units, items,
+their work) < the rest of ``reports`` (import, the year's pages, the scoreboard and ratings,
+exports). So tracker's selectors and filters may import ``reports.models``, and nothing else of
+reports; no module imports back up.
 """
 
 from django.conf import settings

@@ -22,6 +22,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from reports.models import Section
+
 from . import permissions, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .ledger_cache import cached
@@ -484,7 +486,7 @@ def section_path(item: Item) -> list:
     if item.section_id is None:
         return []
     report_id = item.stated_in_id or item.report_id
-    sections = _section_model().objects.filter(report_id=report_id).only(*_PATH_FIELDS)
+    sections = Section.objects.filter(report_id=report_id).only(*_PATH_FIELDS)
     return _sections_from_top(sections, item.section_id)
 
 
@@ -492,16 +494,11 @@ def section_path_of(section_id: int) -> list:
     """Section ``section_id`` and its parents from the top, each with ``report.year``; empty
     when there is no such section. One query."""
     sections = (
-        _section_model()
-        .objects.filter(report__sections=section_id)
+        Section.objects.filter(report__sections=section_id)
         .select_related("report")
         .only(*_PATH_FIELDS, "report__year")
     )
     return _sections_from_top(sections, section_id)
-
-
-def _section_model():
-    return Item._meta.get_field("section").related_model
 
 
 def _sections_from_top(sections, section_id: int) -> list:

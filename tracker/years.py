@@ -29,6 +29,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from reports.models import AnnualReport
+
 
 class YearClosed(ValidationError):
     """A write into a closed year. A ValidationError, so that the forms and views that show a
@@ -80,9 +82,8 @@ def refuse_closed(obj) -> None:
 def closed_q(path: str = "report") -> Q:
     """Rows whose report, reached through the lookup ``path``, is closed ("report" for items
     and ratings, "item__report" for their history)."""
-    from .models import Item
 
-    return Item._meta.get_field("report").related_model.closed_q(path)
+    return AnnualReport.closed_q(path)
 
 
 def refuse_closed_items(item_ids: Iterable[int]) -> None:

@@ -13,7 +13,7 @@ from reports.importing.units import UnitMatcher
 
 from . import header as headers
 from .deadlines import read_deadline
-from .errors import TaskSheetError
+from .errors import MAX_ROWS, TaskSheetError, too_many_rows
 from .model import (
     COOPERATING,
     DEADLINE,
@@ -33,7 +33,6 @@ from .people import read_person
 from .reading import open_tables
 from .units import read_units
 
-MAX_ROWS = 5000  # data rows; a county's 任务分解表 has tens to a few hundred
 MAX_TITLE = 80
 # The end of the table: this many empty rows in a row (formatted but empty rows of a sheet).
 END_AFTER_EMPTY = 1000
@@ -98,14 +97,6 @@ def read_task_sheet(
                 )
             return sheet
     raise TaskSheetError(headers.missing_header_message())
-
-
-def too_many_rows(row: int) -> str:
-    return _(
-        "The sheet has more than %(limit)s rows of data (reading stopped at row %(row)s). A "
-        "task list has tens to a few hundred rows: check that this is the right file, or split "
-        "it into several files and import each."
-    ) % {"limit": f"{MAX_ROWS:,}", "row": row}
 
 
 def _chain(first: list[RawRow], rest: Iterator[RawRow]) -> Iterator[RawRow]:

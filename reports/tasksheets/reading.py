@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from utilities import archives
 
-from .errors import TaskSheetError
+from .errors import MAX_ROWS, TaskSheetError, too_many_rows
 from .model import RawRow
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -171,8 +171,6 @@ def _damaged_xlsx() -> str:
 def _check_docx_rows(data: bytes) -> None:
     """python-docx reads a whole document before its first row: a table of tens of thousands
     of rows is refused by counting its rows first (blank ones too, so with room to spare)."""
-    from .parse import MAX_ROWS, too_many_rows
-
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("word/document.xml") as stream:
         rows, tail = 0, b""
         while chunk := stream.read(1024 * 1024):
