@@ -30,7 +30,22 @@ from .models import (
 User = get_user_model()
 
 
-class RulesAdminMixin:
+class _RulesWriteMixin:
+    """Changing and deleting a row: administrators only, never in a closed year (the rules of
+    ``tracker.permissions``), and the model permission too."""
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_edit_in_admin(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class RulesAdminMixin(_RulesWriteMixin):
     """The admin asks ``tracker.permissions``, as the pages do: reviewers and leaders (with
     "staff status") read it, administrators write, and what belongs to a closed year is
     read-only for everyone. The model permissions of the role groups are a second lock:
@@ -48,16 +63,6 @@ class RulesAdminMixin:
 
     def has_add_permission(self, request):
         return permissions.can_edit_in_admin(request.user) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.can_edit_in_admin(request.user, obj) and super().has_change_permission(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.can_edit_in_admin(request.user, obj) and super().has_delete_permission(
-            request, obj
-        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["read_only_note"] = None if add else self._read_only_note(request, obj)
@@ -127,7 +132,7 @@ class LedgerChangedAdminMixin:
         return response
 
 
-class RulesInlineMixin:
+class RulesInlineMixin(_RulesWriteMixin):
     """Inline rows follow their parent: written by administrators while its year is open."""
 
     def has_view_permission(self, request, obj=None):
@@ -135,16 +140,6 @@ class RulesInlineMixin:
 
     def has_add_permission(self, request, obj=None):
         return permissions.can_edit_in_admin(request.user, obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.can_edit_in_admin(request.user, obj) and super().has_change_permission(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.can_edit_in_admin(request.user, obj) and super().has_delete_permission(
-            request, obj
-        )
 
 
 class ReadOnlyAdminMixin(RulesAdminMixin):
