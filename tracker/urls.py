@@ -21,4 +21,7 @@ urlpatterns = [
     path("units/", views.scoreboard, name="scoreboard"),
     path("units/ratings/", views.ratings_save, name="ratings"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("autocomplete/units/", views.autocomplete_units, name="autocomplete_units"),
+    path("autocomplete/people/", views.autocomplete_people, name="autocomplete_people"),
+    path("autocomplete/areas/", views.autocomplete_areas, name="autocomplete_areas"),
 ]
