@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "django_bootstrap5",
     "config.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "tracker",
     "reports",
@@ -156,8 +157,13 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
-# Plain inputs and text areas drawn in Python (same HTML as Django's widget templates).
-FORM_RENDERER = "tracker.widgets.FastFormRenderer"
+# Form fields drawn by django-bootstrap5 ({% bootstrap_field %}): labels above the fields, as
+# written, with no placeholder repeating them; only fields in error are marked. Bootstrap
+# itself comes from XStatic (base.html).
+BOOTSTRAP5 = {
+    "set_placeholder": False,
+    "field_renderers": {"default": "utilities.forms.ErrorsOnlyFieldRenderer"},
+}
 
 DATABASES = {
     "default": dj_database_url.config(

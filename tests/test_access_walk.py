@@ -60,6 +60,10 @@ ACCESS = {
     "scoreboard": ("/units/", ALL_IN),
     "ratings": ("/units/ratings/", POST_ONLY),
     "tracker:evidence": ("/evidence/{evidence}/", SEEN_BY_ITS_UNITS),
+    # The searchable selects' options (JSON): the list's filters offer them to everybody.
+    "tracker:autocomplete_units": ("/autocomplete/units/", ALL_IN),
+    "tracker:autocomplete_people": ("/autocomplete/people/", ALL_IN),
+    "tracker:autocomplete_areas": ("/autocomplete/areas/", ALL_IN),
     "reports:list": ("/reports/", ALL_IN),
     "reports:import": ("/reports/import/", REVIEWERS),
     # No import waiting: the reviewer is sent back to the upload step.
@@ -233,6 +237,9 @@ POST_ACCESS = {
     "scoreboard": [P, 405, 405, 405, 405, 405],
     "ratings": [P, 403, 403, 403, 403, 404],
     "tracker:evidence": [P, 405, 405, 405, 405, 405],
+    "tracker:autocomplete_units": [P, 405, 405, 405, 405, 405],
+    "tracker:autocomplete_people": [P, 405, 405, 405, 405, 405],
+    "tracker:autocomplete_areas": [P, 405, 405, 405, 405, 405],
     "reports:list": [P, 405, 405, 405, 405, 405],
     "reports:import": [P, 403, 403, 403, 403, 200],
     "reports:import_preview": [P, 405, 405, 405, 405, 405],

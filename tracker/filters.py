@@ -1,19 +1,16 @@
-import functools
-
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import AnnualReport
 
 from .choices import ItemKind
-from .forms import assignment_choices
+from .forms import person_label
 from .models import Area, Item
 from .search import search_items
-from .selectors import overdue_q
-from .widgets import FastSelect
+from .selectors import overdue_q, people_to_choose, units_to_choose
+from .widgets import AutocompleteFormMixin, AutocompleteSelect
 from .workflow import tracked_q
 
 # The kind filter's choice for every kind of tracked work (what the figures count), beside the
@@ -21,8 +18,22 @@ from .workflow import tracked_q
 TRACKED = "tracked"
 
 
+class FilterForm(AutocompleteFormMixin, forms.Form):
+    """The filters' form: its searchable selects draw what was chosen without a query."""
+
+
+class PersonField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonField
+
+
 class ItemFilter(django_filters.FilterSet):
-    """Filters of the item list. Every choice list is small (years, areas, units).
+    """Filters of the item list. Units, people and areas are searched as the person types
+    (tracker.widgets); the other choice lists are short.
 
     Status is not here: the list's status chips set it, and count the rows of every status
     under the other filters (see ItemListView).
@@ -31,7 +42,10 @@ class ItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     year = django_filters.ChoiceFilter(method="filter_year", label=_("Year"), empty_label=None)
     area = django_filters.ModelChoiceFilter(
-        queryset=Area.objects.all(), label=_("Area"), empty_label=_("All")
+        queryset=Area.objects.all(),
+        label=_("Area"),
+        empty_label=_("All"),
+        widget=AutocompleteSelect("tracker:autocomplete_areas"),
     )
     kind = django_filters.ChoiceFilter(
         choices=[(TRACKED, _("Tracked work (no achievements)")), *ItemKind.choices],
@@ -39,16 +53,24 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Kind"),
         empty_label=_("All"),
     )
-    lead_unit = django_filters.TypedChoiceFilter(
-        field_name="lead_unit_id", label=_("Lead unit"), coerce=int, empty_value=None
+    lead_unit = django_filters.ModelChoiceFilter(
+        queryset=units_to_choose(),
+        label=_("Lead unit"),
+        empty_label=_("All"),
+        widget=AutocompleteSelect("tracker:autocomplete_units"),
     )
-    cooperating_unit = django_filters.TypedChoiceFilter(
-        method="filter_cooperating", label=_("Cooperating unit"), coerce=int, empty_value=None
+    cooperating_unit = django_filters.ModelChoiceFilter(
+        queryset=units_to_choose(),
+        method="filter_cooperating",
+        label=_("Cooperating unit"),
+        empty_label=_("All"),
+        widget=AutocompleteSelect("tracker:autocomplete_units"),
     )
-    assignee = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username"),
+    assignee = PersonFilter(
+        queryset=people_to_choose(),
         label=_("Responsible person"),
         empty_label=_("All"),
+        widget=AutocompleteSelect("tracker:autocomplete_people"),
     )
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
@@ -71,6 +93,7 @@ class ItemFilter(django_filters.FilterSet):
 
     class Meta:
         model = Item
+        form = FilterForm
         fields = [
             "q",
             "year",
@@ -98,25 +121,10 @@ class ItemFilter(django_filters.FilterSet):
             data = data.copy() if data is not None else QueryDict(mutable=True)
             data["year"] = years[0]
         super().__init__(data, *args, **kwargs)
-        everything = ("", _("All"))
         self.filters["year"].extra["choices"] = [(self.ALL_YEARS, _("All years")), *((y, y) for y in years)]
-        # Units and people from the assignment choices (cached a minute per process, cleared
-        # when units, memberships or users change: tracker.forms.assignment_choices).
-        unit_choices, people = assignment_choices()
-        units = [everything, *unit_choices]
-        self.filters["lead_unit"].extra["choices"] = units
-        self.filters["cooperating_unit"].extra["choices"] = units
-        # Areas and people as plain (id, label) lists, read only when the form is drawn
-        # (exports build the filterset too), once: no model instances for the selects.
-        plain_choices = {
-            "area": functools.cache(lambda: [everything, *Area.objects.values_list("pk", "name")]),
-            "assignee": lambda: [everything, *people],
-        }
         for name, field in self.form.fields.items():
-            if name in plain_choices:
-                field.widget = FastSelect(attrs={"class": "form-select"}, choices=plain_choices[name])
-            elif hasattr(field, "choices"):
-                field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.choices)
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
             else:
                 field.widget.attrs.setdefault("class", "form-control")
             if name.startswith("due_"):
@@ -134,8 +142,8 @@ class ItemFilter(django_filters.FilterSet):
     def filter_kind(self, queryset, name, value):
         return queryset.filter(tracked_q()) if value == TRACKED else queryset.filter(kind=value)
 
-    def filter_cooperating(self, queryset, name, unit_id):
-        through = Item.cooperating_units.through.objects.filter(unit_id=unit_id).values("item_id")
+    def filter_cooperating(self, queryset, name, unit):
+        through = Item.cooperating_units.through.objects.filter(unit=unit).values("item_id")
         return queryset.filter(pk__in=through)
 
     def filter_overdue(self, queryset, name, value):

@@ -1,14 +1,14 @@
 from django import forms
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, workflow
-from .widgets import FastSelect, FastSelectMultiple
+from .selectors import people_to_choose, units_to_choose
+from .widgets import AutocompleteFormMixin, AutocompleteSelect, AutocompleteSelectMultiple
 
 
 class MultipleFileInput(forms.FileInput):
-    """Several files in one input. A plain file input (there is never a current file to
-    clear), so the form renderer draws it in Python."""
+    """Several files in one input: a plain file input (there is never a current file to
+    clear)."""
 
     allow_multiple_selected = True
 
@@ -37,7 +37,7 @@ class ProgressForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, widget=FastSelect(attrs={"class": "form-select"})
+        label=_("Status"), required=False, widget=forms.Select(attrs={"class": "form-select"})
     )
     files = MultipleFileField(
         label=_("Evidence files"),
@@ -98,46 +98,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
 
 
-def _staff_people():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username")
-
-
-def _active_units():
-    from .models import Unit
-
-    return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk")
-
-
-ASSIGNMENT_CHOICES_KEY = "ledger:assignment-choices"
-ASSIGNMENT_CHOICES_SECONDS = 60
-
-
-def assignment_choices() -> tuple[list, list]:
-    """(units, people) as (id, label) lists for the assignment selects.
-
-    Kept a minute in the process's cache: every reviewer's item page and list draws them.
-    Saving or deleting a unit, a membership or a user clears it (``tracker.signals``); other
-    worker processes see the change within the minute.
-    """
-
-    def build():
-        units = list(_active_units().values_list("pk", "name"))
-        people = [
-            (pk, f"{first} {last}".strip() or username)
-            for pk, first, last, username in _staff_people().values_list(
-                "pk", "first_name", "last_name", "username"
-            )
-        ]
-        return units, people
-
-    return cache.get_or_set(ASSIGNMENT_CHOICES_KEY, build, ASSIGNMENT_CHOICES_SECONDS)
+def person_label(user) -> str:
+    """How a person is named in selects and search results: full name, else user name."""
+    return user.get_full_name() or user.get_username()
 
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return person_label(obj)
 
 
 class ReviewForm(forms.Form):
@@ -172,24 +140,32 @@ class ExtensionDecisionForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(AutocompleteFormMixin, forms.Form):
     """Lead unit, cooperating units, responsible person and deadline of one item."""
 
     lead_unit = forms.ModelChoiceField(
-        label=_("Lead unit"), queryset=_active_units(), required=False, empty_label=_("not assigned")
+        label=_("Lead unit"),
+        queryset=units_to_choose(),
+        required=False,
+        empty_label=_("not assigned"),
+        widget=AutocompleteSelect("tracker:autocomplete_units"),
     )
     cooperating_units = forms.ModelMultipleChoiceField(
         label=_("Cooperating units"),
-        queryset=_active_units(),
+        queryset=units_to_choose(),
         required=False,
-        widget=FastSelectMultiple(attrs={"class": "form-select", "size": 6}),
-        help_text=_("Hold Ctrl to choose several."),
+        widget=AutocompleteSelectMultiple("tracker:autocomplete_units"),
+        help_text=_("Type part of a name; choose as many as needed."),
     )
     assignee = PersonChoiceField(
         label=_("Responsible person"),
-        queryset=_staff_people(),
+        queryset=people_to_choose(),
         required=False,
         empty_label="—",
+        # The people offered are those of the lead unit chosen (the service requires it).
+        widget=AutocompleteSelect(
+            "tracker:autocomplete_people", forward={"unit": "lead_unit"}, attrs={"data-responsible": "user"}
+        ),
         help_text=_("A user of the lead unit; or leave it empty and type an official below."),
     )
     responsible_name = forms.CharField(
@@ -217,22 +193,8 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Querysets are evaluated per form, so new units and people appear without a restart.
-        # They validate; the selects are drawn from two plain lists (one query each), not
-        # from model instances, because the item list draws this form on every view.
-        self.fields["lead_unit"].queryset = _active_units()
-        self.fields["cooperating_units"].queryset = _active_units()
-        self.fields["assignee"].queryset = _staff_people()
-        units, people = assignment_choices()
-        lead, assignee = self.fields["lead_unit"], self.fields["assignee"]
-        lead.widget = FastSelect(attrs={"class": "form-select"}, choices=[("", lead.empty_label), *units])
-        assignee.widget = FastSelect(
-            attrs={"class": "form-select", "data-responsible": "user"},
-            choices=[("", assignee.empty_label), *people],
-        )
         for name in self.OFFICIAL:  # choosing a user empties these, typing here the user (ledger.js)
             self.fields[name].widget.attrs["data-responsible"] = "official"
-        self.fields["cooperating_units"].widget.choices = units
 
     def clean(self):
         from .services import official_error
@@ -266,9 +228,7 @@ class BulkAssignForm(AssignForm):
         self.fields["items"].queryset = items_queryset
         self.fields["items"].error_messages["required"] = _("Tick the items to assign first.")
         for name in ("lead_unit", "assignee"):
-            field = self.fields[name]
-            field.empty_label = _("(unchanged)")
-            field.widget.choices = [("", field.empty_label), *field.widget.choices[1:]]
+            self.fields[name].empty_label = _("(unchanged)")
         self.fields["cooperating_units"].help_text = _("Leave empty to keep each item's own.")
 
     def changes(self) -> dict:

@@ -160,6 +160,12 @@ def can_follow(user) -> bool:
     return role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)
 
 
+def can_search_choices(user) -> bool:
+    """Search the units, people and areas offered by the searchable selects: anyone with a
+    role in the ledger (the item list's filters offer them to everybody who sees the list)."""
+    return role_of(user) is not None
+
+
 def can_assign(user) -> bool:
     """Set lead and cooperating units, responsible person and deadline."""
     return is_reviewer(user)

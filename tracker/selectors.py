@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Count,
@@ -19,7 +20,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from reports.models import Section
@@ -27,7 +28,19 @@ from reports.models import Section
 from . import permissions, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .ledger_cache import cached
-from .models import Evidence, ExtensionRequest, Follow, Instruction, Item, Metric, ProgressUpdate, Review
+from .models import (
+    Area,
+    Evidence,
+    ExtensionRequest,
+    Follow,
+    Instruction,
+    Item,
+    Membership,
+    Metric,
+    ProgressUpdate,
+    Review,
+    Unit,
+)
 from .workflow import tracked_q
 
 DUE_SOON_DAYS = 14
@@ -58,6 +71,51 @@ def items_visible_to(user) -> QuerySet[Item]:
         return items.none()
     cooperating = Item.cooperating_units.through.objects.filter(unit_id__in=units).values("item_id")
     return items.filter(Q(lead_unit_id__in=units) | Q(pk__in=cooperating))
+
+
+# -- choices of the searchable selects (tracker.widgets) -----------------------------------
+# The filters and the assignment forms validate against the first two; the endpoints that
+# feed the selects (tracker.views.autocomplete_*) search them.
+
+
+def units_to_choose() -> QuerySet[Unit]:
+    """The units that may lead or cooperate on an item (and be filtered on): active ones."""
+    return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk")
+
+
+def people_to_choose() -> QuerySet:
+    """The people who may be made responsible for an item: users of at least one unit."""
+    return get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username")
+
+
+def units_matching(text: str) -> QuerySet[Unit]:
+    """Units to choose whose name, short name or an alias holds ``text``, by name."""
+    units = units_to_choose()
+    if text:
+        units = units.filter(
+            Q(name__icontains=text) | Q(short_name__icontains=text) | Q(aliases__icontains=text)
+        )
+    return units.order_by("name", "pk")
+
+
+def people_matching(text: str, *, unit_id: int | None = None) -> QuerySet:
+    """People to choose (members of ``unit_id`` only, when given) whose name or user name
+    holds ``text``, by the name shown (full name, else user name)."""
+    memberships = Membership.objects.all() if unit_id is None else Membership.objects.filter(unit_id=unit_id)
+    people = get_user_model().objects.filter(pk__in=memberships.values("user_id"))
+    if text:
+        people = people.filter(
+            Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+        )
+    shown = Coalesce(NullIf(Trim(Concat("first_name", Value(" "), "last_name")), Value("")), "username")
+    return people.only("username", "first_name", "last_name").order_by(shown, "pk")
+
+
+def areas_matching(text: str) -> QuerySet[Area]:
+    """Areas whose name holds ``text``, in the frameworks' own order (the outlines number
+    them; code-point order of their Chinese names would mean nothing to a reader)."""
+    areas = Area.objects.all()
+    return areas.filter(name__icontains=text) if text else areas
 
 
 # -- linked items ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .forms import (
     ProgressForm,
     ReviewForm,
     SubmitForm,
+    person_label,
 )
 from .models import Evidence, ExtensionRequest, Item
 from .paging import bounded_per_page
@@ -50,6 +51,7 @@ from .services import (
     items_assign,
 )
 from .tables import CountedPaginator, ItemExport, ItemTable
+from .widgets import is_id
 
 
 @require_GET
@@ -232,7 +234,8 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         context["filter_active"] = any(self.request.GET.get(name) for name in self.filterset.filters)
         context["section_filter"] = self.section_filter()
         if permissions.can_assign(self.request.user):
-            context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none())
+            # Ids of its own: the filters above have fields of the same names.
+            context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none(), auto_id="id_bulk_%s")
         return context
 
 
@@ -607,6 +610,47 @@ def items_bulk_assign_view(request):
             for error in errors:
                 messages.error(request, error)
     return redirect(back)
+
+
+# The searchable selects (tracker.widgets) load their options from these, a page at a time.
+CHOICES_PER_PAGE = 20
+
+
+def _choices_page(request, rows, label) -> JsonResponse:
+    """``{"results": [{"value", "text"}], "more"}``: the first CHOICES_PER_PAGE rows, and
+    whether more match (then the person types more to narrow them)."""
+    found = list(rows[: CHOICES_PER_PAGE + 1])
+    results = [{"value": row.pk, "text": label(row)} for row in found[:CHOICES_PER_PAGE]]
+    return JsonResponse({"results": results, "more": len(found) > CHOICES_PER_PAGE})
+
+
+def _search_text(request) -> str:
+    if not permissions.can_search_choices(request.user):
+        raise PermissionDenied
+    return request.GET.get("q", "").strip()[:100]
+
+
+@require_GET
+def autocomplete_units(request):
+    """Units to choose as lead or cooperating unit, matching ``?q=``."""
+    return _choices_page(request, selectors.units_matching(_search_text(request)), str)
+
+
+@require_GET
+def autocomplete_people(request):
+    """People to make responsible, matching ``?q=``; with ``?unit=``, that unit's members."""
+    text = _search_text(request)
+    unit = request.GET.get("unit", "").strip()
+    if unit and not is_id(unit):
+        return JsonResponse({"error": _("Choose the unit from the list.")}, status=400)
+    people = selectors.people_matching(text, unit_id=int(unit) if unit else None)
+    return _choices_page(request, people, person_label)
+
+
+@require_GET
+def autocomplete_areas(request):
+    """Areas of work, matching ``?q=``."""
+    return _choices_page(request, selectors.areas_matching(_search_text(request)), str)
 
 
 @require_POST

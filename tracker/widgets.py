@@ -1,127 +1,118 @@
-"""Form widgets drawn in Python.
+"""The type-to-search select of units, people and areas.
 
-Django draws each <option> of a select through a template; the item list's filters carry a
-few hundred options (units twice, people, areas), and drawing them that way was most of the
-page's time. This select writes the same HTML directly; FastFormRenderer does the same for
-every form's plain inputs and text areas.
+A unit list or a people list holds hundreds of entries; drawing them all on every page was
+slow and left people scrolling an unsorted list. These selects draw only what is chosen
+(plus the empty choice); static/js/ledger.js turns them into Tom Select boxes that load
+matching entries from the JSON endpoints of tracker.views (``/autocomplete/...``) as the
+person types. Without JavaScript the plain select still submits what is chosen.
+
+Validation stays the field's own: a ModelChoiceField's queryset decides what may be chosen,
+so a value the person may not pick is refused with Django's translated error.
 """
 
-import copy
-import functools
-from html import escape
-from pathlib import Path
-
 from django import forms
-from django.forms.renderers import DjangoTemplates
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
-class FastSelect(forms.Select):
-    """A select of plain (value, label) pairs, kept as given: Django normalises a select's
-    choices each time they are set or copied, a measurable cost for lists of a hundred people
-    on every page. ``choices`` may also be a function returning the pairs (read when drawn)."""
+def is_id(text: str) -> bool:
+    """Whether ``text`` can be a row's id (ASCII digits that fit a 64-bit integer): anything
+    else from a query string is no choice, and must not reach the database."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
-    @property
-    def choices(self):
-        return self._plain_choices() if callable(self._plain_choices) else self._plain_choices
 
-    @choices.setter
-    def choices(self, value):
-        self._plain_choices = value
+class AutocompleteSelect(forms.Select):
+    """A select of a ModelChoiceField whose options are searched on the server.
+
+    ``url_name`` names the JSON endpoint; ``forward`` names another field of the same form
+    whose value is sent along (the people of the lead unit chosen: ``?unit=``). ``known``
+    maps ids to labels already at hand, so that drawing a chosen value needs no query.
+    """
+
+    def __init__(self, url_name: str, *, forward: dict[str, str] | None = None, attrs=None):
+        super().__init__(attrs={"class": "form-select", **(attrs or {})})
+        self.url_name = url_name
+        self.forward = forward or {}
+        self.known: dict[str, str] = {}
 
     def __deepcopy__(self, memo):
-        copied = copy.copy(self)
-        copied.attrs = self.attrs.copy()
-        memo[id(self)] = copied
+        copied = super().__deepcopy__(memo)
+        copied.known = dict(self.known)
         return copied
 
-    def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, attrs or {})
-        final_attrs["name"] = name
-        chosen = {str(v) for v in self.format_value(value)}
+    def remember(self, objects) -> None:
+        """Keep the labels of model instances chosen (initial values, cleaned data)."""
+        field = getattr(self.choices, "field", None)
+        if field is None:
+            return
+        for obj in objects:
+            if hasattr(obj, "_meta"):
+                self.known[str(obj.pk)] = field.label_from_instance(obj)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["data-autocomplete-url"] = reverse(self.url_name)
+        widget_attrs["data-placeholder"] = str(_("Type to search"))
+        widget_attrs["data-no-results"] = str(_("Nothing matches"))
+        widget_attrs["data-more"] = str(_("More match: type more to narrow the list"))
+        if self.forward:
+            # "unit=id_lead_unit": the value of that field goes along as ?unit=.
+            widget_attrs["data-autocomplete-forward"] = ",".join(
+                f"{param}={field}" for param, field in self.forward.items()
+            )
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [str(v) for v in value if v not in (None, "")]
+        labels = self._labels(chosen)
         options = []
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):
-                continue  # no option groups here
-            option_value = "" if option_value is None else str(option_value)
-            selected = " selected" if option_value in chosen else ""
-            # html.escape on plain strings: format_html's lazy-aware escaping per option was
-            # most of this widget's time (a few hundred options per list page).
-            options.append(f'<option value="{escape(option_value)}"{selected}>{escape(str(label))}</option>')
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
+        empty_label = getattr(getattr(self.choices, "field", None), "empty_label", None)
+        if not self.allow_multiple_selected and empty_label is not None:
+            options.append(self.create_option(name, "", empty_label, not chosen, 0, attrs=attrs))
+        for index, pk in enumerate(chosen, start=1):
+            if pk in labels:  # a value that is no choice is not drawn (the field says why)
+                options.append(self.create_option(name, pk, labels[pk], True, index, attrs=attrs))
+        return [(None, options, 0)]
+
+    def _labels(self, chosen: list[str]) -> dict[str, str]:
+        labels = {pk: self.known[pk] for pk in chosen if pk in self.known}
+        missing = [pk for pk in chosen if pk not in labels and is_id(pk)]
+        field = getattr(self.choices, "field", None)
+        if missing and field is not None:
+            for obj in field.queryset.filter(pk__in=missing):
+                labels[str(obj.pk)] = field.label_from_instance(obj)
+        return labels
 
 
-class FastSelectMultiple(FastSelect):
+class AutocompleteSelectMultiple(AutocompleteSelect, forms.SelectMultiple):
+    """The same, for a ModelMultipleChoiceField (several units)."""
+
     allow_multiple_selected = True
 
-    def render(self, name, value, attrs=None, renderer=None):
-        return super().render(name, value, {**(attrs or {}), "multiple": True}, renderer)
 
-    def value_from_datadict(self, data, files, name):
-        getter = getattr(data, "getlist", None)
-        return getter(name) if getter else data.get(name)
+class AutocompleteFormMixin:
+    """A form whose autocomplete selects learn the labels of the instances it was given or
+    has cleaned, so that drawing it again makes no query for them."""
 
-    def value_omitted_from_data(self, data, files, name):
-        return False
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            for name, widget in self._autocomplete_widgets():
+                self._remember(widget, self.initial.get(name))
 
+    def _post_clean(self):
+        super()._post_clean()
+        for name, widget in self._autocomplete_widgets():
+            self._remember(widget, self.cleaned_data.get(name))
 
-_WIDGETS = "django/forms/widgets/"
-_INPUT_TEMPLATES = frozenset(
-    f"{_WIDGETS}{name}.html"
-    for name in (
-        "input", "checkbox", "color", "date", "datetime", "email", "file", "hidden", "number",
-        "password", "search", "tel", "text", "time", "url",
-    )
-)  # fmt: skip
+    def _autocomplete_widgets(self):
+        for name, field in self.fields.items():
+            if isinstance(field.widget, AutocompleteSelect):
+                yield name, field.widget
 
-
-def _value(value) -> str:
-    """``{{ value|stringformat:'s' }}`` under autoescape."""
-    return value if isinstance(value, SafeData) else escape(str(value))
-
-
-def _attrs(attrs: dict) -> str:
-    """Django's widgets/attrs.html, in Python."""
-    return "".join(
-        f" {escape(str(name))}" + ("" if value is True else f'="{_value(value)}"')
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class FastFormRenderer(DjangoTemplates):
-    """Django's form renderer, but plain <input> and <textarea> are written in Python, to the
-    byte what Django's own widget templates write (tests/test_widgets.py compares them).
-    The item page carries a dozen such widgets across its forms, and drawing each through
-    the template engine was a tenth of the page's time. Every other template (selects,
-    option lists, the admin's widgets, any project override) goes through the templates."""
-
-    def render(self, template_name, context, request=None):
-        widget = context.get("widget") if isinstance(context, dict) else None
-        if widget is not None and not _overridden(template_name):
-            if template_name in _INPUT_TEMPLATES:
-                value = widget["value"]
-                shown = "" if value is None else f' value="{_value(value)}"'
-                return (
-                    f'<input type="{escape(str(widget["type"]))}" name="{escape(str(widget["name"]))}"'
-                    f"{shown}{_attrs(widget['attrs'])}>"
-                )
-            if template_name == f"{_WIDGETS}textarea.html":
-                value = widget["value"]
-                return (
-                    f'<textarea name="{escape(str(widget["name"]))}"{_attrs(widget["attrs"])}>\n'
-                    f"{_value(value) if value else ''}</textarea>"
-                )
-        return super().render(template_name, context, request)
-
-
-@functools.cache
-def _overridden(template_name: str) -> bool:
-    """Whether the project's templates override a widget template (then they are used)."""
-    from django.conf import settings
-
-    return any(
-        (Path(folder) / template_name).exists() for engine in settings.TEMPLATES for folder in engine["DIRS"]
-    )
+    @staticmethod
+    def _remember(widget: AutocompleteSelect, value) -> None:
+        if value is None:
+            return
+        widget.remember(value if isinstance(value, list | tuple) or hasattr(value, "model") else [value])

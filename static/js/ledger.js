@@ -51,14 +51,18 @@ document.addEventListener("click", function (event) {
 
 // The responsible person is a user of the lead unit or an official named without an account,
 // never both: choosing a user empties the official's fields, typing a name unchooses the user.
-document.addEventListener("input", function (event) {
+// (The user select is a searchable box: it says "change"; the text fields say "input".)
+function ledgerResponsible(event) {
   var field = event.target.closest("[data-responsible]");
   if (!field || !field.value || !field.form) return;
   var other = field.getAttribute("data-responsible") === "user" ? "official" : "user";
   field.form.querySelectorAll('[data-responsible="' + other + '"]').forEach(function (input) {
-    input.value = "";
+    if (input.tomselect) input.tomselect.clear(true);
+    else input.value = "";
   });
-});
+}
+document.addEventListener("input", ledgerResponsible);
+document.addEventListener("change", ledgerResponsible);
 
 // The import preview's corrections: a kind or area chosen is applied at once (the report is
 // read again); typed details wait for their button, and confirming waits for them.
@@ -76,4 +80,97 @@ document.addEventListener("input", function (event) {
   document.querySelectorAll("[data-corrections-pending]").forEach(function (note) {
     note.hidden = false;
   });
+});
+
+// Units, people and areas: a select with data-autocomplete-url lists only what is chosen; Tom
+// Select (static/vendor/tom-select) turns it into a box that loads matching entries from that
+// URL as the person types ({"results": [{"value", "text"}], "more"}), in the server's order.
+// data-autocomplete-forward="unit=lead_unit" sends the form's lead_unit value along as ?unit=.
+// Without JavaScript (or Tom Select) the plain select still submits what is chosen.
+function ledgerAutocomplete(select) {
+  if (typeof TomSelect === "undefined" || select.tomselect) return;
+  var forward = (select.getAttribute("data-autocomplete-forward") || "")
+    .split(",")
+    .filter(Boolean)
+    .map(function (pair) {
+      return pair.split("=");
+    });
+  var more = false;
+  function url(query) {
+    var params = new URLSearchParams({ q: query });
+    forward.forEach(function (pair) {
+      var other = select.form && select.form.elements[pair[1]];
+      if (other && other.value) params.set(pair[0], other.value);
+    });
+    return select.getAttribute("data-autocomplete-url") + "?" + params.toString();
+  }
+  function text(name) {
+    var div = document.createElement("div");
+    div.className = name === "more" ? "dropdown-header small text-body-secondary" : "no-results";
+    div.textContent = select.getAttribute("data-" + name);
+    return div;
+  }
+  var multiple = select.multiple;
+  var box = new TomSelect(select, {
+    valueField: "value",
+    labelField: "text",
+    // The server matches names, short names and aliases and sorts them: keep its list whole.
+    score: function () {
+      return function () {
+        return 1;
+      };
+    },
+    sortField: [{ field: "$order" }],
+    preload: "focus",
+    loadThrottle: 250,
+    maxOptions: null,
+    placeholder: select.getAttribute("data-placeholder"),
+    plugins: multiple ? ["remove_button"] : ["clear_button"],
+    load: function (query, callback) {
+      var self = this;
+      fetch(url(query), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          return response.ok ? response.json() : { results: [], more: false };
+        })
+        .then(function (data) {
+          // An answer to an earlier search (the first page asked on focus, a shorter word)
+          // that arrives after the person typed on is dropped.
+          if (query !== self.inputValue()) return callback();
+          more = data.more;
+          // Only this answer's entries (and what is chosen) stay offered.
+          self.clearOptions();
+          callback(data.results);
+        })
+        .catch(function () {
+          callback();
+        });
+    },
+    render: {
+      no_results: function () {
+        return text("no-results");
+      },
+    },
+    onLoad: function () {
+      var footer = this.dropdown_content.querySelector(".ledger-more");
+      if (footer) footer.remove();
+      if (more) {
+        var hint = text("more");
+        hint.classList.add("ledger-more");
+        this.dropdown_content.appendChild(hint);
+      }
+    },
+  });
+  // A forwarded field changed (another lead unit): forget what was loaded for the old one.
+  forward.forEach(function (pair) {
+    var other = select.form && select.form.elements[pair[1]];
+    if (!other) return;
+    other.addEventListener("change", function () {
+      box.clearOptions();
+      box.wrapper.classList.remove("preloaded");
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-autocomplete-url]").forEach(ledgerAutocomplete);
 });

@@ -114,11 +114,17 @@ def test_assignment_form_shows_the_current_units(reviewer_client, item, coop_uni
     assert f'<option value="{coop_unit.pk}" selected>' in form
 
 
-def test_a_new_unit_appears_in_the_assignment_form_at_once(reviewer_client, item):
-    reviewer_client.get(item.get_absolute_url())  # fills the cached choices
+def test_a_new_unit_is_offered_to_the_assignment_form_at_once(reviewer_client, item):
+    reviewer_client.get(reverse("tracker:autocomplete_units"), {"q": "新设"})
     new = UnitFactory(name="县新设立的局")
-    page = reviewer_client.get(item.get_absolute_url()).content.decode()
-    assert f'<option value="{new.pk}">县新设立的局</option>' in page
+    found = reviewer_client.get(reverse("tracker:autocomplete_units"), {"q": "新设"}).json()
+    assert found["results"] == [{"value": new.pk, "text": "县新设立的局"}]
+    response = reviewer_client.post(
+        reverse("tracker:item_assign", args=[item.pk]), {"lead_unit": new.pk, "version": item.version}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.lead_unit == new
 
 
 def test_an_admin_change_to_an_item_leaves_one_history_entry(superuser_client, item, other_unit):
