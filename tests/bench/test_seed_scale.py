@@ -29,3 +29,12 @@ def test_the_same_seed_gives_the_same_ledger_and_another_seed_another():
     assert seed() == first
     Item.objects.all().delete()
     assert seed(seed=7) != first
+
+
+def test_a_figure_cached_before_seed_scale_shows_what_it_seeded():
+    from tests.tracker.test_ledger_cache import ledger_now, probe
+
+    before = probe()
+    call_command("seed_scale", items=12, years=2, units=3, verbosity=0)
+    assert probe() != before
+    assert probe() == ledger_now()
