@@ -242,7 +242,14 @@ ABOUT_ITEM = [
 ABOUT_EXTENSION = ["can_decide_extension"]
 ABOUT_YEAR = ["can_rate"]
 ABOUT_ADMIN_ROW = ["can_edit_in_admin"]
-ABOUT_THE_PERSON = ["can_instruct", "can_follow", "can_assign", "can_manage_years", "can_read_admin"]
+ABOUT_THE_PERSON = [
+    "can_instruct",
+    "can_follow",
+    "can_assign",
+    "can_manage_years",
+    "can_read_admin",
+    "can_search_choices",
+]
 ABOUT_A_UNIT_OR_ACCOUNT = ["can_delete_unit_in_admin", "can_delete_user_in_admin"]  # test_admin_rules.py
 READING = {"can_view_item"}
 

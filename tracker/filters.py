@@ -4,9 +4,9 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import AnnualReport
+from utilities.people import user_label
 
 from .choices import ItemKind
-from .forms import person_label
 from .models import Area, Item
 from .search import search_items
 from .selectors import overdue_q, people_to_choose, units_to_choose
@@ -24,7 +24,7 @@ class FilterForm(AutocompleteFormMixin, forms.Form):
 
 class PersonField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj):
-        return person_label(obj)
+        return user_label(obj)
 
 
 class PersonFilter(django_filters.ModelChoiceFilter):

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from utilities.people import user_label
+
 from . import permissions, workflow
 from .selectors import people_to_choose, units_to_choose
 from .widgets import AutocompleteFormMixin, AutocompleteSelect, AutocompleteSelectMultiple
@@ -98,14 +100,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
 
 
-def person_label(user) -> str:
-    """How a person is named in selects and search results: full name, else user name."""
-    return user.get_full_name() or user.get_username()
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return person_label(obj)
+        return user_label(obj)
 
 
 class ReviewForm(forms.Form):

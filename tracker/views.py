@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from utilities.people import user_label
 from utilities.uploads import upload_failed
 
 from . import permissions, selectors, years
@@ -32,7 +33,6 @@ from .forms import (
     ProgressForm,
     ReviewForm,
     SubmitForm,
-    person_label,
 )
 from .models import Evidence, ExtensionRequest, Item
 from .paging import bounded_per_page
@@ -644,7 +644,7 @@ def autocomplete_people(request):
     if unit and not is_id(unit):
         return JsonResponse({"error": _("Choose the unit from the list.")}, status=400)
     people = selectors.people_matching(text, unit_id=int(unit) if unit else None)
-    return _choices_page(request, people, person_label)
+    return _choices_page(request, people, user_label)
 
 
 @require_GET
