@@ -10,6 +10,7 @@ streamed and XLSX in constant memory) read ``ItemTable.as_values()``.
 from __future__ import annotations
 
 import itertools
+from html import escape
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -99,7 +101,7 @@ class ItemTable(tables.Table):
             "assignee", "due_on", "status", "is_overdue", "updated_at", "export_text",
         )  # fmt: skip
         order_by = ("-year",)
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "tracker/item_table.html"
         attrs = {"class": "table table-hover table-sm align-middle item-table"}
         empty_text = _("No item matches these filters.")
 
@@ -166,6 +168,9 @@ class ItemTable(tables.Table):
 
     def value_export_id(self, record):
         return record["pk"]
+
+    def render_year(self, record):
+        return record["year"]
 
     def value_year(self, record):
         return record["year"]
@@ -263,6 +268,10 @@ class ItemTable(tables.Table):
         prefix = "-" if is_descending else ""
         return queryset.order_by(f"{prefix}year", "order", "pk"), True
 
+    def body_html(self):
+        """The page's rows (``tracker/item_table.html``): see ``page_cells``."""
+        return page_cells(self)
+
     # -- exports ---------------------------------------------------------------------------
 
     def as_values(self, exclude_columns=None):
@@ -279,6 +288,23 @@ class ItemTable(tables.Table):
         for chunk in iter(lambda: list(itertools.islice(rows, EXPORT_CHUNK)), []):
             self.cooperating = cooperating_unit_names([row["pk"] for row in chunk], short=False)
             yield from export_cells(self, columns, chunk)
+
+
+def page_cells(table: ItemTable):
+    """The page's rows, each shown column's ``render_*`` called directly and its <td>
+    attributes worked out once: django-tables2's own rows work out a cell's attributes and its
+    render method's signature on every cell, most of the list page's time at 25 rows."""
+    columns = [
+        (getattr(table, f"render_{column.name}"), column.attrs["td"].as_html()) for column in table.columns
+    ]
+    rows = []
+    for row in table.paginated_rows:
+        cells = []
+        for render, attrs in columns:
+            value = render(row.record)
+            cells.append(f"<td {attrs}>{value if isinstance(value, SafeData) else escape(str(value))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return mark_safe("\n".join(rows))
 
 
 def export_cells(table: ItemTable, columns, rows):
