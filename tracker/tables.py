@@ -150,6 +150,17 @@ class ItemTable(tables.Table):
         }
 
     @cached_property
+    def _words(self) -> dict[str, str]:
+        """The cells' fixed words, translated once per table (not once per row)."""
+        return {
+            "select": gettext("Select"),
+            "unsure": gettext("Shortfall to confirm"),
+            "ongoing": gettext("Ongoing"),  # no fixed deadline: reviewed at the end of the year
+            "overdue": gettext("Overdue"),
+            "yes": gettext("Yes"),
+        }
+
+    @cached_property
     def _timezone(self):
         return timezone.get_current_timezone()
 
@@ -162,7 +173,7 @@ class ItemTable(tables.Table):
             '<input class="form-check-input" type="checkbox" name="items" value="{}" form="bulk-assign" '
             'aria-label="{} {}">',
             record["pk"],
-            gettext("Select"),
+            self._words["select"],
             record["title"],
         )
 
@@ -193,7 +204,7 @@ class ItemTable(tables.Table):
 
     def render_title(self, record):
         unsure = (
-            format_html(' <span class="badge text-bg-warning">{}</span>', gettext("Shortfall to confirm"))
+            format_html(' <span class="badge text-bg-warning">{}</span>', self._words["unsure"])
             if record["link_unsure"]
             else ""
         )
@@ -231,7 +242,7 @@ class ItemTable(tables.Table):
     def value_due_on(self, record):
         if record["due_on"]:
             return record["due_on"].isoformat()
-        return gettext("Ongoing") if record["ongoing"] else ""  # ongoing: reviewed at year end
+        return self._words["ongoing"] if record["ongoing"] else ""  # ongoing: reviewed at year end
 
     def render_status(self, record):
         return format_html(
@@ -245,11 +256,11 @@ class ItemTable(tables.Table):
 
     def render_is_overdue(self, record):
         if record["overdue"]:
-            return format_html('<span class="badge text-bg-danger">{}</span>', gettext("Overdue"))
+            return format_html('<span class="badge text-bg-danger">{}</span>', self._words["overdue"])
         return ""
 
     def value_is_overdue(self, record):
-        return gettext("Yes") if record["overdue"] else ""
+        return self._words["yes"] if record["overdue"] else ""
 
     def render_updated_at(self, record):
         return self.value_updated_at(record)
