@@ -85,7 +85,8 @@ def units_to_choose() -> QuerySet[Unit]:
 
 def people_to_choose() -> QuerySet:
     """The people who may be made responsible for an item: users of at least one unit."""
-    return get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("username")
+    members = Membership.objects.values("user_id")
+    return get_user_model().objects.filter(pk__in=members).order_by("username")
 
 
 def units_matching(text: str) -> QuerySet[Unit]:

@@ -1,10 +1,11 @@
 """The item list's row, defined once: its columns, how each cell is drawn on the page
 (``render_*``) and what each exported cell holds (``value_*``).
 
-A row is a plain dict of the fields in ``ROW`` (``ItemTable.rows_of(queryset)``): the page's
-query and the exports' read the same shape, and no model instance is made per row. The page
-draws 25 rows through django-tables2's own template; the exports (``ItemExport``, CSV
-streamed and XLSX in constant memory) read ``ItemTable.as_values()``.
+A row is a plain dict of ``ROW_FIELDS`` and ``ROW_RELATED`` (``ItemTable.rows_of(queryset)``):
+the page's query and the exports' read the same shape, and no model instance is made per row.
+django-tables2 draws the header, sorting links and paging; the page's rows are
+``page_cells()`` and the files' ``export_cells()`` (CSV streamed and XLSX in constant memory
+through ``ItemExport``), both calling the columns' own methods.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class CountedPaginator(Paginator):
 
 class ItemTable(tables.Table):
     """The item list. Reviewers tick rows for bulk assignment (``bulk``; the column is hidden
-    for everyone else). ``export_*`` columns are in the files only."""
+    for everyone else). ``export_*`` columns are in the files only. Every cell comes from its
+    column's ``render_*`` / ``value_*``, which handle empty values themselves."""
 
     select = tables.CheckBoxColumn(
         accessor="pk",
@@ -73,22 +75,19 @@ class ItemTable(tables.Table):
     )
     export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
     year = tables.Column(verbose_name=_("Year"), attrs=NOWRAP)
-    area = tables.Column(accessor="area_name", verbose_name=_("Area"), default="")
+    area = tables.Column(accessor="area_name", verbose_name=_("Area"))
     kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
     title = tables.Column(verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
-    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"), empty_values=())
-    cooperating_units = tables.Column(
-        accessor="pk", verbose_name=_("Cooperating units"), orderable=False, empty_values=()
-    )
+    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"))
+    cooperating_units = tables.Column(accessor="pk", verbose_name=_("Cooperating units"), orderable=False)
     assignee = tables.Column(
         accessor="pk",
         verbose_name=_("Responsible person"),
-        empty_values=(),
         order_by=("assignee__first_name", "responsible_name", "pk"),
     )
-    due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP, empty_values=())
+    due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP)
     status = tables.Column(verbose_name=_("Status"), attrs=NOWRAP)
-    is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, empty_values=(), attrs=NOWRAP)
+    is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, attrs=NOWRAP)
     updated_at = tables.Column(verbose_name=_("Last update"), attrs=NOWRAP)
     export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
 
@@ -113,8 +112,8 @@ class ItemTable(tables.Table):
 
     @staticmethod
     def rows_of(items, *, with_text: bool = False):
-        """``items`` (a queryset of Item) as the table's rows: dicts of ``ROW``, overdue
-        included, and the source text when ``with_text`` (the files show it, the page not)."""
+        """``items`` (a queryset of Item) as the table's rows: dicts of ``ROW_FIELDS`` and
+        ``ROW_RELATED``, overdue included, and the source text when ``with_text`` (the files show it, the page not)."""
         fields = (*ROW_FIELDS, "text") if with_text else ROW_FIELDS
         overdue = ExpressionWrapper(overdue_q(), output_field=BooleanField())
         return items.prefetch_related(None).values(*fields, **ROW_RELATED, overdue=overdue)

@@ -17,8 +17,8 @@ Where a closed year is refused, each time through this module:
 - ``config.middleware.ConflictMiddleware`` answers a ``YearClosed`` that no view caught with
   a 400 page that says it, never a server error.
 
-``tracker`` never imports ``reports``: a report answers ``is_closed`` itself, and queries ask
-``closed_q``, which the report model builds.
+A report answers ``is_closed`` itself, and queries ask ``closed_q``, which the report model
+builds (``reports.models``, the layer below tracker; tracker imports nothing else of reports).
 """
 
 from __future__ import annotations
