@@ -46,6 +46,9 @@ ROW_RELATED = {
 }
 EXPORT_CHUNK = 2000
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+# Names of areas, units and people keep a readable width: on a phone the table scrolls in its
+# box rather than stacking them one character a line (ledger.css, "Layout").
+NAMES = {"td": {"class": "item-names"}}
 
 
 class CountedPaginator(Paginator):
@@ -75,15 +78,18 @@ class ItemTable(tables.Table):
     )
     export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
     year = tables.Column(verbose_name=_("Year"), attrs=NOWRAP)
-    area = tables.Column(accessor="area_name", verbose_name=_("Area"))
+    area = tables.Column(accessor="area_name", verbose_name=_("Area"), attrs=NAMES)
     kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
     title = tables.Column(verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
-    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"))
-    cooperating_units = tables.Column(accessor="pk", verbose_name=_("Cooperating units"), orderable=False)
+    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"), attrs=NAMES)
+    cooperating_units = tables.Column(
+        accessor="pk", verbose_name=_("Cooperating units"), orderable=False, attrs=NAMES
+    )
     assignee = tables.Column(
         accessor="pk",
         verbose_name=_("Responsible person"),
         order_by=("assignee__first_name", "responsible_name", "pk"),
+        attrs=NAMES,
     )
     due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP)
     status = tables.Column(verbose_name=_("Status"), attrs=NOWRAP)
