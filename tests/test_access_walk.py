@@ -12,7 +12,7 @@ of an item he or she may not see (SECRETS: titles and progress notes).
 
 login = redirect to the login page; 405 = the route takes POST only (its POST permissions are
 tested per view in tests/tracker/test_review.py, test_extensions.py, test_assignment.py,
-test_instructions.py and test_item_views.py).
+test_instructions.py, test_item_views.py and test_evidence_preview.py).
 """
 
 import io
@@ -60,6 +60,7 @@ ACCESS = {
     "scoreboard": ("/units/", ALL_IN),
     "ratings": ("/units/ratings/", POST_ONLY),
     "tracker:evidence": ("/evidence/{evidence}/", SEEN_BY_ITS_UNITS),
+    "tracker:evidence_view": ("/evidence/{evidence}/view/", SEEN_BY_ITS_UNITS),
     # The searchable selects' options (JSON): the list's filters offer them to everybody.
     "tracker:autocomplete_units": ("/autocomplete/units/", ALL_IN),
     "tracker:autocomplete_people": ("/autocomplete/people/", ALL_IN),
@@ -237,6 +238,7 @@ POST_ACCESS = {
     "scoreboard": [P, 405, 405, 405, 405, 405],
     "ratings": [P, 403, 403, 403, 403, 404],
     "tracker:evidence": [P, 405, 405, 405, 405, 405],
+    "tracker:evidence_view": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_units": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_people": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_areas": [P, 405, 405, 405, 405, 405],

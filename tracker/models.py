@@ -26,6 +26,7 @@ from .choices import (
     UnitKind,
     UpdateKind,
 )
+from .evidence import is_previewable
 from .workflow import STATUS_COLOURS, status_label
 
 
@@ -374,6 +375,11 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def previewable(self) -> bool:
+        """Whether it opens in the browser (PDF, images) besides being downloaded."""
+        return is_previewable(self.content_type)
 
 
 class Review(models.Model):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.extension_decide_view, name="extension_decide"),
     path("review/", views.review_queue, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("evidence/<int:pk>/view/", views.evidence_view, name="evidence_view"),
     path("autocomplete/units/", views.autocomplete_units, name="autocomplete_units"),
     path("autocomplete/people/", views.autocomplete_people, name="autocomplete_people"),
     path("autocomplete/areas/", views.autocomplete_areas, name="autocomplete_areas"),

@@ -21,6 +21,7 @@ EXAMPLE_PATHS: dict[str, str] = {
     "reports:detail": "/reports/2020/",
     "tracker:item": "/items/1/",
     "tracker:evidence": "/evidence/1/",
+    "tracker:evidence_view": "/evidence/1/view/",
     "tracker:item_review": "/items/1/review/",
     "tracker:item_submit": "/items/1/submit/",
     "tracker:item_links": "/items/1/links/",
