@@ -19,7 +19,7 @@ from utilities.people import official_label, user_label
 
 from . import permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
-from .evidence import check_upload, storage_name
+from .evidence import CheckedFile, check_upload, storage_name
 from .ledger_cache import ledger_changed
 from .models import (
     Evidence,
@@ -125,45 +125,40 @@ def item_add_progress(
         raise StaleItem
     checked = [check_upload(upload) for upload in files]
 
+    # Durable: this is the outermost transaction, so once it commits nothing can roll it back
+    # and strand the files saved in it (a caller's transaction around it would).
+    with _files_kept_if_committed(item) as saved, transaction.atomic(durable=True):
+        now = timezone.now()
+        submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
+        changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
+            status=status if moving else item.status,
+            version=F("version") + 1,
+            updated_at=now,
+            **submitted,
+        )
+        if not changed:
+            raise StaleItem
+        update = ProgressUpdate.objects.create(
+            item=item,
+            author=user,
+            note=note,
+            status_from=item.status if moving else "",
+            status_to=status if moving else "",
+        )
+        _store_evidence(update=update, files=checked, user=user, saved=saved)
+        ledger_changed()
+    item.refresh_from_db(fields=["status", "version", "updated_at"])
+    return update
+
+
+@contextmanager
+def _files_kept_if_committed(item: Item):
+    """Around the transaction that stores evidence files: yields the list of the names saved,
+    which are removed again if the transaction does not commit; a storage that refuses a
+    file (OSError: full, read-only) becomes EvidenceNotStored."""
     saved: list[str] = []
     try:
-        # Durable: this is the outermost transaction, so once it commits nothing can roll it
-        # back and strand the files saved in it (a caller's transaction around it would).
-        with transaction.atomic(durable=True):
-            now = timezone.now()
-            submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
-            changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
-                status=status if moving else item.status,
-                version=F("version") + 1,
-                updated_at=now,
-                **submitted,
-            )
-            if not changed:
-                raise StaleItem
-            update = ProgressUpdate.objects.create(
-                item=item,
-                author=user,
-                note=note,
-                status_from=item.status if moving else "",
-                status_to=status if moving else "",
-            )
-            for file in checked:
-                name = storage_name(file)
-                saved.append(name)  # before saving: a save that fails midway leaves part of a file
-                stored = default_storage.save(name, file.upload)
-                if stored != name:
-                    saved.append(stored)
-                Evidence.objects.create(
-                    update=update,
-                    item=item,
-                    file=stored,
-                    original_name=file.original_name,
-                    size=file.size,
-                    content_type=file.content_type,
-                    sha256=file.sha256,
-                    uploaded_by=user,
-                )
-            ledger_changed()
+        yield saved
     except OSError as error:
         _discard_files(saved)
         logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
@@ -171,8 +166,27 @@ def item_add_progress(
     except BaseException:
         _discard_files(saved)
         raise
-    item.refresh_from_db(fields=["status", "version", "updated_at"])
-    return update
+
+
+def _store_evidence(*, update: ProgressUpdate, files: Sequence[CheckedFile], user, saved: list[str]) -> None:
+    """Save checked ``files`` under random names as evidence of history entry ``update``,
+    naming each in ``saved`` before it is written (see ``_files_kept_if_committed``)."""
+    for file in files:
+        name = storage_name(file)
+        saved.append(name)  # before saving: a save that fails midway leaves part of a file
+        stored = default_storage.save(name, file.upload)
+        if stored != name:
+            saved.append(stored)
+        Evidence.objects.create(
+            update=update,
+            item_id=update.item_id,
+            file=stored,
+            original_name=file.original_name,
+            size=file.size,
+            content_type=file.content_type,
+            sha256=file.sha256,
+            uploaded_by=user,
+        )
 
 
 def item_submit(
