@@ -23,7 +23,7 @@ from django.urls import resolve, reverse
 
 from tests.factories import AnnualReportFactory, ItemFactory
 from tests.urlwalk import project_routes
-from tracker.services import extension_request, item_add_progress
+from tracker.services import extension_request, instruction_add, item_add_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,8 @@ ACCESS = {
     "tracker:item_instruction": ("/items/{item}/instruction/", POST_ONLY),
     "tracker:item_follow": ("/items/{item}/follow/", POST_ONLY),
     "tracker:extension_decide": ("/extensions/{extension}/decide/", POST_ONLY),
+    "tracker:instruction_reply": ("/instructions/{instruction}/reply/", POST_ONLY),
+    "tracker:instruction_handle": ("/instructions/{instruction}/handle/", POST_ONLY),
     "tracker:review": ("/review/", REVIEWERS),
     "scoreboard": ("/units/", ALL_IN),
     "ratings": ("/units/ratings/", POST_ONLY),
@@ -161,7 +163,7 @@ def assert_answer(response, want, where) -> None:
 
 
 @pytest.fixture
-def objects(item, staff_client, pdf, linked):
+def objects(item, staff_client, leader_client, pdf, linked):
     update = item_add_progress(
         item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
     )
@@ -176,10 +178,12 @@ def objects(item, staff_client, pdf, linked):
         new_due_on=timezone.localdate() + timedelta(days=30),
         reason="等文件",
     )
+    instruction = instruction_add(item=item, user=leader_client.user, text="请尽快落实")
     return {
         "item": item.pk,
         "evidence": update.evidence.get().pk,
         "extension": extension.pk,
+        "instruction": instruction.pk,
         **{name: linked_item.pk for name, linked_item in vars(linked).items()},
     }
 
@@ -234,6 +238,10 @@ POST_ACCESS = {
     "tracker:item_instruction": [P, 404, 403, 403, 400, 403],
     "tracker:item_follow": [P, 404, 403, 403, 302, 302],
     "tracker:extension_decide": [P, 404, 403, 403, 403, 400],
+    # An empty reply is refused (400) for the lead unit's staff. The leader who gave the
+    # instruction marks it handled; the reviewer after him is told it is handled already (409).
+    "tracker:instruction_reply": [P, 404, 400, 403, 403, 403],
+    "tracker:instruction_handle": [P, 404, 403, 403, 302, 409],
     "tracker:review": [P, 405, 405, 405, 405, 405],
     "scoreboard": [P, 405, 405, 405, 405, 405],
     "ratings": [P, 403, 403, 403, 403, 404],

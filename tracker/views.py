@@ -30,12 +30,13 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InstructionForm,
+    InstructionReplyForm,
     LinksForm,
     ProgressForm,
     ReviewForm,
     SubmitForm,
 )
-from .models import Evidence, ExtensionRequest, Item
+from .models import Evidence, ExtensionRequest, Instruction, Item
 from .paging import bounded_per_page
 from .services import (
     Conflict,
@@ -44,6 +45,8 @@ from .services import (
     extension_decide,
     extension_request,
     instruction_add,
+    instruction_handle,
+    instruction_reply,
     item_add_progress,
     item_follow,
     item_review,
@@ -284,6 +287,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault("links_form", LinksForm(item=item))
     if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())
+    _instruction_actions(user, item, forms.pop("reply_form", None))
     return render(
         request,
         "tracker/item_detail.html",
@@ -297,6 +301,24 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         },
         status=status,
     )
+
+
+def _instruction_actions(user, item: Item, bound: InstructionReplyForm | None) -> None:
+    """On each leader's instruction of the page: ``reply_form`` for the lead unit's staff
+    (``bound``, the one sent with its errors, on its own instruction), ``can_handle`` for
+    the leader who gave it and reviewers."""
+    for entry in item.timeline:
+        if entry["kind"] != "instruction":
+            continue
+        instruction = entry["instruction"]
+        instruction.reply_form = None
+        instruction.can_handle = False
+        if instruction.is_handled:
+            continue
+        if permissions.can_reply_instruction(user, instruction):
+            same = bound is not None and bound.instruction_id == instruction.pk
+            instruction.reply_form = bound if same else InstructionReplyForm(instruction=instruction)
+        instruction.can_handle = permissions.can_handle_instruction(user, instruction)
 
 
 def item_detail(request, pk: int):
@@ -666,6 +688,66 @@ def item_instruction_view(request, pk: int):
         act=instruction_add,
         success=_("Instruction recorded; the unit sees it on its home page."),
     )
+
+
+def _instruction_or_404(user, pk: int) -> Instruction:
+    try:
+        return selectors.instruction_visible_to(user, pk)
+    except Instruction.DoesNotExist:
+        raise Http404(_("No such instruction, or it is not one of yours.")) from None
+
+
+@require_POST
+def instruction_reply_view(request, pk: int):
+    """The lead unit's reply (反馈) to a leader's instruction: a note and files. A refusal
+    shows the item again with the note kept (files must be chosen again)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_reply_instruction(user, instruction), instruction)
+    form = InstructionReplyForm(request.POST, request.FILES, instruction=instruction)
+    status = 400
+    if upload_failed(request):
+        form.add_error(None, str(EvidenceNotStored()))
+        status = 503
+    elif form.is_valid():
+        try:
+            instruction_reply(
+                instruction=instruction,
+                user=user,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+            )
+        except Conflict as error:
+            _refused(form, error)
+            status = 409
+        except EvidenceNotStored as error:
+            form.add_error(None, str(error))
+            status = 503
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Reply sent; the leader sees it on the item."))
+            return redirect(instruction.item)
+    if status == 409:
+        # Handled meanwhile: no form any more, so the conflict is said above the page.
+        messages.error(request, form.non_field_errors()[0])
+    item = selectors.item_for_page(user, instruction.item_id)
+    return _render_item(request, item, status=status, reply_form=form)
+
+
+@require_POST
+def instruction_handle_view(request, pk: int):
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_handle_instruction(user, instruction), instruction)
+    try:
+        instruction_handle(instruction=instruction, user=user)
+    except Conflict as error:
+        messages.error(request, str(error))
+        return _render_item(request, selectors.item_for_page(user, instruction.item_id), status=409)
+    messages.success(request, _("Instruction marked handled."))
+    return redirect(instruction.item)
 
 
 @require_POST

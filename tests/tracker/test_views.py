@@ -22,6 +22,8 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:item": "/items/1/",
     "tracker:evidence": "/evidence/1/",
     "tracker:evidence_view": "/evidence/1/view/",
+    "tracker:instruction_reply": "/instructions/1/reply/",
+    "tracker:instruction_handle": "/instructions/1/handle/",
     "tracker:item_review": "/items/1/review/",
     "tracker:item_submit": "/items/1/submit/",
     "tracker:item_links": "/items/1/links/",
