@@ -91,6 +91,7 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
         "waiting": sum(f.submitted for f in history.values()),
         "extensions_waiting": len(tracker_selectors.pending_extensions(user)),
         "followed": tracker_selectors.followed_items(user),
+        "open_instructions": tracker_selectors.open_instructions(user),
         "links": {
             "overdue": _items_url(year=year, overdue="yes"),
             "shortfalls": _items_url(year=year, kind="shortfall"),

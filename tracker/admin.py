@@ -451,10 +451,10 @@ class ExtensionRequestAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.M
 
 @admin.register(Instruction)
 class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["item", "author", "created_at"]
-    list_filter = ["item__report"]
+    list_display = ["item", "author", "created_at", "handled_at", "handled_by"]
+    list_filter = ["item__report", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["item__title", "text", "author__username"]
-    list_select_related = ["item", "author"]
+    list_select_related = ["item", "author", "handled_by"]
 
 
 @admin.register(Follow)

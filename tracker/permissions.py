@@ -155,6 +155,20 @@ def can_instruct(user) -> bool:
     return is_leader(user)
 
 
+def can_reply_instruction(user, instruction) -> bool:
+    """The staff of the item's lead unit reply (反馈) to a leader's instruction on it, with a
+    note and files (while it is not handled: ``instruction_reply`` says so)."""
+    return years.is_open(instruction) and is_lead_staff(user, instruction.item)
+
+
+def can_handle_instruction(user, instruction) -> bool:
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结) (once:
+    ``instruction_handle`` says so)."""
+    return years.is_open(instruction) and (
+        is_reviewer(user) or (is_leader(user) and instruction.author_id == user.pk)
+    )
+
+
 def can_follow(user) -> bool:
     """Leaders and reviewers follow items (关注)."""
     return role_of(user) in (ROLE_REVIEWER, ROLE_LEADER)

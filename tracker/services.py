@@ -19,7 +19,7 @@ from utilities.people import official_label, user_label
 
 from . import permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
-from .evidence import check_upload, storage_name
+from .evidence import CheckedFile, check_upload, storage_name
 from .ledger_cache import ledger_changed
 from .models import (
     Evidence,
@@ -78,6 +78,13 @@ class StaleItem(Conflict):
         )
 
 
+class InstructionHandled(Conflict):
+    """The instruction was marked handled (办结) after the page was opened."""
+
+    def __init__(self):
+        super().__init__(_("This instruction has already been marked handled; it takes no more replies."))
+
+
 def lead_unit_conflict_error(lead_unit: Unit | None, cooperating_units: Iterable[Unit]) -> str | None:
     """The message to show when the lead unit is also listed as cooperating, else None."""
     if lead_unit is not None and any(unit.pk == lead_unit.pk for unit in cooperating_units):
@@ -125,45 +132,40 @@ def item_add_progress(
         raise StaleItem
     checked = [check_upload(upload) for upload in files]
 
+    # Durable: this is the outermost transaction, so once it commits nothing can roll it back
+    # and strand the files saved in it (a caller's transaction around it would).
+    with _files_kept_if_committed(item) as saved, transaction.atomic(durable=True):
+        now = timezone.now()
+        submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
+        changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
+            status=status if moving else item.status,
+            version=F("version") + 1,
+            updated_at=now,
+            **submitted,
+        )
+        if not changed:
+            raise StaleItem
+        update = ProgressUpdate.objects.create(
+            item=item,
+            author=user,
+            note=note,
+            status_from=item.status if moving else "",
+            status_to=status if moving else "",
+        )
+        _store_evidence(update=update, files=checked, user=user, saved=saved)
+        ledger_changed()
+    item.refresh_from_db(fields=["status", "version", "updated_at"])
+    return update
+
+
+@contextmanager
+def _files_kept_if_committed(item: Item):
+    """Around the transaction that stores evidence files: yields the list of the names saved,
+    which are removed again if the transaction does not commit; a storage that refuses a
+    file (OSError: full, read-only) becomes EvidenceNotStored."""
     saved: list[str] = []
     try:
-        # Durable: this is the outermost transaction, so once it commits nothing can roll it
-        # back and strand the files saved in it (a caller's transaction around it would).
-        with transaction.atomic(durable=True):
-            now = timezone.now()
-            submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
-            changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
-                status=status if moving else item.status,
-                version=F("version") + 1,
-                updated_at=now,
-                **submitted,
-            )
-            if not changed:
-                raise StaleItem
-            update = ProgressUpdate.objects.create(
-                item=item,
-                author=user,
-                note=note,
-                status_from=item.status if moving else "",
-                status_to=status if moving else "",
-            )
-            for file in checked:
-                name = storage_name(file)
-                saved.append(name)  # before saving: a save that fails midway leaves part of a file
-                stored = default_storage.save(name, file.upload)
-                if stored != name:
-                    saved.append(stored)
-                Evidence.objects.create(
-                    update=update,
-                    item=item,
-                    file=stored,
-                    original_name=file.original_name,
-                    size=file.size,
-                    content_type=file.content_type,
-                    sha256=file.sha256,
-                    uploaded_by=user,
-                )
-            ledger_changed()
+        yield saved
     except OSError as error:
         _discard_files(saved)
         logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
@@ -171,8 +173,27 @@ def item_add_progress(
     except BaseException:
         _discard_files(saved)
         raise
-    item.refresh_from_db(fields=["status", "version", "updated_at"])
-    return update
+
+
+def _store_evidence(*, update: ProgressUpdate, files: Sequence[CheckedFile], user, saved: list[str]) -> None:
+    """Save checked ``files`` under random names as evidence of history entry ``update``,
+    naming each in ``saved`` before it is written (see ``_files_kept_if_committed``)."""
+    for file in files:
+        name = storage_name(file)
+        saved.append(name)  # before saving: a save that fails midway leaves part of a file
+        stored = default_storage.save(name, file.upload)
+        if stored != name:
+            saved.append(stored)
+        Evidence.objects.create(
+            update=update,
+            item_id=update.item_id,
+            file=stored,
+            original_name=file.original_name,
+            size=file.size,
+            content_type=file.content_type,
+            sha256=file.sha256,
+            uploaded_by=user,
+        )
 
 
 def item_submit(
@@ -748,6 +769,74 @@ def instruction_add(*, item: Item, user, text: str) -> Instruction:
     if not text:
         raise ValidationError(_("Write the instruction."))
     return Instruction.objects.create(item=item, author=user, text=text)
+
+
+def instruction_reply(
+    *, instruction: Instruction, user, note: str, files: Sequence[UploadedFile] = ()
+) -> ProgressUpdate:
+    """The item's lead unit replies (反馈) to a leader's instruction: a note and evidence
+    files, written as a history entry of the item that points at the instruction (its files
+    are the item's evidence, downloaded and previewed as any other).
+
+    Refuses (YearClosed) a closed year, (Conflict) an instruction handled meanwhile,
+    (PermissionDenied) anyone but the lead unit's staff, (ValidationError) a reply without a
+    note or a bad file; a storage that refuses the files raises EvidenceNotStored. A refusal
+    writes nothing, and leaves no file behind. Must not run inside a caller's transaction.
+    """
+    item = instruction.item
+    years.refuse_closed(item)
+    if not permissions.can_reply_instruction(user, instruction):
+        raise PermissionDenied
+    if instruction.is_handled:
+        raise InstructionHandled
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Write the reply: what the unit has done about the instruction."))
+    checked = [check_upload(upload) for upload in files]
+    with _files_kept_if_committed(item) as saved, transaction.atomic(durable=True):
+        # Locked, so that a reply and the handling of the instruction, sent at the same
+        # moment, come one after the other: a reply never lands on a handled instruction.
+        locked = Instruction.objects.select_for_update().filter(pk=instruction.pk)
+        if locked.values_list("handled_at", flat=True).get() is not None:
+            raise InstructionHandled
+        update = ProgressUpdate.objects.create(
+            item=item, author=user, kind=UpdateKind.REPLY, note=note, instruction=instruction
+        )
+        _store_evidence(update=update, files=checked, user=user, saved=saved)
+        Item.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+        ledger_changed()
+    return update
+
+
+@transaction.atomic
+def instruction_handle(*, instruction: Instruction, user) -> Instruction:
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结): once, for
+    good, recorded in the item's history.
+
+    Refuses (YearClosed) a closed year, (Conflict) an instruction handled already (two people
+    marking it at the same moment: the second is told), (PermissionDenied) anyone else.
+    """
+    years.refuse_closed(instruction.item)
+    if not permissions.can_handle_instruction(user, instruction):
+        raise PermissionDenied
+    if instruction.is_handled:
+        raise InstructionHandled
+    now = timezone.now()
+    if not Instruction.objects.filter(pk=instruction.pk, handled_at__isnull=True).update(
+        handled_at=now, handled_by=user
+    ):
+        raise InstructionHandled
+    instruction.handled_at, instruction.handled_by = now, user
+    ProgressUpdate.objects.create(
+        item_id=instruction.item_id,
+        author=user,
+        kind=UpdateKind.HANDLED,
+        note=_("Instruction marked handled: %(text)s") % {"text": instruction.text},
+        instruction=instruction,
+    )
+    Item.objects.filter(pk=instruction.item_id).update(updated_at=now)
+    ledger_changed()
+    return instruction
 
 
 def item_follow(*, item: Item, user, follow: bool) -> bool:

@@ -22,6 +22,7 @@ from utilities.uploads import upload_failed
 from . import permissions, selectors, years
 from .choices import ItemStatus
 from .decorators import reviewer_required
+from .evidence import looks_like
 from .filters import ItemFilter
 from .forms import (
     AssignForm,
@@ -29,12 +30,13 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InstructionForm,
+    InstructionReplyForm,
     LinksForm,
     ProgressForm,
     ReviewForm,
     SubmitForm,
 )
-from .models import Evidence, ExtensionRequest, Item
+from .models import Evidence, ExtensionRequest, Instruction, Item
 from .paging import bounded_per_page
 from .services import (
     Conflict,
@@ -43,6 +45,8 @@ from .services import (
     extension_decide,
     extension_request,
     instruction_add,
+    instruction_handle,
+    instruction_reply,
     item_add_progress,
     item_follow,
     item_review,
@@ -283,6 +287,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault("links_form", LinksForm(item=item))
     if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())
+    _instruction_actions(user, item, forms.pop("reply_form", None))
     return render(
         request,
         "tracker/item_detail.html",
@@ -296,6 +301,24 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         },
         status=status,
     )
+
+
+def _instruction_actions(user, item: Item, bound: InstructionReplyForm | None) -> None:
+    """On each leader's instruction of the page: ``reply_form`` for the lead unit's staff
+    (``bound``, the one sent with its errors, on its own instruction), ``can_handle`` for
+    the leader who gave it and reviewers."""
+    for entry in item.timeline:
+        if entry["kind"] != "instruction":
+            continue
+        instruction = entry["instruction"]
+        instruction.reply_form = None
+        instruction.can_handle = False
+        if instruction.is_handled:
+            continue
+        if permissions.can_reply_instruction(user, instruction):
+            same = bound is not None and bound.instruction_id == instruction.pk
+            instruction.reply_form = bound if same else InstructionReplyForm(instruction=instruction)
+        instruction.can_handle = permissions.can_handle_instruction(user, instruction)
 
 
 def item_detail(request, pk: int):
@@ -667,6 +690,66 @@ def item_instruction_view(request, pk: int):
     )
 
 
+def _instruction_or_404(user, pk: int) -> Instruction:
+    try:
+        return selectors.instruction_visible_to(user, pk)
+    except Instruction.DoesNotExist:
+        raise Http404(_("No such instruction, or it is not one of yours.")) from None
+
+
+@require_POST
+def instruction_reply_view(request, pk: int):
+    """The lead unit's reply (反馈) to a leader's instruction: a note and files. A refusal
+    shows the item again with the note kept (files must be chosen again)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_reply_instruction(user, instruction), instruction)
+    form = InstructionReplyForm(request.POST, request.FILES, instruction=instruction)
+    status = 400
+    if upload_failed(request):
+        form.add_error(None, str(EvidenceNotStored()))
+        status = 503
+    elif form.is_valid():
+        try:
+            instruction_reply(
+                instruction=instruction,
+                user=user,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+            )
+        except Conflict as error:
+            _refused(form, error)
+            status = 409
+        except EvidenceNotStored as error:
+            form.add_error(None, str(error))
+            status = 503
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Reply sent; the leader sees it on the item."))
+            return redirect(instruction.item)
+    if status == 409:
+        # Handled meanwhile: no form any more, so the conflict is said above the page.
+        messages.error(request, form.non_field_errors()[0])
+    item = selectors.item_for_page(user, instruction.item_id)
+    return _render_item(request, item, status=status, reply_form=form)
+
+
+@require_POST
+def instruction_handle_view(request, pk: int):
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_handle_instruction(user, instruction), instruction)
+    try:
+        instruction_handle(instruction=instruction, user=user)
+    except Conflict as error:
+        messages.error(request, str(error))
+        return _render_item(request, selectors.item_for_page(user, instruction.item_id), status=409)
+    messages.success(request, _("Instruction marked handled."))
+    return redirect(instruction.item)
+
+
 @require_POST
 def item_follow_view(request, pk: int):
     """Follow or unfollow an item (leaders and reviewers)."""
@@ -707,6 +790,25 @@ def review_queue(request):
 @require_GET
 def evidence_download(request, pk: int):
     """Serve an evidence file to those who may see its item; always as a download."""
+    return _evidence_response(request, pk, inline=False)
+
+
+# The preview's page may do nothing but show the file: no script, no form, no request of
+# its own but images; Chromium's PDF viewer runs under it (checked in Chromium 156).
+PREVIEW_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+@require_GET
+def evidence_view(request, pk: int):
+    """Open an evidence file in the browser (PDF, PNG, JPEG), to those who may see its item;
+    any other file, or one whose content is not of its stored type, is downloaded instead."""
+    return _evidence_response(request, pk, inline=True)
+
+
+def _evidence_response(request, pk: int, *, inline: bool):
+    """The file of evidence ``pk``, if ``request.user`` may see its item (404 otherwise). Its
+    type is the one stored when the upload was checked, never the name's; ``inline`` shows it
+    in the browser only when that type is previewable and the stored bytes still say so."""
     try:
         evidence = selectors.evidence_visible_to(request.user, pk)
     except Evidence.DoesNotExist:
@@ -715,12 +817,15 @@ def evidence_download(request, pk: int):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage; ask the administrator.")) from None
+    if inline:
+        inline = looks_like(evidence.content_type, handle.read(16))
+        handle.seek(0)
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=evidence.original_name,
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = PREVIEW_POLICY if inline else "default-src 'none'; sandbox"
     return response
