@@ -68,14 +68,66 @@ class EvidenceNotStored(Exception):
 
 
 class StaleItem(Conflict):
-    """Someone else saved the item after the form was opened."""
+    """Someone saved the item after the form was opened: the message names who and when (from
+    the item's latest history entry), or says it was the same person in another window."""
 
-    def __init__(self):
-        super().__init__(
-            _(
-                "This item has been updated by someone else. Its current state is shown; your note is kept below."
+    def __init__(self, item: Item | None = None, user=None):
+        super().__init__(stale_message(item, user))
+
+
+def _local_time(moment) -> str:
+    """14:51 today, 2021-05-06 14:51 another day, in the local time zone."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%Y-%m-%d %H:%M}"
+
+
+def stale_message(item: Item | None, user, *, reload: bool = False) -> str:
+    """What to tell ``user`` whose form was opened on an older version of ``item``: who saved it
+    since and when ("王经办于 14:51 已更新此事项"), or that he or she did, in another window;
+    then what happens now: the page shows the current state and keeps the note, or (``reload``,
+    the admin's form) the page must be reloaded."""
+    from .selectors import last_change
+
+    change = last_change(item.pk) if item is not None and item.pk else None
+    if change is None or change.author is None:
+        if reload:
+            return _(
+                "This item has been changed by someone else since you opened it. "
+                "Reload the page to see its current state, then make your change again."
             )
+        return _(
+            "This item has been updated by someone else. Its current state is shown; your note is kept below."
         )
+    values = {"person": user_label(change.author), "time": _local_time(change.created_at)}
+    mine = user is not None and change.author.pk == user.pk
+    if reload:
+        if mine:
+            return (
+                _(
+                    "You changed this item at %(time)s in another window. "
+                    "Reload the page to see its current state, then make your change again."
+                )
+                % values
+            )
+        return (
+            _(
+                "%(person)s changed this item at %(time)s, after you opened it. "
+                "Reload the page to see its current state, then make your change again."
+            )
+            % values
+        )
+    if mine:
+        return (
+            _(
+                "You updated this item at %(time)s in another window. "
+                "Its current state is shown; your note is kept below."
+            )
+            % values
+        )
+    return (
+        _("%(person)s updated this item at %(time)s. Its current state is shown; your note is kept below.")
+        % values
+    )
 
 
 def lead_unit_conflict_error(lead_unit: Unit | None, cooperating_units: Iterable[Unit]) -> str | None:
@@ -122,7 +174,7 @@ def item_add_progress(
     if not (note or moving or files):
         raise ValidationError(_("Write a note, change the status or attach a file."))
     if item.version != expected_version:
-        raise StaleItem
+        raise StaleItem(item, user)
     checked = [check_upload(upload) for upload in files]
 
     saved: list[str] = []
@@ -139,7 +191,7 @@ def item_add_progress(
                 **submitted,
             )
             if not changed:
-                raise StaleItem
+                raise StaleItem(item, user)
             update = ProgressUpdate.objects.create(
                 item=item,
                 author=user,
@@ -197,7 +249,7 @@ def item_submit(
     if not permissions.can_change_status(user, item):
         raise PermissionDenied
     if item.version != expected_version:
-        raise StaleItem
+        raise StaleItem(item, user)
     if not workflow.can_submit(item.status):
         raise ValidationError(
             _("This item cannot be submitted for review now (it is “%(status)s”).")
@@ -237,13 +289,14 @@ def user_set_units(*, user, units: Iterable[Unit]) -> None:
     )
 
 
-def _bump(item: Item, expected_version: int | None = None, **fields) -> None:
-    """Write ``fields`` and a new version in one UPDATE; StaleItem when the version moved on."""
+def _bump(item: Item, expected_version: int | None = None, *, user=None, **fields) -> None:
+    """Write ``fields`` and a new version in one UPDATE; StaleItem (told to ``user``) when the
+    version moved on."""
     rows = Item.objects.filter(pk=item.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
     if not rows.update(version=F("version") + 1, updated_at=timezone.now(), **fields):
-        raise StaleItem
+        raise StaleItem(item, user)
     item.refresh_from_db(fields=["status", "version", "updated_at", "due_on", "done_at"])
 
 
@@ -281,7 +334,7 @@ def item_review(
         changed = changed.filter(version=expected_version)
     extra = {"done_at": now} if status_to == ItemStatus.DONE else {}
     if not changed.update(status=status_to, version=F("version") + 1, updated_at=now, **extra):
-        raise StaleItem
+        raise StaleItem(item, user)
     update = ProgressUpdate.objects.create(
         item=item,
         author=user,
@@ -357,7 +410,7 @@ def extension_decide(
     ):
         raise ValidationError(_("This extension request has already been decided."))
     if grant:
-        _bump(item, due_on=extension.new_due_on)
+        _bump(item, user=user, due_on=extension.new_due_on)
         note = _("Extension granted: the deadline is now %(date)s.") % {
             "date": extension.new_due_on.strftime("%Y-%m-%d")
         }
@@ -545,7 +598,7 @@ def items_assign(
         people.add(changes["assignee"].pk)
     members = set(Membership.objects.filter(user_id__in=people).values_list("user_id", "unit_id"))
     if expected_version is not None and any(item.version != expected_version for item in locked):
-        raise StaleItem
+        raise StaleItem(next(i for i in locked if i.version != expected_version), user)
     plans, errors = [], []
     for item in locked:
         fields, said = _assignment_changes(item, changes, members)
@@ -616,7 +669,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
         )
     locked = Item.objects.select_for_update(of=("self",)).filter(pk=item.pk).values_list("version", flat=True)
     if list(locked) != [expected_version]:
-        raise StaleItem
+        raise StaleItem(item, user)
     Through = Item.addresses.through
     mine, theirs = ("from_item_id", "to_item_id") if measure else ("to_item_id", "from_item_id")
     current = set(Through.objects.filter(**{mine: item.pk}).values_list(theirs, flat=True))
@@ -628,7 +681,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
         return False
     Through.objects.filter(**{mine: item.pk, f"{theirs}__in": removed}).delete()
     Through.objects.bulk_create([Through(**{mine: item.pk, theirs: pk}) for pk in sorted(added)])
-    _bump(item, expected_version, **({"link_unsure": False} if measure else {}))
+    _bump(item, expected_version, user=user, **({"link_unsure": False} if measure else {}))
     item.link_unsure = False if measure else item.link_unsure
     now = timezone.now()
     if not measure and added:
@@ -689,7 +742,7 @@ def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> 
         return item
     fields = dict(changes)
     addresses = fields.pop("addresses", None)
-    _bump(item, expected_version, **fields)
+    _bump(item, expected_version, user=user, **fields)
     if addresses is not None:
         item.addresses.set(addresses)
     labels = [str(Item._meta.get_field(name).verbose_name) for name in DESCRIPTIVE if name in changes]

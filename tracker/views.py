@@ -338,7 +338,7 @@ def item_detail(request, pk: int):
     elif form.cleaned_data.get("version", item.version) != item.version:
         # A form opened on an older version: its choices were the old state's (a status move
         # someone else has made since is no longer offered), so say what happened instead.
-        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem())
+        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem(item, request.user))
     return _render_item(request, item, form=form)
 
 
@@ -392,7 +392,7 @@ def _submit_conflict(request, pk: int, note: str):
     said, the note kept in the submission form when the item can still be submitted, else in
     the progress form (files must be chosen again)."""
     item = selectors.item_for_page(request.user, pk)
-    message = str(StaleItem())
+    message = str(StaleItem(item, request.user))
     if permissions.item_capabilities(request.user, item).submit:
         form = SubmitForm({"submit-note": note, "submit-version": item.version}, item=item)
         form.full_clean()

@@ -74,7 +74,7 @@ def test_a_granted_extension_makes_a_progress_form_opened_before_it_stale(
     assert item.version == opened + 1
     response = staff_client.post(item.get_absolute_url(), {"note": "按原期限已完成初稿", "version": opened})
     assert response.status_code == 409
-    assert "此事项已被他人更新" in response.content.decode()
+    assert "已更新此事项" in response.content.decode()
     assert not ProgressUpdate.objects.filter(note="按原期限已完成初稿").exists()
 
 
