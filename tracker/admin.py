@@ -224,10 +224,16 @@ class MetricInline(RulesInlineMixin, admin.TabularInline):
     fields = ["label", "value", "unit", "approximate", "order"]
 
 
+@admin.display(description=_("what it says"))
+def history_text(update: ProgressUpdate) -> str:
+    """The entry's words in the reader's language (its event, then its note)."""
+    return update.text
+
+
 class ProgressUpdateInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ProgressUpdate
     extra = 0
-    fields = ["created_at", "author", "status_from", "status_to", "note"]
+    fields = ["created_at", "author", "status_from", "status_to", history_text]
     readonly_fields = fields
 
 
@@ -415,6 +421,9 @@ class ProgressUpdateAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     list_select_related = ["item", "author"]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline]
+    # The event is data: the page shows it in words, beside the note as written.
+    exclude = ["event"]
+    readonly_fields = [history_text]
 
 
 @admin.register(Evidence)

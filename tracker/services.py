@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from utilities.people import official_label, user_label
 
-from . import permissions, workflow, years
+from . import history, permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .evidence import check_upload, storage_name
 from .ledger_cache import ledger_changed
@@ -384,8 +384,8 @@ def _extension_request(*, item: Item, user, new_due_on: date, reason: str) -> Ex
         item=item,
         author=user,
         kind=UpdateKind.EXTENSION,
-        note=_("Asked to move the deadline to %(date)s: %(reason)s")
-        % {"date": new_due_on.strftime("%Y-%m-%d"), "reason": reason},
+        event=history.event(history.EXTENSION_ASKED, date=new_due_on.strftime("%Y-%m-%d")),
+        note=reason,
     )
     ledger_changed()
     return extension
@@ -411,14 +411,10 @@ def extension_decide(
         raise ValidationError(_("This extension request has already been decided."))
     if grant:
         _bump(item, user=user, due_on=extension.new_due_on)
-        note = _("Extension granted: the deadline is now %(date)s.") % {
-            "date": extension.new_due_on.strftime("%Y-%m-%d")
-        }
+        said = history.event(history.EXTENSION_GRANTED, date=extension.new_due_on.strftime("%Y-%m-%d"))
     else:
-        note = _("Extension refused.")
-    if comment:
-        note = f"{note} {comment}"
-    ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, note=note)
+        said = history.event(history.EXTENSION_REFUSED)
+    ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, event=said, note=comment)
     ledger_changed()
     extension.refresh_from_db()
     return extension
@@ -441,9 +437,18 @@ def _person(user) -> str:
     return user_label(user) or "—"
 
 
+def _name(unit) -> str:
+    return str(unit) if unit is not None else ""
+
+
+def _day(day: date | None) -> str:
+    return day.strftime("%Y-%m-%d") if day else ""
+
+
 def _responsible(assignee, name: str, post: str) -> str:
-    """Who answers for an item, as its history says it: a user, else the named official."""
-    return _person(assignee) if assignee else (official_label(name, post) or "—")
+    """Who answers for an item, as its history records it: a user, else the named official ("" for
+    nobody)."""
+    return user_label(assignee) if assignee else official_label(name, post)
 
 
 def official_error(changes: dict) -> str | None:
@@ -457,8 +462,9 @@ def official_error(changes: dict) -> str | None:
     return None
 
 
-def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[str]]:
-    """The fields that really change on ``item``, and how to say so in its history.
+def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[list]]:
+    """The fields that really change on ``item``, and what its history records of them
+    (``history.ASSIGNED``'s changes: field, old, new).
 
     A new lead unit drops a responsible person who is not one of its members (``members``
     holds the (user, unit) pairs that exist), unless the change names one. Choosing a user
@@ -484,21 +490,14 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
     fields, said = {}, []
     if "lead_unit" in changes and changes["lead_unit"] != item.lead_unit:
         fields["lead_unit"] = changes["lead_unit"]
-        said.append(
-            _("lead unit: %(old)s → %(new)s")
-            % {"old": item.lead_unit or "—", "new": changes["lead_unit"] or "—"}
-        )
+        said.append([history.LEAD_UNIT, _name(item.lead_unit), _name(changes["lead_unit"])])
     if "cooperating_units" in changes:
         old = {unit.pk: unit for unit in item.cooperating_units.all()}
         new = {unit.pk: unit for unit in changes["cooperating_units"]}
         if set(old) != set(new):
             fields["cooperating_units"] = list(new.values())
             said.append(
-                _("cooperating units: %(old)s → %(new)s")
-                % {
-                    "old": "、".join(str(u) for u in old.values()) or "—",
-                    "new": "、".join(str(u) for u in new.values()) or "—",
-                }
+                [history.COOPERATING_UNITS, [str(u) for u in old.values()], [str(u) for u in new.values()]]
             )
     if "assignee" in changes and changes["assignee"] != item.assignee:
         fields["assignee"] = changes["assignee"]
@@ -512,21 +511,12 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
         fields.get("responsible_post", item.responsible_post),
     )
     if before != after:
-        said.append(_("responsible person: %(old)s → %(new)s") % {"old": before, "new": after})
+        said.append([history.RESPONSIBLE, before, after])
     if "responsible_phone" in fields:
-        said.append(
-            _("phone of the responsible person: %(old)s → %(new)s")
-            % {"old": item.responsible_phone or "—", "new": fields["responsible_phone"] or "—"}
-        )
+        said.append([history.RESPONSIBLE_PHONE, item.responsible_phone, fields["responsible_phone"]])
     if "due_on" in changes and changes["due_on"] != item.due_on:
         fields["due_on"] = changes["due_on"]
-        said.append(
-            _("deadline: %(old)s → %(new)s")
-            % {
-                "old": item.due_on.strftime("%Y-%m-%d") if item.due_on else "—",
-                "new": changes["due_on"].strftime("%Y-%m-%d") if changes["due_on"] else "—",
-            }
-        )
+        said.append([history.DUE_ON, _day(item.due_on), _day(changes["due_on"])])
     return fields, said
 
 
@@ -620,27 +610,17 @@ def items_assign(
             item=item,
             author=user,
             kind=UpdateKind.ASSIGNMENT,
-            note=_("Assignment changed: ") + "；".join(said),
+            event=history.event(history.ASSIGNED, changes=said),
         )
     if plans:
         ledger_changed()
     return [item for item, _fields, _said in plans]
 
 
-def _links_note(kind: str, added: int, removed: int) -> str:
-    """What an item's history says when the items linked to it change: how many, never
+def _links_event(kind: str, added: int, removed: int) -> dict:
+    """What an item's history records when the items linked to it change: how many, never
     which (the other end may be an item that the readers of this history may not see)."""
-    if kind == ItemKind.MEASURE:
-        if not (added or removed):
-            return _("The shortfalls it answers were confirmed as they stand.")
-        return _("Shortfalls it answers: %(added)s added, %(removed)s removed.") % {
-            "added": added,
-            "removed": removed,
-        }
-    return _("Measures answering it: %(added)s added, %(removed)s removed.") % {
-        "added": added,
-        "removed": removed,
-    }
+    return history.event(history.LINKS, kind=kind, added=added, removed=removed)
 
 
 @transaction.atomic
@@ -652,7 +632,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
     A measure whose links were to be confirmed (``link_unsure``) is confirmed by it, even
     when the links stay as they were; so is each measure newly linked from a shortfall's page.
     Each item whose links change gets a history entry saying how many were added and removed
-    (never which: see ``_links_note``); ``item``'s version moves on. Refuses
+    (never which: see ``_links_event``); ``item``'s version moves on. Refuses
     (PermissionDenied) anyone but a reviewer and items that are neither measures nor
     shortfalls, (YearClosed) a closed year, on either end, (ValidationError) an item of the wrong kind,
     (StaleItem) a page opened on an older version. Returns whether anything changed.
@@ -692,7 +672,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
             item=item,
             author=user,
             kind=UpdateKind.ASSIGNMENT,
-            note=_links_note(item.kind, len(added), len(removed)),
+            event=_links_event(item.kind, len(added), len(removed)),
         )
     ]
     for pk in sorted(added | removed):
@@ -701,7 +681,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
                 item_id=pk,
                 author=user,
                 kind=UpdateKind.ASSIGNMENT,
-                note=_links_note(other_kind, int(pk in added), int(pk in removed)),
+                event=_links_event(other_kind, int(pk in added), int(pk in removed)),
             )
         )
     ProgressUpdate.objects.bulk_create(entries)
@@ -745,12 +725,11 @@ def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> 
     _bump(item, expected_version, user=user, **fields)
     if addresses is not None:
         item.addresses.set(addresses)
-    labels = [str(Item._meta.get_field(name).verbose_name) for name in DESCRIPTIVE if name in changes]
     ProgressUpdate.objects.create(
         item=item,
         author=user,
         kind=UpdateKind.ASSIGNMENT,
-        note=_("Changed in the administration: %(fields)s") % {"fields": "、".join(labels)},
+        event=history.event(history.DESCRIBED, fields=[name for name in DESCRIPTIVE if name in changes]),
     )
     ledger_changed()
     return item
@@ -786,7 +765,7 @@ def item_create(
     item.cooperating_units.set(cooperating_units)
     item.addresses.set(addresses)
     ProgressUpdate.objects.create(
-        item=item, author=user, kind=UpdateKind.ASSIGNMENT, note=_("Added in the administration.")
+        item=item, author=user, kind=UpdateKind.ASSIGNMENT, event=history.event(history.CREATED)
     )
     ledger_changed()
     return item
