@@ -242,7 +242,9 @@ class ItemAdminForm(forms.ModelForm):
     moves those on the item page); its assignment as the item page's assignment would."""
 
     # The version the form was opened on: a save over someone else's newer one is refused.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        label=_("version the form was opened on"), widget=forms.HiddenInput, required=False
+    )
     # Who fills the form in (ItemAdmin.get_form): a refusal says whether he or she saved last.
     current_user = None
 
