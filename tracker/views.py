@@ -494,7 +494,7 @@ def item_review_view(request, pk: int):
             return redirect((request.POST.get("next") == "queue" and "tracker:review") or item)
     if request.POST.get("next") == "queue":
         for error in form.non_field_errors():
-            messages.error(request, f"{item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": item.title, "error": error})
         return redirect("tracker:review")
     return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=status)
 
@@ -561,7 +561,7 @@ def extension_decide_view(request, pk: int):
             return redirect(extension.item)
     if request.POST.get("next") == "queue":
         for error in [*form.non_field_errors(), *form.errors.get("grant", [])]:
-            messages.error(request, f"{extension.item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": extension.item.title, "error": error})
         return redirect("tracker:review")
     item = selectors.item_for_page(user, extension.item_id)
     return _render_item(request, item, decision_form=form, status=400)
