@@ -12,7 +12,8 @@ of an item he or she may not see (SECRETS: titles and progress notes).
 
 login = redirect to the login page; 405 = the route takes POST only (its POST permissions are
 tested per view in tests/tracker/test_review.py, test_extensions.py, test_assignment.py,
-test_instructions.py, test_item_views.py and test_evidence_preview.py).
+test_instructions.py, test_item_views.py and test_evidence_preview.py). Every 403, 404 and 405 is the
+site's error page.
 """
 
 import io
@@ -160,6 +161,9 @@ def assert_answer(response, want, where) -> None:
     text = readable_text(response)
     leaked = [secret for secret in SECRETS[role] if secret in text]
     assert not leaked, (*where, "leaked", leaked)
+    if response.status_code in (403, 404, 405):
+        # A refusal is the site's page saying so, with a way back (tests/test_error_pages.py).
+        assert 'data-testid="error-page"' in text, (*where, "a bare refusal")
 
 
 @pytest.fixture

@@ -325,6 +325,7 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UpdateKind, default=UpdateKind.PROGRESS)
+    # What a person wrote (a progress note, a reason, a comment), as written.
     note = models.TextField(_("note"), blank=True)
     status_from = models.CharField(_("status before"), max_length=20, choices=ItemStatus, blank=True)
     status_to = models.CharField(_("status after"), max_length=20, choices=ItemStatus, blank=True)
@@ -337,6 +338,10 @@ class ProgressUpdate(models.Model):
         on_delete=models.SET_NULL,
         related_name="updates",
     )
+    # What the entry says by itself (an assignment's changes, an import), as data, put into words
+    # in the reader's language (tracker/history.py). Empty on entries written before it, whose
+    # note holds those words.
+    event = models.JSONField(_("event"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("progress update")
@@ -350,6 +355,13 @@ class ProgressUpdate(models.Model):
     def __str__(self):
         # In local time, as the pages show it (the admin's history rows are titled with it).
         return f"{self.item} · {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """What the entry says, in the active language: its event's words, then the note."""
+        from .history import describe
+
+        return "\n".join(part for part in (describe(self.event), self.note) if part)
 
 
 class Evidence(models.Model):

@@ -314,6 +314,17 @@ def last_submitter_id(item: Item) -> int | None:
     )
 
 
+def last_change(item_id: int) -> ProgressUpdate | None:
+    """The item's latest history entry, with its author: who saved the item last, and when
+    (every write that moves an item's version leaves one)."""
+    return (
+        ProgressUpdate.objects.filter(item_id=item_id)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it.
 

@@ -361,7 +361,7 @@ def item_detail(request, pk: int):
     elif form.cleaned_data.get("version", item.version) != item.version:
         # A form opened on an older version: its choices were the old state's (a status move
         # someone else has made since is no longer offered), so say what happened instead.
-        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem())
+        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem(item, request.user))
     return _render_item(request, item, form=form)
 
 
@@ -415,7 +415,7 @@ def _submit_conflict(request, pk: int, note: str):
     said, the note kept in the submission form when the item can still be submitted, else in
     the progress form (files must be chosen again)."""
     item = selectors.item_for_page(request.user, pk)
-    message = str(StaleItem())
+    message = str(StaleItem(item, request.user))
     if permissions.item_capabilities(request.user, item).submit:
         form = SubmitForm({"submit-note": note, "submit-version": item.version}, item=item)
         form.full_clean()
@@ -517,7 +517,7 @@ def item_review_view(request, pk: int):
             return redirect((request.POST.get("next") == "queue" and "tracker:review") or item)
     if request.POST.get("next") == "queue":
         for error in form.non_field_errors():
-            messages.error(request, f"{item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": item.title, "error": error})
         return redirect("tracker:review")
     return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=status)
 
@@ -584,7 +584,7 @@ def extension_decide_view(request, pk: int):
             return redirect(extension.item)
     if request.POST.get("next") == "queue":
         for error in [*form.non_field_errors(), *form.errors.get("grant", [])]:
-            messages.error(request, f"{extension.item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": extension.item.title, "error": error})
         return redirect("tracker:review")
     item = selectors.item_for_page(user, extension.item_id)
     return _render_item(request, item, decision_form=form, status=400)

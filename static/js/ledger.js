@@ -174,3 +174,17 @@ function ledgerAutocomplete(select) {
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autocomplete-url]").forEach(ledgerAutocomplete);
 });
+
+// An error page's "back to the previous page" button: shown only when there is a page to go
+// back to (the home link beside it works without script).
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.history.length < 2) return;
+  document.querySelectorAll("[data-history-back]").forEach(function (button) {
+    button.hidden = false;
+  });
+});
+document.addEventListener("click", function (event) {
+  if (!event.target.closest("[data-history-back]")) return;
+  event.preventDefault();
+  window.history.back();
+});

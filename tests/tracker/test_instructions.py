@@ -158,7 +158,7 @@ def test_handling_is_recorded_in_the_history_and_ends_the_replies(
     instruction.refresh_from_db()
     entry = ProgressUpdate.objects.get(instruction=instruction)
     assert (entry.kind, entry.author) == ("handled", leader_client.user)
-    assert "请于月底前完成并报告" in entry.note
+    assert "请于月底前完成并报告" in entry.text
     page = staff_client.get(instruction.item.get_absolute_url()).content.decode()
     assert "已办结" in page and reply_url(instruction) not in page
     # A page opened before: the reply is refused as a conflict, the second handling too.

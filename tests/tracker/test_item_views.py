@@ -421,7 +421,7 @@ def test_a_stale_form_is_refused_shows_the_current_state_and_keeps_the_note(
     )
     content = response.content.decode()
     assert response.status_code == 409
-    assert "此事项已被他人更新" in content
+    assert "已更新此事项" in content
     assert "我写了很久的说明</textarea>" in content
     assert "财政局先提交" in content  # the current state, including the other person's update
     assert 'name="version" value="2"' in content

@@ -193,6 +193,7 @@ READS = {
     "conflicts_as",
     "lead_unit_conflict_error",
     "official_error",
+    "stale_message",
     "assignment_error",
     "unit_directory",
     "text_sha256",
