@@ -131,6 +131,29 @@ class ItemFilter(django_filters.FilterSet):
                 field.widget.input_type = "date"
         self.form.fields["q"].widget.attrs["placeholder"] = _("Words in the title or source text")
 
+    def in_force(self) -> list[tuple[str, str, str]]:
+        """The filters set, as a person reads them: (name, label, value) such as
+        (lead_unit, 牵头单位, 县司法局), in the form's order; a value the form refused is left
+        out (the page says why). The section is the view's to name (it reads the outline)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        described = []
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if value in (None, "") or name == "section":
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                text = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                text = dict(field.choices).get(value, value)
+            elif name == "q":
+                text = f"“{value}”"
+            else:
+                text = value.isoformat() if hasattr(value, "isoformat") else value
+            described.append((name, str(field.label), str(text)))
+        return described
+
     def filter_year(self, queryset, name, value):
         return queryset if value == self.ALL_YEARS else queryset.filter(year=int(value))
 

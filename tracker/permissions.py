@@ -33,17 +33,32 @@ def _group_names(user) -> frozenset[str]:
     return cached
 
 
+def _units(user) -> dict[int, str]:
+    """The user's units, id to name, by name: one query, kept on the user object for the
+    request (the names cost no query of their own: a printed page's header shows them)."""
+    cached = getattr(user, "_ledger_units", None)
+    if cached is None:
+        cached = (
+            dict(user.memberships.order_by("unit__name").values_list("unit_id", "unit__name"))
+            if user.is_authenticated
+            else {}
+        )
+        user._ledger_units = cached
+    return cached
+
+
 def unit_ids(user) -> frozenset[int]:
     """Ids of the units the user belongs to (cached on the user object for the request)."""
     cached = getattr(user, "_ledger_unit_ids", None)
     if cached is None:
-        cached = (
-            frozenset(user.memberships.order_by().values_list("unit_id", flat=True))
-            if user.is_authenticated
-            else frozenset()
-        )
+        cached = frozenset(_units(user))
         user._ledger_unit_ids = cached
     return cached
+
+
+def unit_names(user) -> list[str]:
+    """Names of the units the user belongs to, by name (read with ``unit_ids``)."""
+    return list(_units(user).values())
 
 
 def role_of(user: AbstractBaseUser) -> str | None:

@@ -69,8 +69,9 @@ class ItemTable(tables.Table):
         exclude_from_export=True,
         attrs={
             "th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")},
-            "th": {"class": "d-print-none"},
-            "td": {"class": "d-print-none"},
+            # One class for the header and the body cells ("cell" is both): hiding one without
+            # the other in print shifts every header one column off its cells.
+            "cell": {"class": "d-print-none"},
         },
     )
     export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
@@ -103,6 +104,10 @@ class ItemTable(tables.Table):
         template_name = "tracker/item_table.html"
         attrs = {"class": "table table-hover table-sm align-middle item-table"}
         empty_text = _("No item matches these filters.")
+
+    def get_column_class_names(self, classes_set, bound_column):
+        # Each cell, header and body, names its column (column-area): print.css sizes them.
+        return {*super().get_column_class_names(classes_set, bound_column), f"column-{bound_column.name}"}
 
     def __init__(self, data, *args, bulk: bool = False, **kwargs):
         super().__init__(data, *args, **kwargs)

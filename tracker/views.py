@@ -188,6 +188,23 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         label = " › ".join(f"{section.number}{section.heading}" for section in path)
         return {"year": path[-1].report.year, "label": label}
 
+    def filters_in_force(self, section: dict | None) -> list[tuple[str, str]]:
+        """What narrows the list, as (label, value) pairs a person reads, for the printed
+        header: the filters with the status chip after the year, the section (``section_filter``)
+        and, for those who can widen it, the scope."""
+        described = []
+        for name, label, value in self.filterset.in_force():
+            described.append((label, value))
+            if name == "year" and self.status():
+                described.append((_("Status"), str(ItemStatus(self.status()).label)))
+        if section:
+            described.append((_("Section"), f"{section['year']} {section['label']}"))
+        if not permissions.sees_all_items(self.request.user):
+            described.append(
+                (_("Which items"), _("My units' items") if self.own_units_only() else _("All I may see"))
+            )
+        return described
+
     def page_rows(self):
         """The rows the table pages through. A search matching more than SEARCH_COUNT_CAP rows
         is a common word: walking the list's sort index finds a page of it at once, and the
@@ -237,6 +254,8 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         context["total"] = context["table"].paginator.count
         context["filter_active"] = any(self.request.GET.get(name) for name in self.filterset.filters)
         context["section_filter"] = self.section_filter()
+        in_force = self.filters_in_force(context["section_filter"])
+        context["filters_in_force"] = " · ".join(f"{label} {value}" for label, value in in_force)
         if permissions.can_assign(self.request.user):
             # Ids of its own: the filters above have fields of the same names.
             context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none(), auto_id="id_bulk_%s")

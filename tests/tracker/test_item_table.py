@@ -6,6 +6,7 @@ import datetime
 import io
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -157,3 +158,54 @@ def test_achievements_get_no_tick_box(reviewer_client, listed):
 def test_staff_get_no_tick_boxes(staff_client, listed):
     page = staff_client.get(reverse("tracker:items")).content.decode()
     assert "甲 规范性文件备案审查" in page and 'name="items"' not in page
+
+
+class TableCells(HTMLParser):
+    """The item table's cells as (header?, classes, colspan), row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[tuple[str, set[str], int]]] = []
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "item-table" in (attrs.get("class") or ""):
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("th", "td"):
+            self.rows[-1].append(
+                (tag, set((attrs.get("class") or "").split()), int(attrs.get("colspan") or 1))
+            )
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+
+
+def table_widths(page: str) -> list[tuple[int, int]]:
+    """Each row of the list's table (the header first): its cells on screen and on paper
+    (less the cells print hides, ``d-print-none``)."""
+    parser = TableCells()
+    parser.feed(page)
+    return [
+        (
+            sum(span for _, _, span in row),
+            sum(span for _, classes, span in row if "d-print-none" not in classes),
+        )
+        for row in parser.rows
+    ]
+
+
+@pytest.mark.parametrize("role", ["lead", "coop", "other", "leader", "reviewer"])
+def test_each_header_cell_has_its_column_of_cells_on_screen_and_on_paper(clients, item, other_unit, role):
+    """Issue 17: a cell hidden in print in the body but not in the header (or the reverse)
+    shifts every printed header one column off its cells."""
+    ItemFactory(report=item.report, lead_unit=other_unit, title="另一单位的任务")
+    page = clients[role].get(reverse("tracker:items"), {"year": "all", "scope": "all"}).content.decode()
+    header, *rows = table_widths(page)
+    assert rows and "没有符合筛选条件的事项" not in page
+    assert all(row == header for row in rows)
+    # The reviewer's tick boxes are a column on screen only.
+    assert header == ((12, 11) if role == "reviewer" else (11, 11))
