@@ -94,7 +94,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
     def by_unit():
         for unit, f in figures.by_unit:
             yield (
-                unit.name,
+                unit.name if unit else _("No lead unit yet"),
                 f.total,
                 f.done,
                 f.overdue,
