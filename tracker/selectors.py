@@ -55,6 +55,19 @@ def overdue_q(on: date | None = None) -> Q:
     return Q(due_on__lt=on or today()) & ~Q(status=ItemStatus.DONE)
 
 
+def due_soon_q(on: date | None = None) -> Q:
+    """Due within DUE_SOON_DAYS (today included) and not done: the staff home's second list."""
+    on = on or today()
+    return Q(due_on__gte=on, due_on__lte=on + timedelta(days=DUE_SOON_DAYS)) & ~Q(status=ItemStatus.DONE)
+
+
+def pending_extension_q() -> Q:
+    """Items with an extension request waiting for a decision, none of a closed year (where
+    nothing is decided any more): what ``pending_extensions`` lists, as items."""
+    pending = ExtensionRequest.objects.filter(decision=ExtensionDecision.PENDING).values("item_id")
+    return Q(pk__in=pending) & ~years.closed_q()
+
+
 def is_overdue(item: Item, on: date | None = None) -> bool:
     """``overdue_q`` for one item already in hand."""
     return item.due_on is not None and item.due_on < (on or today()) and item.status != ItemStatus.DONE
@@ -669,29 +682,30 @@ def _with_return_review(items: QuerySet[Item]) -> list[Item]:
     return rows
 
 
-def my_items(user, *, limit: int = 8) -> dict[str, list]:
+def my_items(user, *, limit: int = 8) -> dict:
     """The staff home page's lists: due soon, overdue, returned to the unit (with the
     decision that returned each: reason, reviewer, time), recently updated, and leaders'
     instructions on the units' items. Tracked work only: the achievements a report records
-    are not work to follow up."""
+    are not work to follow up.
+
+    Each list shows ``limit`` items at most; ``counts`` holds how many each has in all
+    (``all``: every item of the recent list's), counted in one query."""
     units = permissions.unit_ids(user)
     mine = items_visible_to(user).filter(tracked_q()).select_related("report", "lead_unit")
     now = today()
-    open_items = mine.exclude(status=ItemStatus.DONE)
+    returned = Q(status=ItemStatus.RETURNED, lead_unit_id__in=units)
     return {
-        "overdue": list(open_items.filter(due_on__lt=now).order_by("due_on", "pk")[:limit]),
-        "due_soon": list(
-            open_items.filter(due_on__gte=now, due_on__lte=now + timedelta(days=DUE_SOON_DAYS)).order_by(
-                "due_on", "pk"
-            )[:limit]
-        ),
-        "returned": _with_return_review(
-            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units).order_by("-updated_at", "pk")[
-                :limit
-            ]
-        ),
+        "overdue": list(mine.filter(overdue_q(now)).order_by("due_on", "pk")[:limit]),
+        "due_soon": list(mine.filter(due_soon_q(now)).order_by("due_on", "pk")[:limit]),
+        "returned": _with_return_review(mine.filter(returned).order_by("-updated_at", "pk")[:limit]),
         "recent": list(mine.order_by("-updated_at", "-pk")[:limit]),
         "instructions": _awaiting_reply(user, units, limit=limit),
+        "counts": mine.order_by().aggregate(
+            overdue=Count("pk", filter=overdue_q(now)),
+            due_soon=Count("pk", filter=due_soon_q(now)),
+            returned=Count("pk", filter=returned),
+            all=Count("pk"),
+        ),
     }
 
 

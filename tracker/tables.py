@@ -241,12 +241,13 @@ class ItemTable(tables.Table):
         return official_label(record["responsible_name"], record["responsible_post"])
 
     def render_due_on(self, record):
-        return self.value_due_on(record) or "—"
-
-    def value_due_on(self, record):
         if record["due_on"]:
             return record["due_on"].isoformat()
-        return self._words["ongoing"] if record["ongoing"] else ""  # ongoing: reviewed at year end
+        return self._words["ongoing"] if record["ongoing"] else "—"  # ongoing: reviewed at year end
+
+    def value_due_on(self, record):
+        # A date (a date cell in XLSX, 2021-05-10 in CSV), else the word.
+        return record["due_on"] or (self._words["ongoing"] if record["ongoing"] else "")
 
     def render_status(self, record):
         return format_html(
@@ -267,13 +268,16 @@ class ItemTable(tables.Table):
         return self._words["yes"] if record["overdue"] else ""
 
     def render_updated_at(self, record):
-        return self.value_updated_at(record)
+        updated = record["updated_at"]
+        return updated.astimezone(self._timezone).strftime("%Y-%m-%d %H:%M") if updated else ""
 
     def value_updated_at(self, record):
+        # Local time to the minute, as the page shows it: a date-and-time cell in XLSX (which
+        # knows no time zone), 2021-05-10 14:23 in CSV (utilities.sheets).
         updated = record["updated_at"]
-        return (
-            updated.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") if updated else ""
-        )
+        if not updated:
+            return ""
+        return updated.astimezone(self._timezone).replace(tzinfo=None, second=0, microsecond=0)
 
     def value_export_text(self, record):
         return record["text"]

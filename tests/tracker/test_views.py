@@ -166,7 +166,7 @@ def _count_cells(content: str, year: int) -> list[int]:
     import re
 
     row = re.search(rf"<th scope=\"row\">{year}</th>(.*?)</tr>", content, re.S).group(1)
-    return [int(n) for n in re.findall(r'class="text-end num[^"]*">(\d+)</td>', row)]
+    return [int(n) for n in re.findall(r'class="text-end num[^"]*">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>', row)]
 
 
 def test_home_shows_reviewer_every_item_by_status(reviewer_client, lead_unit, other_unit):
