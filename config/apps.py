@@ -1,5 +1,6 @@
-"""django-axes in the admin, in Chinese: it ships no Chinese catalogue, so its app, model,
-field and column names showed in English on the admin's index and its login-log pages."""
+"""The admin in Chinese where the libraries leave English: django-axes ships no Chinese
+catalogue, so its app, model, field and column names showed in English on the admin's index and
+its login-log pages; Django's own Chinese catalogue lacks a few of its admin's newer words."""
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.utils.translation import gettext_lazy as _
@@ -43,4 +44,18 @@ AXES_LABELS = (
     gettext_noop("Session key hash (sha256)"),
     gettext_noop("The time when access attempt expires and is no longer valid."),
     gettext_noop("User Agent"),
+)
+
+
+# Words of Django's admin templates that its zh_Hans catalogue lacks (Django 5.2): the index's
+# table headers (read out by screen readers), the user add page, the login page. Translated in
+# our catalogue, which gettext reads first.
+ADMIN_LABELS = (
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop("Error:"),
+    gettext_noop("Forgotten your login credentials?"),
+    gettext_noop("In case you’ve forgotten, you are:"),
 )

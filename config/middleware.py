@@ -152,6 +152,25 @@ class NoStoreMiddleware:
         return response
 
 
+class MethodNotAllowedPageMiddleware:
+    """A 405 (a POST-only address opened as a link: Django's require_POST and class-based
+    views answer with an empty HttpResponseNotAllowed) drawn as the site's 405 page, keeping its
+    Allow header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseNotAllowed
+
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response
+
+
 class ConflictMiddleware:
     """The last answer to a race that a view did not answer itself: a Conflict from a service,
     or an IntegrityError that a unique constraint raised (two people created the same row at

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A race a view did not answer (a unique constraint's IntegrityError): 409, not 500.
     "config.middleware.ConflictMiddleware",
+    # A POST-only address opened as a link: the site's 405 page instead of an empty answer.
+    "config.middleware.MethodNotAllowedPageMiddleware",
     "config.middleware.IdleTimeoutMiddleware",
     "config.middleware.RefusalLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -138,6 +140,8 @@ AXES_IPWARE_PROXY_ORDER = "left-most"
 IPWARE_STRICT = False
 
 ROOT_URLCONF = "config.urls"
+# A form refused by the CSRF check gets the site's page (Django's own draws no menu).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 TEMPLATES = [
     {

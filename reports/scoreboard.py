@@ -7,7 +7,9 @@ stay flat however many items a year holds. Definitions, as the pages print them:
 - on-time rate (按期完成率) = items done by their deadline ÷ (items done + items overdue);
   items with no deadline count as on time once done; items not yet due are left out;
 - rectification rate (整改率) = shortfalls closed out ÷ shortfalls;
-- rank: completion rate, then on-time rate (higher first), then fewer overdue, then name.
+- rank: see ``UnitRow.sort_key``: fewer overdue items first, then completion rate, then
+  on-time rate (higher first); a unit with no rate ("—") after the units with one, among those
+  with as many overdue items; then name. A unit leading no tracked work is not ranked.
 
 Every figure counts tracked work only (``tracker.workflow.tracked_q``): the achievements a
 report records for its year are counted apart (``achievements``), never in these rates.
@@ -117,16 +119,31 @@ class UnitRow:
     unit: Unit
     figures: Figures
     rating: UnitRating | None = None
-    rank: int = 0
+    # None for a unit leading no tracked work in the year: it is not ranked.
+    rank: int | None = None
 
     def sort_key(self):
+        """The scoreboard's rank, the rule the page prints:
+
+        1. fewer overdue items first: an overdue item is what the office chases, so a unit
+           never ranks above a unit with fewer;
+        2. then completion rate, higher first;
+        3. then on-time rate, higher first;
+        4. then name.
+
+        A rate is "—" when there is nothing to divide by: a unit leading no tracked work has
+        no completion rate, a unit that has finished nothing and has nothing overdue no
+        on-time rate. "—" is no failure: such a unit takes its place by its overdue count
+        (which step 1 settles first) and, among units with as many overdue items, comes
+        after those with a rate. (Taking "—" as the lowest rate of all ranked a unit with an
+        overdue item, on-time 0.0%, above one whose work was not yet due.)
+        """
         f = self.figures
-        return (
-            -(f.completion_rate if f.completion_rate is not None else Decimal(-1)),
-            -(f.on_time_rate if f.on_time_rate is not None else Decimal(-1)),
-            f.overdue,
-            self.unit.name,
-        )
+
+        def higher_first(rate):
+            return (1, 0) if rate is None else (0, -rate)
+
+        return (f.overdue, higher_first(f.completion_rate), higher_first(f.on_time_rate), self.unit.name)
 
 
 @dataclass
@@ -137,23 +154,20 @@ class YearFigures:
     by_unit: list = field(default_factory=list)
 
 
-def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None = None) -> list[UnitRow]:
-    """Every active unit (and any unit leading items that year) with its figures, ranked.
-
-    Four queries whatever the number of units and items.
-    """
-    on = on or today()
+def _unit_counts(year: int, on: date) -> tuple[dict, dict]:
+    """``({lead unit id: counts}, {lead unit id: evidence files})`` of a year, the items
+    without a lead unit under the key None. Two queries, cached until the ledger changes."""
 
     def count():
         rows = {
             row["lead_unit_id"]: row
-            for row in Item.objects.filter(year=year, lead_unit__isnull=False)
+            for row in Item.objects.filter(year=year)
             .order_by()
             .values("lead_unit_id")
             .annotate(**_counts(on))
         }
         evidence = dict(
-            Evidence.objects.filter(tracked_q("item__"), item__year=year, item__lead_unit__isnull=False)
+            Evidence.objects.filter(tracked_q("item__"), item__year=year)
             .order_by()
             .values_list("item__lead_unit_id")
             .annotate(n=Count("item_id"))
@@ -161,23 +175,48 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
         )
         return rows, evidence
 
-    # Counted over the year's items and evidence: cached until the ledger changes.
-    rows, evidence = cached("unit_counts", year, on, build=count)
+    return cached("unit_counts", year, on, build=count)
+
+
+def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None = None) -> list[UnitRow]:
+    """Every active unit (and any unit leading items that year) with its figures, ranked.
+
+    Four queries whatever the number of units and items.
+    """
+    rows, evidence = _unit_counts(year, on or today())
     ratings = {}
     if report_id is not None:
         ratings = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id)}
     # A unit no longer active shows while it leads tracked work that year.
-    leading = [pk for pk, row in rows.items() if row["total"]]
+    leading = [pk for pk, row in rows.items() if row["total"] and pk is not None]
     units = Unit.objects.filter(Q(active=True) | Q(pk__in=leading)).order_by("kind", "order", "name", "pk")
     result = []
     for unit in units:
         figures = Figures.from_row(rows.get(unit.pk, {}))
         figures.evidence = evidence.get(unit.pk, 0)
         result.append(UnitRow(unit=unit, figures=figures, rating=ratings.get(unit.pk)))
-    result.sort(key=UnitRow.sort_key)
-    for rank, row in enumerate(result, start=1):
+    # A unit leading no tracked work this year has nothing to rank: it is listed after the
+    # ranked units, by name, with no rank (None, "—").
+    ranked = sorted((row for row in result if row.figures.total), key=UnitRow.sort_key)
+    for rank, row in enumerate(ranked, start=1):
         row.rank = rank
-    return result
+    idle = sorted((row for row in result if not row.figures.total), key=lambda row: row.unit.name)
+    for row in idle:
+        row.rank = None
+    return ranked + idle
+
+
+def unassigned_figures(*, year: int, on: date | None = None) -> Figures | None:
+    """The figures of the year's tracked work that has no lead unit yet (the scoreboard's
+    last row, unranked), or None when every item has one. Counted with the units' figures
+    (``unit_scoreboard``): no query of its own once they are."""
+    rows, evidence = _unit_counts(year, on or today())
+    row = rows.get(None)
+    if not row or not row["total"]:
+        return None
+    figures = Figures.from_row(row)
+    figures.evidence = evidence.get(None, 0)
+    return figures
 
 
 def _area_order(pair) -> tuple:
@@ -186,8 +225,15 @@ def _area_order(pair) -> tuple:
     return (area is None, *((area.framework, area.order) if area else ("", 0)))
 
 
+def _unit_order(pair) -> tuple:
+    """(unit, figures) pairs by items led, most first; items without a lead unit last."""
+    unit, figures = pair
+    return (unit is None, -figures.total, unit.name if unit else "")
+
+
 def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigures:
-    """The dashboard's figures for one year: totals, by area, by lead unit.
+    """The dashboard's figures for one year: totals, by area, by lead unit (the items with
+    none as a row of their own, unit None, last).
 
     One GROUP BY (area, lead unit) query, served by an index alone on PostgreSQL; the few
     hundred groups are added up here. Three queries in all. ``items`` narrows the count
@@ -203,14 +249,15 @@ def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigure
         if not figures.total:
             continue  # achievements only: no bar, no unit row of tracked work
         areas_seen[row["area_id"]] = areas_seen.get(row["area_id"], Figures()) + figures
-        if row["lead_unit_id"] is not None:
-            units_seen[row["lead_unit_id"]] = units_seen.get(row["lead_unit_id"], Figures()) + figures
+        # Items without a lead unit make a row of their own (unit None), so that the rows
+        # add up to the year's figures.
+        units_seen[row["lead_unit_id"]] = units_seen.get(row["lead_unit_id"], Figures()) + figures
     areas = Area.objects.in_bulk([pk for pk in areas_seen if pk is not None])
     by_area = [(areas.get(pk), figures) for pk, figures in areas_seen.items()]
     by_area.sort(key=_area_order)
-    units = Unit.objects.in_bulk(list(units_seen))
-    by_unit = [(units[pk], figures) for pk, figures in units_seen.items()]
-    by_unit.sort(key=lambda pair: (-pair[1].total, pair[0].name))
+    units = Unit.objects.in_bulk([pk for pk in units_seen if pk is not None])
+    by_unit = [(units.get(pk), figures) for pk, figures in units_seen.items()]
+    by_unit.sort(key=_unit_order)
     return YearFigures(year=year, figures=totals, by_area=by_area, by_unit=by_unit)
 
 

@@ -12,15 +12,17 @@ from django.views.decorators.http import require_GET, require_POST
 from tracker import permissions
 from tracker.choices import Grade
 from tracker.decorators import reviewer_required
+from tracker.filters import NONE, TRACKED
 from tracker.models import Unit
 from tracker.services import Conflict
 
+from .dashboard import items_url
 from .models import AnnualReport
-from .scoreboard import unit_scoreboard
+from .scoreboard import unassigned_figures, unit_scoreboard
 from .services import ratings_set
 
 SCOREBOARD_SORTS = {
-    "rank": lambda row: row.rank,
+    "rank": lambda row: (row.rank is None, row.rank or 0, row.unit.name),
     "unit": lambda row: row.unit.name,
     "led": lambda row: row.figures.total,
     "done": lambda row: row.figures.done,
@@ -55,7 +57,7 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
     report = next((r for r in reports if str(r.year) == chosen), reports[0])
     year, report_id = report.year, report.pk
     rows = unit_scoreboard(year=year, report_id=report_id)
-    ranked_count = len(rows)
+    ranked_count = sum(1 for row in rows if row.rank is not None)
     if not permissions.sees_all_items(user):
         mine = permissions.unit_ids(user)
         rows = [row for row in rows if row.unit.pk in mine]
@@ -66,6 +68,8 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
         rows.sort(key=key, reverse=descending)
     grade_labels = dict(Grade.choices)
     for row in rows:
+        # The unit's tracked work, which its figures count: each figure narrows this list.
+        row.items_url = items_url(year=year, kind=TRACKED, lead_unit=row.unit.pk)
         current = (row.rating.grade, row.rating.comment) if row.rating else ("", "")
         row.form_grade, row.form_comment = (typed or {}).get(row.unit.pk, current)
         differs = typed is not None and row.unit.pk in typed and typed[row.unit.pk] != current
@@ -77,6 +81,8 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
                 if current[1]
                 else grade
             )
+    # Items without a lead unit: a row of their own below the ranking, for those who see them.
+    unassigned = unassigned_figures(year=year) if permissions.sees_all_items(user) else None
     can_rate = permissions.can_rate(user, report)
     return render(
         request,
@@ -85,6 +91,8 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
             "years": [(r.year, r.pk, r.state) for r in reports],
             "year": year,
             "rows": rows,
+            "unassigned": unassigned,
+            "unassigned_url": items_url(year=year, kind=TRACKED, lead_unit=NONE),
             "ranked_count": ranked_count,
             "sort": sort,
             "can_rate": can_rate,

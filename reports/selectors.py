@@ -41,7 +41,8 @@ def reports_with_status_counts(
     """Every year, newest first, with the counts of the items ``user`` may see.
 
     Each report gets ``.counts`` (tracked work by status, plus ``total``, and apart from them
-    ``achievements``) and ``.status_cells`` (the counts in status order). Two queries whatever the number of years and items; one when
+    ``achievements``), ``.status_cells`` (the counts in status order) and ``.status_figures``
+    (``(status, count)`` in that order). Two queries whatever the number of years and items; one when
     the caller already counted by year (``by_year``, for people who see every item).
     """
     empty = dict.fromkeys([*ItemStatus.values, "total", "achievements"], 0)
@@ -52,6 +53,7 @@ def reports_with_status_counts(
     for report in reports:
         report.counts = by_year.get(report.year, empty)
         report.status_cells = [report.counts[status] for status in ItemStatus.values]
+        report.status_figures = list(zip(ItemStatus.values, report.status_cells, strict=True))
     return reports
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from tracker import permissions
+from tracker import history, permissions
 from tracker.choices import Grade, ItemKind, ItemStatus, UpdateKind
 from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
@@ -321,18 +321,15 @@ def _write(
         items.append(item)
     Item.objects.bulk_create(items)
     # Each item's history opens with where it came from.
-    done = _("Done, according to 《%(title)s》.") % {"title": report.title}
-    stated = _("Stated in 《%(title)s》; work of %(year)s.") % {
-        "title": report.title,
-        "year": report.year + 1,
-    }
+    done = history.event(history.REPORT_DONE, title=report.title)
+    stated = history.event(history.REPORT_STATED, title=report.title, year=report.year + 1)
     ProgressUpdate.objects.bulk_create(
         [
             ProgressUpdate(
-                item=item, author=user, kind=UpdateKind.IMPORT, note=done, status_to=ItemStatus.DONE
+                item=item, author=user, kind=UpdateKind.IMPORT, event=done, status_to=ItemStatus.DONE
             )
             if item.kind == ItemKind.ACHIEVEMENT
-            else ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, note=stated)
+            else ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, event=stated)
             for item in items
         ]
     )
@@ -514,7 +511,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
         plan.target = target
         areas = {area.code: area for area in Area.objects.all()}
         start = (target.items.order_by("-order").values_list("order", flat=True).first() or 0) + 10000
-        note = _("Carried over from %(year)s.") % {"year": from_year}
+        carried = history.event(history.CARRIED, year=from_year)
         carried_now = []
         for n, (item, kind) in enumerate(plan.carried):
             new = Item.objects.create(
@@ -539,7 +536,7 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
                 carried_from=item,
             )
             new.cooperating_units.set(item.cooperating_units.all())
-            ProgressUpdate.objects.create(item=new, author=user, kind=UpdateKind.ASSIGNMENT, note=note)
+            ProgressUpdate.objects.create(item=new, author=user, kind=UpdateKind.ASSIGNMENT, event=carried)
             carried_now.append((item, new))
         # What answered a shortfall last year answers its carried copy this year.
         copies = dict(

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tracker import permissions
+from tracker import history, permissions
 from tracker.choices import ItemKind, UpdateKind
 from tracker.ledger_cache import ledger_changed
 from tracker.models import Area, Item, Membership, ProgressUpdate
@@ -240,23 +240,19 @@ def _write_items(
             if unit != lead
         ]
     )
-    opened = _("Imported from the task list 《%(filename)s》.") % {"filename": record.filename}
 
-    def history(row: TaskRow) -> str:
-        lines = [opened]
-        if row.units_unknown:
-            # Kept on the item: the sheet named them, the unit list has no such unit.
-            lines.append(
-                _("Units the task list names that are not in the unit list: %(names)s")
-                % {"names": "、".join(row.units_unknown)}
-            )
-        if row.note:
-            lines.append(_("Note in the task list: %(note)s") % {"note": row.note})
-        return "\n".join(lines)
+    def opened(row: TaskRow) -> dict:
+        # The units the sheet named that the unit list has not are kept on the item's history.
+        return history.event(
+            history.TASKS_IMPORTED,
+            filename=record.filename,
+            unknown_units=list(row.units_unknown),
+            sheet_note=row.note or "",
+        )
 
     ProgressUpdate.objects.bulk_create(
         [
-            ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, note=history(row))
+            ProgressUpdate(item=item, author=user, kind=UpdateKind.IMPORT, event=opened(row))
             for item, (row, _lead, _choice) in zip(items, chosen, strict=True)
         ]
     )

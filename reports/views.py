@@ -12,12 +12,13 @@ from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
+from tracker.filters import TRACKED, ItemFilter
 from tracker.models import Unit
 from tracker.services import Conflict
 from utilities.uploads import upload_failed
 
 from . import selectors
-from .dashboard import dashboard, year_work
+from .dashboard import dashboard, items_url, year_work
 from .forms import ImportDetailsForm, ReportImportForm
 from .importing import Corrections
 from .importing.parse import split_parts
@@ -63,8 +64,22 @@ def home(request):
             "sees_all": sees_all,
             "board": board,
             "my_items": None if sees_all else tracker_selectors.my_items(user),
+            "my_links": None if sees_all else _my_links(),
         },
     )
+
+
+def _my_links() -> dict[str, str]:
+    """The item list of each of the staff home's lists, whole: every year, the items the
+    units lead or cooperate on (``scope=all``) but for the returned ones, which are the
+    units' own (the list's default)."""
+    every = {"year": ItemFilter.ALL_YEARS, "kind": TRACKED}
+    return {
+        "overdue": items_url(**every, overdue="yes", scope="all"),
+        "due_soon": items_url(**every, due_soon="yes", scope="all"),
+        "returned": items_url(**every, status="returned"),
+        "recent": items_url(**every, scope="all", sort="-updated_at"),
+    }
 
 
 @require_GET

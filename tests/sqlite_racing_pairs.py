@@ -77,7 +77,7 @@ def main():
                 answers[who] = {
                     "opened": version,
                     "status": response.status_code,
-                    "told": "此事项已被他人更新" in body,
+                    "told": "已更新此事项" in body,
                     "note_kept": f"{note}</textarea>" in body,
                 }
             except Exception as error:  # reported: the test fails on any

@@ -12,7 +12,8 @@ of an item he or she may not see (SECRETS: titles and progress notes).
 
 login = redirect to the login page; 405 = the route takes POST only (its POST permissions are
 tested per view in tests/tracker/test_review.py, test_extensions.py, test_assignment.py,
-test_instructions.py and test_item_views.py).
+test_instructions.py, test_item_views.py and test_evidence_preview.py). Every 403, 404 and 405 is the
+site's error page.
 """
 
 import io
@@ -23,7 +24,7 @@ from django.urls import resolve, reverse
 
 from tests.factories import AnnualReportFactory, ItemFactory
 from tests.urlwalk import project_routes
-from tracker.services import extension_request, item_add_progress
+from tracker.services import extension_request, instruction_add, item_add_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +57,13 @@ ACCESS = {
     "tracker:item_instruction": ("/items/{item}/instruction/", POST_ONLY),
     "tracker:item_follow": ("/items/{item}/follow/", POST_ONLY),
     "tracker:extension_decide": ("/extensions/{extension}/decide/", POST_ONLY),
+    "tracker:instruction_reply": ("/instructions/{instruction}/reply/", POST_ONLY),
+    "tracker:instruction_handle": ("/instructions/{instruction}/handle/", POST_ONLY),
     "tracker:review": ("/review/", REVIEWERS),
     "scoreboard": ("/units/", ALL_IN),
     "ratings": ("/units/ratings/", POST_ONLY),
     "tracker:evidence": ("/evidence/{evidence}/", SEEN_BY_ITS_UNITS),
+    "tracker:evidence_view": ("/evidence/{evidence}/view/", SEEN_BY_ITS_UNITS),
     # The searchable selects' options (JSON): the list's filters offer them to everybody.
     "tracker:autocomplete_units": ("/autocomplete/units/", ALL_IN),
     "tracker:autocomplete_people": ("/autocomplete/people/", ALL_IN),
@@ -157,10 +161,13 @@ def assert_answer(response, want, where) -> None:
     text = readable_text(response)
     leaked = [secret for secret in SECRETS[role] if secret in text]
     assert not leaked, (*where, "leaked", leaked)
+    if response.status_code in (403, 404, 405):
+        # A refusal is the site's page saying so, with a way back (tests/test_error_pages.py).
+        assert 'data-testid="error-page"' in text, (*where, "a bare refusal")
 
 
 @pytest.fixture
-def objects(item, staff_client, pdf, linked):
+def objects(item, staff_client, leader_client, pdf, linked):
     update = item_add_progress(
         item=item, user=staff_client.user, note="附件", files=[pdf()], expected_version=1
     )
@@ -175,10 +182,12 @@ def objects(item, staff_client, pdf, linked):
         new_due_on=timezone.localdate() + timedelta(days=30),
         reason="等文件",
     )
+    instruction = instruction_add(item=item, user=leader_client.user, text="请尽快落实")
     return {
         "item": item.pk,
         "evidence": update.evidence.get().pk,
         "extension": extension.pk,
+        "instruction": instruction.pk,
         **{name: linked_item.pk for name, linked_item in vars(linked).items()},
     }
 
@@ -233,10 +242,15 @@ POST_ACCESS = {
     "tracker:item_instruction": [P, 404, 403, 403, 400, 403],
     "tracker:item_follow": [P, 404, 403, 403, 302, 302],
     "tracker:extension_decide": [P, 404, 403, 403, 403, 400],
+    # An empty reply is refused (400) for the lead unit's staff. The leader who gave the
+    # instruction marks it handled; the reviewer after him is told it is handled already (409).
+    "tracker:instruction_reply": [P, 404, 400, 403, 403, 403],
+    "tracker:instruction_handle": [P, 404, 403, 403, 302, 409],
     "tracker:review": [P, 405, 405, 405, 405, 405],
     "scoreboard": [P, 405, 405, 405, 405, 405],
     "ratings": [P, 403, 403, 403, 403, 404],
     "tracker:evidence": [P, 405, 405, 405, 405, 405],
+    "tracker:evidence_view": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_units": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_people": [P, 405, 405, 405, 405, 405],
     "tracker:autocomplete_areas": [P, 405, 405, 405, 405, 405],

@@ -41,6 +41,8 @@ from tracker.services import (
     extension_decide,
     extension_request,
     instruction_add,
+    instruction_handle,
+    instruction_reply,
     item_add_progress,
     item_create,
     item_describe,
@@ -77,6 +79,7 @@ def year_2020(lead_unit, other_unit, people):
     item_add_progress(item=task_item, user=staff, status="submitted", note="已完成", expected_version=1)
     task_item.refresh_from_db()
     extension = extension_request(item=task_item, user=staff, new_due_on=date(2099, 1, 1), reason="人手不足")
+    instruction = instruction_add(item=task_item, user=people["leader"], text="抓紧落实")
     gap = ItemFactory(report=report, kind="shortfall", lead_unit=lead_unit, title="执法人员不足")
     measure = ItemFactory(report=report, kind="measure", lead_unit=lead_unit, title="加强执法培训")
     measure.addresses.add(gap)
@@ -90,6 +93,7 @@ def year_2020(lead_unit, other_unit, people):
         "report": report,
         "task": task_item,
         "extension": extension,
+        "instruction": instruction,
         "gap": gap,
         "measure": measure,
         "other_measure": other_measure,
@@ -159,6 +163,10 @@ def _attempts(y, people):
             item=Item(report=report, title="新增的任务", lead_unit=item.lead_unit), user=people["admin"]
         ),
         "instruction_add": lambda: instruction_add(item=item, user=people["leader"], text="抓紧落实"),
+        "instruction_reply": lambda: instruction_reply(
+            instruction=y["instruction"], user=staff, note="已落实"
+        ),
+        "instruction_handle": lambda: instruction_handle(instruction=y["instruction"], user=people["leader"]),
         "ratings_set": lambda: ratings_set(
             report_id=report.pk, user=reviewer, grades={item.lead_unit_id: ("excellent", "")}
         ),
@@ -185,6 +193,8 @@ WRITE_SERVICES = [
     "item_describe",
     "item_create",
     "instruction_add",
+    "instruction_reply",
+    "instruction_handle",
     "ratings_set",
     "report_import",
     "task_sheet_import",
@@ -240,6 +250,7 @@ ABOUT_ITEM = [
     "can_link",
 ]
 ABOUT_EXTENSION = ["can_decide_extension"]
+ABOUT_INSTRUCTION = ["can_reply_instruction", "can_handle_instruction"]
 ABOUT_YEAR = ["can_rate"]
 ABOUT_ADMIN_ROW = ["can_edit_in_admin"]
 ABOUT_THE_PERSON = [
@@ -261,6 +272,7 @@ def test_every_permission_is_placed_in_the_table():
     placed = (
         ABOUT_ITEM
         + ABOUT_EXTENSION
+        + ABOUT_INSTRUCTION
         + ABOUT_YEAR
         + ABOUT_ADMIN_ROW
         + ABOUT_THE_PERSON
@@ -299,6 +311,15 @@ def test_the_extension_rating_and_admin_permissions_answer_no_in_a_closed_year(y
     assert permissions.can_decide_extension(people["other_reviewer"], extension)
     assert permissions.can_rate(people["reviewer"], report)
     assert permissions.can_edit_in_admin(people["admin"], report)
+
+
+@pytest.mark.parametrize("name", ABOUT_INSTRUCTION)
+def test_every_permission_about_an_instruction_answers_no_in_a_closed_year(year_2020, people, name):
+    ask = getattr(permissions, name)
+    instruction = Instruction.objects.select_related("item__report").get(pk=year_2020["instruction"].pk)
+    assert not any(ask(person, instruction) for person in _askers(people)), name
+    instruction.item.report.state = "active"
+    assert any(ask(person, instruction) for person in _askers(people)), name
 
 
 def test_a_closed_years_item_page_offers_nothing_but_following(year_2020, people):

@@ -63,7 +63,7 @@ def test_the_second_of_two_status_moves_from_the_same_version_is_told_of_the_con
     )
     page = second.content.decode()
     assert second.status_code == 409
-    assert "此事项已被他人更新" in page
+    assert "已更新此事项" in page
     assert "李四写了很久的说明</textarea>" in page
     assert "张三：已启动" in page  # the current state, with the other person's entry
     assert 'name="version" value="2"' in page

@@ -76,7 +76,11 @@ def test_the_filters_draw_the_chosen_unit_from_their_own_validation(lead_unit, d
     assert filterset.is_valid()
     with django_assert_num_queries(0), translation.override("zh-hans"):
         html = str(filterset.form["lead_unit"]) + str(filterset.form["cooperating_unit"])
-    assert options(html, "lead_unit") == [("", "全部", False), (str(lead_unit.pk), "县司法局", True)]
+    assert options(html, "lead_unit") == [
+        ("", "全部", False),
+        ("none", "未明确牵头单位", False),  # the items without one (the figures' own row)
+        (str(lead_unit.pk), "县司法局", True),
+    ]
     assert options(html, "cooperating_unit") == [("", "全部", True)]
 
 

@@ -224,10 +224,16 @@ class MetricInline(RulesInlineMixin, admin.TabularInline):
     fields = ["label", "value", "unit", "approximate", "order"]
 
 
+@admin.display(description=_("what it says"))
+def history_text(update: ProgressUpdate) -> str:
+    """The entry's words in the reader's language (its event, then its note)."""
+    return update.text
+
+
 class ProgressUpdateInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ProgressUpdate
     extra = 0
-    fields = ["created_at", "author", "status_from", "status_to", "note"]
+    fields = ["created_at", "author", "status_from", "status_to", history_text]
     readonly_fields = fields
 
 
@@ -236,7 +242,11 @@ class ItemAdminForm(forms.ModelForm):
     moves those on the item page); its assignment as the item page's assignment would."""
 
     # The version the form was opened on: a save over someone else's newer one is refused.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        label=_("version the form was opened on"), widget=forms.HiddenInput, required=False
+    )
+    # Who fills the form in (ItemAdmin.get_form): a refusal says whether he or she saved last.
+    current_user = None
 
     class Meta:
         model = Item
@@ -267,12 +277,7 @@ class ItemAdminForm(forms.ModelForm):
         report = cleaned.get("report") if "report" in self.fields else item.report
         years.refuse_closed(report)
         if item.pk and cleaned.get("expected_version") != item.version:
-            raise ValidationError(
-                gettext(
-                    "This item has been changed by someone else since you opened it. "
-                    "Reload the page to see its current state, then make your change again."
-                )
-            )
+            raise ValidationError(services.stale_message(item, self.current_user, reload=True))
         section = cleaned.get("section")
         # Its own year's outline, or that of the report that stated it (the year before's).
         outlines = {report.pk if report is not None else None, item.stated_in_id}
@@ -314,6 +319,12 @@ class ItemAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["report", "area", "lead_unit"]
     date_hierarchy = "due_on"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user  # a class made for this request by modelform_factory
+        return form
+
     fieldsets = [
         (None, {"fields": ["report", "section", "area", "kind", "title", "text", "order"]}),
         (
@@ -412,6 +423,9 @@ class ProgressUpdateAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     list_select_related = ["item", "author"]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline]
+    # The event is data: the page shows it in words, beside the note as written.
+    exclude = ["event"]
+    readonly_fields = [history_text]
 
 
 @admin.register(Evidence)
@@ -451,10 +465,10 @@ class ExtensionRequestAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.M
 
 @admin.register(Instruction)
 class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["item", "author", "created_at"]
-    list_filter = ["item__report"]
+    list_display = ["item", "author", "created_at", "handled_at", "handled_by"]
+    list_filter = ["item__report", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["item__title", "text", "author__username"]
-    list_select_related = ["item", "author"]
+    list_select_related = ["item", "author", "handled_by"]
 
 
 @admin.register(Follow)

@@ -51,6 +51,10 @@ class UpdateKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     EXTENSION = "extension", _("Deadline extension")
     IMPORT = "import", _("Imported")
+    # A leader's instruction (批示) as a small case: the lead unit's reply (反馈), and its
+    # marking as handled (办结). Such entries point at their instruction.
+    REPLY = "reply", _("Reply to an instruction")
+    HANDLED = "handled", _("Instruction handled")
 
 
 class ExtensionDecision(models.TextChoices):

@@ -41,6 +41,11 @@ ALLOWED = {
     "zip": (ZIP, "application/zip"),
 }
 
+# The types a browser shows by itself, which the preview serves inline: PDF and raster images,
+# each with the content family its first bytes must still show. Never HTML or SVG (they carry
+# script); Office files, OFD and archives are only ever downloaded.
+PREVIEWABLE = {"application/pdf": PDF, "image/png": PNG, "image/jpeg": JPEG}
+
 
 @dataclass
 class CheckedFile:
@@ -97,6 +102,18 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         digest.update(chunk)
     upload.seek(0)
     return CheckedFile(upload, original, extension, content_type, upload.size, digest.hexdigest())
+
+
+def is_previewable(content_type: str) -> bool:
+    """Whether files of the stored, checked ``content_type`` open in the browser."""
+    return content_type in PREVIEWABLE
+
+
+def looks_like(content_type: str, head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) is of the family ``content_type`` stands for: the
+    preview checks the stored file again before answering inline, whatever wrote the row."""
+    family = PREVIEWABLE.get(content_type)
+    return family is not None and head.startswith(SIGNATURES[family])
 
 
 # An archive (zip, and Office files, which are zips) may unpack to at most this much, counted

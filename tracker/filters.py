@@ -9,13 +9,16 @@ from utilities.people import user_label
 from .choices import ItemKind
 from .models import Area, Item
 from .search import search_items
-from .selectors import overdue_q, people_to_choose, units_to_choose
+from .selectors import due_soon_q, overdue_q, pending_extension_q, people_to_choose, units_to_choose
 from .widgets import AutocompleteFormMixin, AutocompleteSelect
 from .workflow import tracked_q
 
 # The kind filter's choice for every kind of tracked work (what the figures count), beside the
 # kinds themselves: the dashboard's links open the list on exactly the items a figure counts.
 TRACKED = "tracked"
+# The lead unit's and the area's choice for the items that have none (``?lead_unit=none``):
+# the figures count them in a row of their own.
+NONE = "none"
 
 
 class FilterForm(AutocompleteFormMixin, forms.Form):
@@ -45,6 +48,8 @@ class ItemFilter(django_filters.FilterSet):
         queryset=Area.objects.all(),
         label=_("Area"),
         empty_label=_("All"),
+        null_label=_("No area"),
+        null_value=NONE,
         widget=AutocompleteSelect("tracker:autocomplete_areas"),
     )
     kind = django_filters.ChoiceFilter(
@@ -57,6 +62,8 @@ class ItemFilter(django_filters.FilterSet):
         queryset=units_to_choose(),
         label=_("Lead unit"),
         empty_label=_("All"),
+        null_label=_("No lead unit yet"),
+        null_value=NONE,
         widget=AutocompleteSelect("tracker:autocomplete_units"),
     )
     cooperating_unit = django_filters.ModelChoiceFilter(
@@ -82,6 +89,20 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Overdue"),
         empty_label=_("All"),
     )
+    # The staff home's "due within two weeks" and the dashboard's extension requests: each
+    # figure opens the list on exactly the items it counts, as of today.
+    due_soon = django_filters.ChoiceFilter(
+        choices=[("yes", _("Due within two weeks"))],
+        method="filter_due_soon",
+        label=_("Due soon"),
+        empty_label=_("All"),
+    )
+    extension = django_filters.ChoiceFilter(
+        choices=[("pending", _("Extension requested"))],
+        method="filter_extension",
+        label=_("Extension"),
+        empty_label=_("All"),
+    )
 
     # Measures whose shortfall the import could not tell, for a reviewer to link.
     links = django_filters.ChoiceFilter(
@@ -105,6 +126,8 @@ class ItemFilter(django_filters.FilterSet):
             "due_after",
             "due_before",
             "overdue",
+            "due_soon",
+            "extension",
             "links",
             "section",
         ]
@@ -131,6 +154,29 @@ class ItemFilter(django_filters.FilterSet):
                 field.widget.input_type = "date"
         self.form.fields["q"].widget.attrs["placeholder"] = _("Words in the title or source text")
 
+    def in_force(self) -> list[tuple[str, str, str]]:
+        """The filters set, as a person reads them: (name, label, value) such as
+        (lead_unit, 牵头单位, 县司法局), in the form's order; a value the form refused is left
+        out (the page says why). The section is the view's to name (it reads the outline)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        described = []
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if value in (None, "") or name == "section":
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                text = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                text = dict(field.choices).get(value, value)
+            elif name == "q":
+                text = f"“{value}”"
+            else:
+                text = value.isoformat() if hasattr(value, "isoformat") else value
+            described.append((name, str(field.label), str(text)))
+        return described
+
     def filter_year(self, queryset, name, value):
         return queryset if value == self.ALL_YEARS else queryset.filter(year=int(value))
 
@@ -152,6 +198,12 @@ class ItemFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(overdue_q())
         return queryset
+
+    def filter_due_soon(self, queryset, name, value):
+        return queryset.filter(due_soon_q()) if value == "yes" else queryset
+
+    def filter_extension(self, queryset, name, value):
+        return queryset.filter(pending_extension_q()) if value == "pending" else queryset
 
     def filter_links(self, queryset, name, value):
         return queryset.filter(link_unsure=True) if value == "unsure" else queryset

@@ -250,6 +250,29 @@ class InstructionForm(forms.Form):
     )
 
 
+class InstructionReplyForm(forms.Form):
+    """The lead unit's reply (反馈) to one leader's instruction: a note and evidence files.
+    One per open instruction on the page, told apart by their prefixes."""
+
+    note = forms.CharField(
+        label=_("Reply"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": _("Write the reply: what the unit has done about the instruction.")},
+    )
+    files = MultipleFileField(
+        label=_("Files"),
+        required=False,
+        help_text=_("PDF, Word, Excel, WPS, OFD, JPG, PNG or ZIP; at most 20 MB each."),
+    )
+
+    def __init__(self, *args, instruction, **kwargs):
+        kwargs.setdefault("prefix", f"reply-{instruction.pk}")
+        super().__init__(*args, **kwargs)
+        self.instruction_id = instruction.pk
+        self.fields["files"].widget.attrs["accept"] = EVIDENCE_ACCEPT
+
+
 class OthersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.title}（{obj.year} · {obj.status_label}）"

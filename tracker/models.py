@@ -26,6 +26,7 @@ from .choices import (
     UnitKind,
     UpdateKind,
 )
+from .evidence import is_previewable
 from .workflow import STATUS_COLOURS, status_label
 
 
@@ -324,9 +325,23 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UpdateKind, default=UpdateKind.PROGRESS)
+    # What a person wrote (a progress note, a reason, a comment), as written.
     note = models.TextField(_("note"), blank=True)
     status_from = models.CharField(_("status before"), max_length=20, choices=ItemStatus, blank=True)
     status_to = models.CharField(_("status after"), max_length=20, choices=ItemStatus, blank=True)
+    # The leader's instruction a reply (反馈) answers or a handling (办结) closes.
+    instruction = models.ForeignKey(
+        "Instruction",
+        verbose_name=_("leader's instruction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="updates",
+    )
+    # What the entry says by itself (an assignment's changes, an import), as data, put into words
+    # in the reader's language (tracker/history.py). Empty on entries written before it, whose
+    # note holds those words.
+    event = models.JSONField(_("event"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("progress update")
@@ -340,6 +355,13 @@ class ProgressUpdate(models.Model):
     def __str__(self):
         # In local time, as the pages show it (the admin's history rows are titled with it).
         return f"{self.item} · {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """What the entry says, in the active language: its event's words, then the note."""
+        from .history import describe
+
+        return "\n".join(part for part in (describe(self.event), self.note) if part)
 
 
 class Evidence(models.Model):
@@ -374,6 +396,11 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def previewable(self) -> bool:
+        """Whether it opens in the browser (PDF, images) besides being downloaded."""
+        return is_previewable(self.content_type)
 
 
 class Review(models.Model):
@@ -489,15 +516,46 @@ class Instruction(models.Model):
     )
     text = models.TextField(_("instruction"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    # Handled (办结): set once, by the leader who gave it or a reviewer, never unset. The
+    # replies (反馈) are the item's history entries that point at it (``updates``).
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, editable=False)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_instructions",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("leader's instruction")
         verbose_name_plural = _("leaders' instructions")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=~Q(text=""), name="instruction_text_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="instruction_text_not_empty"),
+            # Whoever handled it, it was handled at some moment.
+            models.CheckConstraint(
+                condition=Q(handled_by__isnull=True) | Q(handled_at__isnull=False),
+                name="instruction_handler_has_time",
+            ),
+        ]
+        indexes = [
+            # The open instructions, oldest first (the dashboard's list).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(handled_at__isnull=True),
+                name="instruction_open_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.item} · {self.text[:20]}"
+
+    @property
+    def is_handled(self) -> bool:
+        return self.handled_at is not None
 
 
 class Follow(models.Model):

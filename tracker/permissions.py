@@ -33,17 +33,32 @@ def _group_names(user) -> frozenset[str]:
     return cached
 
 
+def _units(user) -> dict[int, str]:
+    """The user's units, id to name, by name: one query, kept on the user object for the
+    request (the names cost no query of their own: a printed page's header shows them)."""
+    cached = getattr(user, "_ledger_units", None)
+    if cached is None:
+        cached = (
+            dict(user.memberships.order_by("unit__name").values_list("unit_id", "unit__name"))
+            if user.is_authenticated
+            else {}
+        )
+        user._ledger_units = cached
+    return cached
+
+
 def unit_ids(user) -> frozenset[int]:
     """Ids of the units the user belongs to (cached on the user object for the request)."""
     cached = getattr(user, "_ledger_unit_ids", None)
     if cached is None:
-        cached = (
-            frozenset(user.memberships.order_by().values_list("unit_id", flat=True))
-            if user.is_authenticated
-            else frozenset()
-        )
+        cached = frozenset(_units(user))
         user._ledger_unit_ids = cached
     return cached
+
+
+def unit_names(user) -> list[str]:
+    """Names of the units the user belongs to, by name (read with ``unit_ids``)."""
+    return list(_units(user).values())
 
 
 def role_of(user: AbstractBaseUser) -> str | None:
@@ -153,6 +168,20 @@ def can_decide_extension(user, extension) -> bool:
 def can_instruct(user) -> bool:
     """Leaders give instructions (批示)."""
     return is_leader(user)
+
+
+def can_reply_instruction(user, instruction) -> bool:
+    """The staff of the item's lead unit reply (反馈) to a leader's instruction on it, with a
+    note and files (while it is not handled: ``instruction_reply`` says so)."""
+    return years.is_open(instruction) and is_lead_staff(user, instruction.item)
+
+
+def can_handle_instruction(user, instruction) -> bool:
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结) (once:
+    ``instruction_handle`` says so)."""
+    return years.is_open(instruction) and (
+        is_reviewer(user) or (is_leader(user) and instruction.author_id == user.pk)
+    )
 
 
 def can_follow(user) -> bool:

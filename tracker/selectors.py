@@ -55,6 +55,19 @@ def overdue_q(on: date | None = None) -> Q:
     return Q(due_on__lt=on or today()) & ~Q(status=ItemStatus.DONE)
 
 
+def due_soon_q(on: date | None = None) -> Q:
+    """Due within DUE_SOON_DAYS (today included) and not done: the staff home's second list."""
+    on = on or today()
+    return Q(due_on__gte=on, due_on__lte=on + timedelta(days=DUE_SOON_DAYS)) & ~Q(status=ItemStatus.DONE)
+
+
+def pending_extension_q() -> Q:
+    """Items with an extension request waiting for a decision, none of a closed year (where
+    nothing is decided any more): what ``pending_extensions`` lists, as items."""
+    pending = ExtensionRequest.objects.filter(decision=ExtensionDecision.PENDING).values("item_id")
+    return Q(pk__in=pending) & ~years.closed_q()
+
+
 def is_overdue(item: Item, on: date | None = None) -> bool:
     """``overdue_q`` for one item already in hand."""
     return item.due_on is not None and item.due_on < (on or today()) and item.status != ItemStatus.DONE
@@ -310,6 +323,17 @@ def last_submitter_id(item: Item) -> int | None:
         ProgressUpdate.objects.filter(item=item, status_to=ItemStatus.SUBMITTED)
         .order_by("-created_at", "-pk")
         .values_list("author_id", flat=True)
+        .first()
+    )
+
+
+def last_change(item_id: int) -> ProgressUpdate | None:
+    """The item's latest history entry, with its author: who saved the item last, and when
+    (every write that moves an item's version leaves one)."""
+    return (
+        ProgressUpdate.objects.filter(item_id=item_id)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
         .first()
     )
 
@@ -572,22 +596,67 @@ def _sections_from_top(sections, section_id: int) -> list:
 
 def item_timeline(item: Item) -> list[dict]:
     """History entries (each with ``evidence_list``; a review decision is one of them) and
-    leaders' instructions, newest first. Three queries: the item's evidence is read by item,
-    not through each entry."""
+    leaders' instructions, newest first. Each instruction carries ``reply_list``, the entries
+    that reply to it (反馈), oldest first; those entries, and the one that marked it handled,
+    are flagged ``of_instruction`` (the page shows them within the instruction). Three
+    queries: the item's evidence is read by item, not through each entry."""
     updates = list(ProgressUpdate.objects.filter(item_id=item.pk).select_related("author").order_by())
     files = defaultdict(list)
     for evidence in Evidence.objects.filter(item_id=item.pk).order_by("pk"):
         files[evidence.update_id].append(evidence)
+    instructions = {
+        i.pk: i
+        for i in Instruction.objects.filter(item_id=item.pk).select_related("author", "handled_by").order_by()
+    }
     entries = []
-    for update in updates:
+    for instruction in instructions.values():
+        instruction.item = item  # its year is asked (permissions): no query to read the item again
+        instruction.reply_list = []
+        entries.append(
+            {
+                "kind": "instruction",
+                "at": instruction.created_at,
+                "pk": instruction.pk,
+                "instruction": instruction,
+            }
+        )
+    for update in sorted(updates, key=lambda u: (u.created_at, u.pk)):
         update.evidence_list = files[update.pk]
+        update.of_instruction = update.instruction_id in instructions
+        if update.of_instruction and update.kind == UpdateKind.REPLY:
+            instructions[update.instruction_id].reply_list.append(update)
         entries.append({"kind": "update", "at": update.created_at, "pk": update.pk, "update": update})
-    instructions = Instruction.objects.filter(item_id=item.pk).select_related("author").order_by()
-    entries += [
-        {"kind": "instruction", "at": i.created_at, "pk": i.pk, "instruction": i} for i in instructions
-    ]
     entries.sort(key=lambda e: (e["at"], e["pk"]), reverse=True)
     return entries
+
+
+def instruction_visible_to(user, pk: int) -> Instruction:
+    """One leader's instruction if ``user`` may see its item; DoesNotExist otherwise."""
+    return Instruction.objects.select_related("item__report").get(pk=pk, item__in=items_visible_to(user))
+
+
+OPEN_INSTRUCTIONS_SHOWN = 10
+
+
+def open_instructions(user, *, limit: int = OPEN_INSTRUCTIONS_SHOWN) -> dict:
+    """Leaders' instructions not yet handled (未办结) on items ``user`` may see, oldest first:
+    ``{"rows": [...], "count": N}``, the first ``limit`` rows, each with its item and lead
+    unit, ``age_days`` (days since it was given) and ``replies`` (how many replies it has), and
+    how many there are in all. None of a closed year, where nothing is handled any more. Two
+    queries, whatever their number."""
+    instructions = Instruction.objects.filter(
+        handled_at__isnull=True, item__in=items_visible_to(user)
+    ).exclude(years.closed_q("item__report"))
+    rows = list(
+        instructions.select_related("item__lead_unit", "author")
+        .annotate(replies=Count("updates", filter=Q(updates__kind=UpdateKind.REPLY)))
+        .order_by("created_at", "pk")[:limit]
+    )
+    count = instructions.count()
+    now = today()
+    for instruction in rows:
+        instruction.age_days = (now - timezone.localdate(instruction.created_at)).days
+    return {"rows": rows, "count": count}
 
 
 def evidence_visible_to(user, pk: int) -> Evidence:
@@ -613,31 +682,44 @@ def _with_return_review(items: QuerySet[Item]) -> list[Item]:
     return rows
 
 
-def my_items(user, *, limit: int = 8) -> dict[str, list]:
+def my_items(user, *, limit: int = 8) -> dict:
     """The staff home page's lists: due soon, overdue, returned to the unit (with the
     decision that returned each: reason, reviewer, time), recently updated, and leaders'
     instructions on the units' items. Tracked work only: the achievements a report records
-    are not work to follow up."""
+    are not work to follow up.
+
+    Each list shows ``limit`` items at most; ``counts`` holds how many each has in all
+    (``all``: every item of the recent list's), counted in one query."""
     units = permissions.unit_ids(user)
     mine = items_visible_to(user).filter(tracked_q()).select_related("report", "lead_unit")
     now = today()
-    open_items = mine.exclude(status=ItemStatus.DONE)
+    returned = Q(status=ItemStatus.RETURNED, lead_unit_id__in=units)
     return {
-        "overdue": list(open_items.filter(due_on__lt=now).order_by("due_on", "pk")[:limit]),
-        "due_soon": list(
-            open_items.filter(due_on__gte=now, due_on__lte=now + timedelta(days=DUE_SOON_DAYS)).order_by(
-                "due_on", "pk"
-            )[:limit]
-        ),
-        "returned": _with_return_review(
-            mine.filter(status=ItemStatus.RETURNED, lead_unit_id__in=units).order_by("-updated_at", "pk")[
-                :limit
-            ]
-        ),
+        "overdue": list(mine.filter(overdue_q(now)).order_by("due_on", "pk")[:limit]),
+        "due_soon": list(mine.filter(due_soon_q(now)).order_by("due_on", "pk")[:limit]),
+        "returned": _with_return_review(mine.filter(returned).order_by("-updated_at", "pk")[:limit]),
         "recent": list(mine.order_by("-updated_at", "-pk")[:limit]),
-        "instructions": list(
-            Instruction.objects.filter(item__in=items_visible_to(user))
-            .select_related("item", "author")
-            .order_by("-created_at", "-pk")[:limit]
+        "instructions": _awaiting_reply(user, units, limit=limit),
+        "counts": mine.order_by().aggregate(
+            overdue=Count("pk", filter=overdue_q(now)),
+            due_soon=Count("pk", filter=due_soon_q(now)),
+            returned=Count("pk", filter=returned),
+            all=Count("pk"),
         ),
     }
+
+
+def _awaiting_reply(user, units, *, limit: int) -> list[Instruction]:
+    """Leaders' instructions not yet handled on the units' items, oldest first; each with
+    ``ours`` (one of ``units`` leads the item: the unit replies) and ``replies`` (how many
+    replies it has). None of a closed year."""
+    rows = list(
+        Instruction.objects.filter(handled_at__isnull=True, item__in=items_visible_to(user))
+        .exclude(years.closed_q("item__report"))
+        .select_related("item", "author")
+        .annotate(replies=Count("updates", filter=Q(updates__kind=UpdateKind.REPLY)))
+        .order_by("created_at", "pk")[:limit]
+    )
+    for instruction in rows:
+        instruction.ours = instruction.item.lead_unit_id in units
+    return rows

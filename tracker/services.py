@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from utilities.people import official_label, user_label
 
-from . import permissions, workflow, years
+from . import history, permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
-from .evidence import check_upload, storage_name
+from .evidence import CheckedFile, check_upload, storage_name
 from .ledger_cache import ledger_changed
 from .models import (
     Evidence,
@@ -68,14 +68,73 @@ class EvidenceNotStored(Exception):
 
 
 class StaleItem(Conflict):
-    """Someone else saved the item after the form was opened."""
+    """Someone saved the item after the form was opened: the message names who and when (from
+    the item's latest history entry), or says it was the same person in another window."""
+
+    def __init__(self, item: Item | None = None, user=None):
+        super().__init__(stale_message(item, user))
+
+
+def _local_time(moment) -> str:
+    """14:51 today, 2021-05-06 14:51 another day, in the local time zone."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%Y-%m-%d %H:%M}"
+
+
+def stale_message(item: Item | None, user, *, reload: bool = False) -> str:
+    """What to tell ``user`` whose form was opened on an older version of ``item``: who saved it
+    since and when ("王经办于 14:51 已更新此事项"), or that he or she did, in another window;
+    then what happens now: the page shows the current state and keeps the note, or (``reload``,
+    the admin's form) the page must be reloaded."""
+    from .selectors import last_change
+
+    change = last_change(item.pk) if item is not None and item.pk else None
+    if change is None or change.author is None:
+        if reload:
+            return _(
+                "This item has been changed by someone else since you opened it. "
+                "Reload the page to see its current state, then make your change again."
+            )
+        return _(
+            "This item has been updated by someone else. Its current state is shown; your note is kept below."
+        )
+    values = {"person": user_label(change.author), "time": _local_time(change.created_at)}
+    mine = user is not None and change.author.pk == user.pk
+    if reload:
+        if mine:
+            return (
+                _(
+                    "You changed this item at %(time)s in another window. "
+                    "Reload the page to see its current state, then make your change again."
+                )
+                % values
+            )
+        return (
+            _(
+                "%(person)s changed this item at %(time)s, after you opened it. "
+                "Reload the page to see its current state, then make your change again."
+            )
+            % values
+        )
+    if mine:
+        return (
+            _(
+                "You updated this item at %(time)s in another window. "
+                "Its current state is shown; your note is kept below."
+            )
+            % values
+        )
+    return (
+        _("%(person)s updated this item at %(time)s. Its current state is shown; your note is kept below.")
+        % values
+    )
+
+
+class InstructionHandled(Conflict):
+    """The instruction was marked handled (办结) after the page was opened."""
 
     def __init__(self):
-        super().__init__(
-            _(
-                "This item has been updated by someone else. Its current state is shown; your note is kept below."
-            )
-        )
+        super().__init__(_("This instruction has already been marked handled; it takes no more replies."))
 
 
 def lead_unit_conflict_error(lead_unit: Unit | None, cooperating_units: Iterable[Unit]) -> str | None:
@@ -122,48 +181,43 @@ def item_add_progress(
     if not (note or moving or files):
         raise ValidationError(_("Write a note, change the status or attach a file."))
     if item.version != expected_version:
-        raise StaleItem
+        raise StaleItem(item, user)
     checked = [check_upload(upload) for upload in files]
 
+    # Durable: this is the outermost transaction, so once it commits nothing can roll it back
+    # and strand the files saved in it (a caller's transaction around it would).
+    with _files_kept_if_committed(item) as saved, transaction.atomic(durable=True):
+        now = timezone.now()
+        submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
+        changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
+            status=status if moving else item.status,
+            version=F("version") + 1,
+            updated_at=now,
+            **submitted,
+        )
+        if not changed:
+            raise StaleItem(item, user)
+        update = ProgressUpdate.objects.create(
+            item=item,
+            author=user,
+            note=note,
+            status_from=item.status if moving else "",
+            status_to=status if moving else "",
+        )
+        _store_evidence(update=update, files=checked, user=user, saved=saved)
+        ledger_changed()
+    item.refresh_from_db(fields=["status", "version", "updated_at"])
+    return update
+
+
+@contextmanager
+def _files_kept_if_committed(item: Item):
+    """Around the transaction that stores evidence files: yields the list of the names saved,
+    which are removed again if the transaction does not commit; a storage that refuses a
+    file (OSError: full, read-only) becomes EvidenceNotStored."""
     saved: list[str] = []
     try:
-        # Durable: this is the outermost transaction, so once it commits nothing can roll it
-        # back and strand the files saved in it (a caller's transaction around it would).
-        with transaction.atomic(durable=True):
-            now = timezone.now()
-            submitted = {"submitted_at": now} if moving and status == ItemStatus.SUBMITTED else {}
-            changed = Item.objects.filter(pk=item.pk, version=expected_version).update(
-                status=status if moving else item.status,
-                version=F("version") + 1,
-                updated_at=now,
-                **submitted,
-            )
-            if not changed:
-                raise StaleItem
-            update = ProgressUpdate.objects.create(
-                item=item,
-                author=user,
-                note=note,
-                status_from=item.status if moving else "",
-                status_to=status if moving else "",
-            )
-            for file in checked:
-                name = storage_name(file)
-                saved.append(name)  # before saving: a save that fails midway leaves part of a file
-                stored = default_storage.save(name, file.upload)
-                if stored != name:
-                    saved.append(stored)
-                Evidence.objects.create(
-                    update=update,
-                    item=item,
-                    file=stored,
-                    original_name=file.original_name,
-                    size=file.size,
-                    content_type=file.content_type,
-                    sha256=file.sha256,
-                    uploaded_by=user,
-                )
-            ledger_changed()
+        yield saved
     except OSError as error:
         _discard_files(saved)
         logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
@@ -171,8 +225,27 @@ def item_add_progress(
     except BaseException:
         _discard_files(saved)
         raise
-    item.refresh_from_db(fields=["status", "version", "updated_at"])
-    return update
+
+
+def _store_evidence(*, update: ProgressUpdate, files: Sequence[CheckedFile], user, saved: list[str]) -> None:
+    """Save checked ``files`` under random names as evidence of history entry ``update``,
+    naming each in ``saved`` before it is written (see ``_files_kept_if_committed``)."""
+    for file in files:
+        name = storage_name(file)
+        saved.append(name)  # before saving: a save that fails midway leaves part of a file
+        stored = default_storage.save(name, file.upload)
+        if stored != name:
+            saved.append(stored)
+        Evidence.objects.create(
+            update=update,
+            item_id=update.item_id,
+            file=stored,
+            original_name=file.original_name,
+            size=file.size,
+            content_type=file.content_type,
+            sha256=file.sha256,
+            uploaded_by=user,
+        )
 
 
 def item_submit(
@@ -197,7 +270,7 @@ def item_submit(
     if not permissions.can_change_status(user, item):
         raise PermissionDenied
     if item.version != expected_version:
-        raise StaleItem
+        raise StaleItem(item, user)
     if not workflow.can_submit(item.status):
         raise ValidationError(
             _("This item cannot be submitted for review now (it is “%(status)s”).")
@@ -237,13 +310,14 @@ def user_set_units(*, user, units: Iterable[Unit]) -> None:
     )
 
 
-def _bump(item: Item, expected_version: int | None = None, **fields) -> None:
-    """Write ``fields`` and a new version in one UPDATE; StaleItem when the version moved on."""
+def _bump(item: Item, expected_version: int | None = None, *, user=None, **fields) -> None:
+    """Write ``fields`` and a new version in one UPDATE; StaleItem (told to ``user``) when the
+    version moved on."""
     rows = Item.objects.filter(pk=item.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
     if not rows.update(version=F("version") + 1, updated_at=timezone.now(), **fields):
-        raise StaleItem
+        raise StaleItem(item, user)
     item.refresh_from_db(fields=["status", "version", "updated_at", "due_on", "done_at"])
 
 
@@ -281,7 +355,7 @@ def item_review(
         changed = changed.filter(version=expected_version)
     extra = {"done_at": now} if status_to == ItemStatus.DONE else {}
     if not changed.update(status=status_to, version=F("version") + 1, updated_at=now, **extra):
-        raise StaleItem
+        raise StaleItem(item, user)
     update = ProgressUpdate.objects.create(
         item=item,
         author=user,
@@ -331,8 +405,8 @@ def _extension_request(*, item: Item, user, new_due_on: date, reason: str) -> Ex
         item=item,
         author=user,
         kind=UpdateKind.EXTENSION,
-        note=_("Asked to move the deadline to %(date)s: %(reason)s")
-        % {"date": new_due_on.strftime("%Y-%m-%d"), "reason": reason},
+        event=history.event(history.EXTENSION_ASKED, date=new_due_on.strftime("%Y-%m-%d")),
+        note=reason,
     )
     ledger_changed()
     return extension
@@ -357,15 +431,11 @@ def extension_decide(
     ):
         raise ValidationError(_("This extension request has already been decided."))
     if grant:
-        _bump(item, due_on=extension.new_due_on)
-        note = _("Extension granted: the deadline is now %(date)s.") % {
-            "date": extension.new_due_on.strftime("%Y-%m-%d")
-        }
+        _bump(item, user=user, due_on=extension.new_due_on)
+        said = history.event(history.EXTENSION_GRANTED, date=extension.new_due_on.strftime("%Y-%m-%d"))
     else:
-        note = _("Extension refused.")
-    if comment:
-        note = f"{note} {comment}"
-    ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, note=note)
+        said = history.event(history.EXTENSION_REFUSED)
+    ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, event=said, note=comment)
     ledger_changed()
     extension.refresh_from_db()
     return extension
@@ -388,9 +458,18 @@ def _person(user) -> str:
     return user_label(user) or "—"
 
 
+def _name(unit) -> str:
+    return str(unit) if unit is not None else ""
+
+
+def _day(day: date | None) -> str:
+    return day.strftime("%Y-%m-%d") if day else ""
+
+
 def _responsible(assignee, name: str, post: str) -> str:
-    """Who answers for an item, as its history says it: a user, else the named official."""
-    return _person(assignee) if assignee else (official_label(name, post) or "—")
+    """Who answers for an item, as its history records it: a user, else the named official ("" for
+    nobody)."""
+    return user_label(assignee) if assignee else official_label(name, post)
 
 
 def official_error(changes: dict) -> str | None:
@@ -404,8 +483,9 @@ def official_error(changes: dict) -> str | None:
     return None
 
 
-def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[str]]:
-    """The fields that really change on ``item``, and how to say so in its history.
+def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]) -> tuple[dict, list[list]]:
+    """The fields that really change on ``item``, and what its history records of them
+    (``history.ASSIGNED``'s changes: field, old, new).
 
     A new lead unit drops a responsible person who is not one of its members (``members``
     holds the (user, unit) pairs that exist), unless the change names one. Choosing a user
@@ -431,21 +511,14 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
     fields, said = {}, []
     if "lead_unit" in changes and changes["lead_unit"] != item.lead_unit:
         fields["lead_unit"] = changes["lead_unit"]
-        said.append(
-            _("lead unit: %(old)s → %(new)s")
-            % {"old": item.lead_unit or "—", "new": changes["lead_unit"] or "—"}
-        )
+        said.append([history.LEAD_UNIT, _name(item.lead_unit), _name(changes["lead_unit"])])
     if "cooperating_units" in changes:
         old = {unit.pk: unit for unit in item.cooperating_units.all()}
         new = {unit.pk: unit for unit in changes["cooperating_units"]}
         if set(old) != set(new):
             fields["cooperating_units"] = list(new.values())
             said.append(
-                _("cooperating units: %(old)s → %(new)s")
-                % {
-                    "old": "、".join(str(u) for u in old.values()) or "—",
-                    "new": "、".join(str(u) for u in new.values()) or "—",
-                }
+                [history.COOPERATING_UNITS, [str(u) for u in old.values()], [str(u) for u in new.values()]]
             )
     if "assignee" in changes and changes["assignee"] != item.assignee:
         fields["assignee"] = changes["assignee"]
@@ -459,21 +532,12 @@ def _assignment_changes(item: Item, changes: dict, members: set[tuple[int, int]]
         fields.get("responsible_post", item.responsible_post),
     )
     if before != after:
-        said.append(_("responsible person: %(old)s → %(new)s") % {"old": before, "new": after})
+        said.append([history.RESPONSIBLE, before, after])
     if "responsible_phone" in fields:
-        said.append(
-            _("phone of the responsible person: %(old)s → %(new)s")
-            % {"old": item.responsible_phone or "—", "new": fields["responsible_phone"] or "—"}
-        )
+        said.append([history.RESPONSIBLE_PHONE, item.responsible_phone, fields["responsible_phone"]])
     if "due_on" in changes and changes["due_on"] != item.due_on:
         fields["due_on"] = changes["due_on"]
-        said.append(
-            _("deadline: %(old)s → %(new)s")
-            % {
-                "old": item.due_on.strftime("%Y-%m-%d") if item.due_on else "—",
-                "new": changes["due_on"].strftime("%Y-%m-%d") if changes["due_on"] else "—",
-            }
-        )
+        said.append([history.DUE_ON, _day(item.due_on), _day(changes["due_on"])])
     return fields, said
 
 
@@ -545,7 +609,7 @@ def items_assign(
         people.add(changes["assignee"].pk)
     members = set(Membership.objects.filter(user_id__in=people).values_list("user_id", "unit_id"))
     if expected_version is not None and any(item.version != expected_version for item in locked):
-        raise StaleItem
+        raise StaleItem(next(i for i in locked if i.version != expected_version), user)
     plans, errors = [], []
     for item in locked:
         fields, said = _assignment_changes(item, changes, members)
@@ -567,27 +631,17 @@ def items_assign(
             item=item,
             author=user,
             kind=UpdateKind.ASSIGNMENT,
-            note=_("Assignment changed: ") + "；".join(said),
+            event=history.event(history.ASSIGNED, changes=said),
         )
     if plans:
         ledger_changed()
     return [item for item, _fields, _said in plans]
 
 
-def _links_note(kind: str, added: int, removed: int) -> str:
-    """What an item's history says when the items linked to it change: how many, never
+def _links_event(kind: str, added: int, removed: int) -> dict:
+    """What an item's history records when the items linked to it change: how many, never
     which (the other end may be an item that the readers of this history may not see)."""
-    if kind == ItemKind.MEASURE:
-        if not (added or removed):
-            return _("The shortfalls it answers were confirmed as they stand.")
-        return _("Shortfalls it answers: %(added)s added, %(removed)s removed.") % {
-            "added": added,
-            "removed": removed,
-        }
-    return _("Measures answering it: %(added)s added, %(removed)s removed.") % {
-        "added": added,
-        "removed": removed,
-    }
+    return history.event(history.LINKS, kind=kind, added=added, removed=removed)
 
 
 @transaction.atomic
@@ -599,7 +653,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
     A measure whose links were to be confirmed (``link_unsure``) is confirmed by it, even
     when the links stay as they were; so is each measure newly linked from a shortfall's page.
     Each item whose links change gets a history entry saying how many were added and removed
-    (never which: see ``_links_note``); ``item``'s version moves on. Refuses
+    (never which: see ``_links_event``); ``item``'s version moves on. Refuses
     (PermissionDenied) anyone but a reviewer and items that are neither measures nor
     shortfalls, (YearClosed) a closed year, on either end, (ValidationError) an item of the wrong kind,
     (StaleItem) a page opened on an older version. Returns whether anything changed.
@@ -616,7 +670,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
         )
     locked = Item.objects.select_for_update(of=("self",)).filter(pk=item.pk).values_list("version", flat=True)
     if list(locked) != [expected_version]:
-        raise StaleItem
+        raise StaleItem(item, user)
     Through = Item.addresses.through
     mine, theirs = ("from_item_id", "to_item_id") if measure else ("to_item_id", "from_item_id")
     current = set(Through.objects.filter(**{mine: item.pk}).values_list(theirs, flat=True))
@@ -628,7 +682,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
         return False
     Through.objects.filter(**{mine: item.pk, f"{theirs}__in": removed}).delete()
     Through.objects.bulk_create([Through(**{mine: item.pk, theirs: pk}) for pk in sorted(added)])
-    _bump(item, expected_version, **({"link_unsure": False} if measure else {}))
+    _bump(item, expected_version, user=user, **({"link_unsure": False} if measure else {}))
     item.link_unsure = False if measure else item.link_unsure
     now = timezone.now()
     if not measure and added:
@@ -639,7 +693,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
             item=item,
             author=user,
             kind=UpdateKind.ASSIGNMENT,
-            note=_links_note(item.kind, len(added), len(removed)),
+            event=_links_event(item.kind, len(added), len(removed)),
         )
     ]
     for pk in sorted(added | removed):
@@ -648,7 +702,7 @@ def item_set_links(*, item: Item, user, others: Iterable[Item], expected_version
                 item_id=pk,
                 author=user,
                 kind=UpdateKind.ASSIGNMENT,
-                note=_links_note(other_kind, int(pk in added), int(pk in removed)),
+                event=_links_event(other_kind, int(pk in added), int(pk in removed)),
             )
         )
     ProgressUpdate.objects.bulk_create(entries)
@@ -689,15 +743,14 @@ def item_describe(*, item: Item, user, changes: dict, expected_version: int) -> 
         return item
     fields = dict(changes)
     addresses = fields.pop("addresses", None)
-    _bump(item, expected_version, **fields)
+    _bump(item, expected_version, user=user, **fields)
     if addresses is not None:
         item.addresses.set(addresses)
-    labels = [str(Item._meta.get_field(name).verbose_name) for name in DESCRIPTIVE if name in changes]
     ProgressUpdate.objects.create(
         item=item,
         author=user,
         kind=UpdateKind.ASSIGNMENT,
-        note=_("Changed in the administration: %(fields)s") % {"fields": "、".join(labels)},
+        event=history.event(history.DESCRIBED, fields=[name for name in DESCRIPTIVE if name in changes]),
     )
     ledger_changed()
     return item
@@ -733,7 +786,7 @@ def item_create(
     item.cooperating_units.set(cooperating_units)
     item.addresses.set(addresses)
     ProgressUpdate.objects.create(
-        item=item, author=user, kind=UpdateKind.ASSIGNMENT, note=_("Added in the administration.")
+        item=item, author=user, kind=UpdateKind.ASSIGNMENT, event=history.event(history.CREATED)
     )
     ledger_changed()
     return item
@@ -748,6 +801,74 @@ def instruction_add(*, item: Item, user, text: str) -> Instruction:
     if not text:
         raise ValidationError(_("Write the instruction."))
     return Instruction.objects.create(item=item, author=user, text=text)
+
+
+def instruction_reply(
+    *, instruction: Instruction, user, note: str, files: Sequence[UploadedFile] = ()
+) -> ProgressUpdate:
+    """The item's lead unit replies (反馈) to a leader's instruction: a note and evidence
+    files, written as a history entry of the item that points at the instruction (its files
+    are the item's evidence, downloaded and previewed as any other).
+
+    Refuses (YearClosed) a closed year, (Conflict) an instruction handled meanwhile,
+    (PermissionDenied) anyone but the lead unit's staff, (ValidationError) a reply without a
+    note or a bad file; a storage that refuses the files raises EvidenceNotStored. A refusal
+    writes nothing, and leaves no file behind. Must not run inside a caller's transaction.
+    """
+    item = instruction.item
+    years.refuse_closed(item)
+    if not permissions.can_reply_instruction(user, instruction):
+        raise PermissionDenied
+    if instruction.is_handled:
+        raise InstructionHandled
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Write the reply: what the unit has done about the instruction."))
+    checked = [check_upload(upload) for upload in files]
+    with _files_kept_if_committed(item) as saved, transaction.atomic(durable=True):
+        # Locked, so that a reply and the handling of the instruction, sent at the same
+        # moment, come one after the other: a reply never lands on a handled instruction.
+        locked = Instruction.objects.select_for_update().filter(pk=instruction.pk)
+        if locked.values_list("handled_at", flat=True).get() is not None:
+            raise InstructionHandled
+        update = ProgressUpdate.objects.create(
+            item=item, author=user, kind=UpdateKind.REPLY, note=note, instruction=instruction
+        )
+        _store_evidence(update=update, files=checked, user=user, saved=saved)
+        Item.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+        ledger_changed()
+    return update
+
+
+@transaction.atomic
+def instruction_handle(*, instruction: Instruction, user) -> Instruction:
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结): once, for
+    good, recorded in the item's history.
+
+    Refuses (YearClosed) a closed year, (Conflict) an instruction handled already (two people
+    marking it at the same moment: the second is told), (PermissionDenied) anyone else.
+    """
+    years.refuse_closed(instruction.item)
+    if not permissions.can_handle_instruction(user, instruction):
+        raise PermissionDenied
+    if instruction.is_handled:
+        raise InstructionHandled
+    now = timezone.now()
+    if not Instruction.objects.filter(pk=instruction.pk, handled_at__isnull=True).update(
+        handled_at=now, handled_by=user
+    ):
+        raise InstructionHandled
+    instruction.handled_at, instruction.handled_by = now, user
+    ProgressUpdate.objects.create(
+        item_id=instruction.item_id,
+        author=user,
+        kind=UpdateKind.HANDLED,
+        event=history.event(history.INSTRUCTION_HANDLED, text=instruction.text),
+        instruction=instruction,
+    )
+    Item.objects.filter(pk=instruction.item_id).update(updated_at=now)
+    ledger_changed()
+    return instruction
 
 
 def item_follow(*, item: Item, user, follow: bool) -> bool:

@@ -46,9 +46,6 @@ ROW_RELATED = {
 }
 EXPORT_CHUNK = 2000
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
-# Names of areas, units and people keep a readable width: on a phone the table scrolls in its
-# box rather than stacking them one character a line (ledger.css, "Layout").
-NAMES = {"td": {"class": "item-names"}}
 
 
 class CountedPaginator(Paginator):
@@ -72,24 +69,22 @@ class ItemTable(tables.Table):
         exclude_from_export=True,
         attrs={
             "th__input": {"data-select-all": "items", "aria-label": _("Select all on this page")},
-            "th": {"class": "d-print-none"},
-            "td": {"class": "d-print-none"},
+            # One class for the header and the body cells ("cell" is both): hiding one without
+            # the other in print shifts every header one column off its cells.
+            "cell": {"class": "d-print-none"},
         },
     )
     export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
     year = tables.Column(verbose_name=_("Year"), attrs=NOWRAP)
-    area = tables.Column(accessor="area_name", verbose_name=_("Area"), attrs=NAMES)
+    area = tables.Column(accessor="area_name", verbose_name=_("Area"))
     kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
     title = tables.Column(verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
-    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"), attrs=NAMES)
-    cooperating_units = tables.Column(
-        accessor="pk", verbose_name=_("Cooperating units"), orderable=False, attrs=NAMES
-    )
+    lead_unit = tables.Column(accessor="lead_unit_name", verbose_name=_("Lead unit"))
+    cooperating_units = tables.Column(accessor="pk", verbose_name=_("Cooperating units"), orderable=False)
     assignee = tables.Column(
         accessor="pk",
         verbose_name=_("Responsible person"),
         order_by=("assignee__first_name", "responsible_name", "pk"),
-        attrs=NAMES,
     )
     due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP)
     status = tables.Column(verbose_name=_("Status"), attrs=NOWRAP)
@@ -109,6 +104,10 @@ class ItemTable(tables.Table):
         template_name = "tracker/item_table.html"
         attrs = {"class": "table table-hover table-sm align-middle item-table"}
         empty_text = _("No item matches these filters.")
+
+    def get_column_class_names(self, classes_set, bound_column):
+        # Each cell, header and body, names its column (column-area): print.css sizes them.
+        return {*super().get_column_class_names(classes_set, bound_column), f"column-{bound_column.name}"}
 
     def __init__(self, data, *args, bulk: bool = False, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -242,12 +241,13 @@ class ItemTable(tables.Table):
         return official_label(record["responsible_name"], record["responsible_post"])
 
     def render_due_on(self, record):
-        return self.value_due_on(record) or "—"
-
-    def value_due_on(self, record):
         if record["due_on"]:
             return record["due_on"].isoformat()
-        return self._words["ongoing"] if record["ongoing"] else ""  # ongoing: reviewed at year end
+        return self._words["ongoing"] if record["ongoing"] else "—"  # ongoing: reviewed at year end
+
+    def value_due_on(self, record):
+        # A date (a date cell in XLSX, 2021-05-10 in CSV), else the word.
+        return record["due_on"] or (self._words["ongoing"] if record["ongoing"] else "")
 
     def render_status(self, record):
         return format_html(
@@ -268,13 +268,16 @@ class ItemTable(tables.Table):
         return self._words["yes"] if record["overdue"] else ""
 
     def render_updated_at(self, record):
-        return self.value_updated_at(record)
+        updated = record["updated_at"]
+        return updated.astimezone(self._timezone).strftime("%Y-%m-%d %H:%M") if updated else ""
 
     def value_updated_at(self, record):
+        # Local time to the minute, as the page shows it: a date-and-time cell in XLSX (which
+        # knows no time zone), 2021-05-10 14:23 in CSV (utilities.sheets).
         updated = record["updated_at"]
-        return (
-            updated.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") if updated else ""
-        )
+        if not updated:
+            return ""
+        return updated.astimezone(self._timezone).replace(tzinfo=None, second=0, microsecond=0)
 
     def value_export_text(self, record):
         return record["text"]

@@ -22,6 +22,7 @@ from utilities.uploads import upload_failed
 from . import permissions, selectors, years
 from .choices import ItemStatus
 from .decorators import reviewer_required
+from .evidence import looks_like
 from .filters import ItemFilter
 from .forms import (
     AssignForm,
@@ -29,12 +30,13 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InstructionForm,
+    InstructionReplyForm,
     LinksForm,
     ProgressForm,
     ReviewForm,
     SubmitForm,
 )
-from .models import Evidence, ExtensionRequest, Item
+from .models import Evidence, ExtensionRequest, Instruction, Item
 from .paging import bounded_per_page
 from .services import (
     Conflict,
@@ -43,6 +45,8 @@ from .services import (
     extension_decide,
     extension_request,
     instruction_add,
+    instruction_handle,
+    instruction_reply,
     item_add_progress,
     item_follow,
     item_review,
@@ -184,6 +188,23 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         label = " › ".join(f"{section.number}{section.heading}" for section in path)
         return {"year": path[-1].report.year, "label": label}
 
+    def filters_in_force(self, section: dict | None) -> list[tuple[str, str]]:
+        """What narrows the list, as (label, value) pairs a person reads, for the printed
+        header: the filters with the status chip after the year, the section (``section_filter``)
+        and, for those who can widen it, the scope."""
+        described = []
+        for name, label, value in self.filterset.in_force():
+            described.append((label, value))
+            if name == "year" and self.status():
+                described.append((_("Status"), str(ItemStatus(self.status()).label)))
+        if section:
+            described.append((_("Section"), f"{section['year']} {section['label']}"))
+        if not permissions.sees_all_items(self.request.user):
+            described.append(
+                (_("Which items"), _("My units' items") if self.own_units_only() else _("All I may see"))
+            )
+        return described
+
     def page_rows(self):
         """The rows the table pages through. A search matching more than SEARCH_COUNT_CAP rows
         is a common word: walking the list's sort index finds a page of it at once, and the
@@ -233,6 +254,8 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         context["total"] = context["table"].paginator.count
         context["filter_active"] = any(self.request.GET.get(name) for name in self.filterset.filters)
         context["section_filter"] = self.section_filter()
+        in_force = self.filters_in_force(context["section_filter"])
+        context["filters_in_force"] = " · ".join(f"{label} {value}" for label, value in in_force)
         if permissions.can_assign(self.request.user):
             # Ids of its own: the filters above have fields of the same names.
             context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none(), auto_id="id_bulk_%s")
@@ -283,6 +306,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault("links_form", LinksForm(item=item))
     if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())
+    _instruction_actions(user, item, forms.pop("reply_form", None))
     return render(
         request,
         "tracker/item_detail.html",
@@ -296,6 +320,24 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         },
         status=status,
     )
+
+
+def _instruction_actions(user, item: Item, bound: InstructionReplyForm | None) -> None:
+    """On each leader's instruction of the page: ``reply_form`` for the lead unit's staff
+    (``bound``, the one sent with its errors, on its own instruction), ``can_handle`` for
+    the leader who gave it and reviewers."""
+    for entry in item.timeline:
+        if entry["kind"] != "instruction":
+            continue
+        instruction = entry["instruction"]
+        instruction.reply_form = None
+        instruction.can_handle = False
+        if instruction.is_handled:
+            continue
+        if permissions.can_reply_instruction(user, instruction):
+            same = bound is not None and bound.instruction_id == instruction.pk
+            instruction.reply_form = bound if same else InstructionReplyForm(instruction=instruction)
+        instruction.can_handle = permissions.can_handle_instruction(user, instruction)
 
 
 def item_detail(request, pk: int):
@@ -338,7 +380,7 @@ def item_detail(request, pk: int):
     elif form.cleaned_data.get("version", item.version) != item.version:
         # A form opened on an older version: its choices were the old state's (a status move
         # someone else has made since is no longer offered), so say what happened instead.
-        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem())
+        return _progress_conflict(request, pk, request.POST.get("note", ""), StaleItem(item, request.user))
     return _render_item(request, item, form=form)
 
 
@@ -392,7 +434,7 @@ def _submit_conflict(request, pk: int, note: str):
     said, the note kept in the submission form when the item can still be submitted, else in
     the progress form (files must be chosen again)."""
     item = selectors.item_for_page(request.user, pk)
-    message = str(StaleItem())
+    message = str(StaleItem(item, request.user))
     if permissions.item_capabilities(request.user, item).submit:
         form = SubmitForm({"submit-note": note, "submit-version": item.version}, item=item)
         form.full_clean()
@@ -494,7 +536,7 @@ def item_review_view(request, pk: int):
             return redirect((request.POST.get("next") == "queue" and "tracker:review") or item)
     if request.POST.get("next") == "queue":
         for error in form.non_field_errors():
-            messages.error(request, f"{item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": item.title, "error": error})
         return redirect("tracker:review")
     return _render_item(request, selectors.item_for_page(user, pk), review_form=form, status=status)
 
@@ -561,7 +603,7 @@ def extension_decide_view(request, pk: int):
             return redirect(extension.item)
     if request.POST.get("next") == "queue":
         for error in [*form.non_field_errors(), *form.errors.get("grant", [])]:
-            messages.error(request, f"{extension.item.title}: {error}")
+            messages.error(request, _("%(item)s: %(error)s") % {"item": extension.item.title, "error": error})
         return redirect("tracker:review")
     item = selectors.item_for_page(user, extension.item_id)
     return _render_item(request, item, decision_form=form, status=400)
@@ -667,6 +709,66 @@ def item_instruction_view(request, pk: int):
     )
 
 
+def _instruction_or_404(user, pk: int) -> Instruction:
+    try:
+        return selectors.instruction_visible_to(user, pk)
+    except Instruction.DoesNotExist:
+        raise Http404(_("No such instruction, or it is not one of yours.")) from None
+
+
+@require_POST
+def instruction_reply_view(request, pk: int):
+    """The lead unit's reply (反馈) to a leader's instruction: a note and files. A refusal
+    shows the item again with the note kept (files must be chosen again)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_reply_instruction(user, instruction), instruction)
+    form = InstructionReplyForm(request.POST, request.FILES, instruction=instruction)
+    status = 400
+    if upload_failed(request):
+        form.add_error(None, str(EvidenceNotStored()))
+        status = 503
+    elif form.is_valid():
+        try:
+            instruction_reply(
+                instruction=instruction,
+                user=user,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+            )
+        except Conflict as error:
+            _refused(form, error)
+            status = 409
+        except EvidenceNotStored as error:
+            form.add_error(None, str(error))
+            status = 503
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Reply sent; the leader sees it on the item."))
+            return redirect(instruction.item)
+    if status == 409:
+        # Handled meanwhile: no form any more, so the conflict is said above the page.
+        messages.error(request, form.non_field_errors()[0])
+    item = selectors.item_for_page(user, instruction.item_id)
+    return _render_item(request, item, status=status, reply_form=form)
+
+
+@require_POST
+def instruction_handle_view(request, pk: int):
+    """The leader who gave an instruction, or a reviewer, marks it handled (办结)."""
+    user = request.user
+    instruction = _instruction_or_404(user, pk)
+    years.require(permissions.can_handle_instruction(user, instruction), instruction)
+    try:
+        instruction_handle(instruction=instruction, user=user)
+    except Conflict as error:
+        messages.error(request, str(error))
+        return _render_item(request, selectors.item_for_page(user, instruction.item_id), status=409)
+    messages.success(request, _("Instruction marked handled."))
+    return redirect(instruction.item)
+
+
 @require_POST
 def item_follow_view(request, pk: int):
     """Follow or unfollow an item (leaders and reviewers)."""
@@ -707,6 +809,25 @@ def review_queue(request):
 @require_GET
 def evidence_download(request, pk: int):
     """Serve an evidence file to those who may see its item; always as a download."""
+    return _evidence_response(request, pk, inline=False)
+
+
+# The preview's page may do nothing but show the file: no script, no form, no request of
+# its own but images; Chromium's PDF viewer runs under it (checked in Chromium 156).
+PREVIEW_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+@require_GET
+def evidence_view(request, pk: int):
+    """Open an evidence file in the browser (PDF, PNG, JPEG), to those who may see its item;
+    any other file, or one whose content is not of its stored type, is downloaded instead."""
+    return _evidence_response(request, pk, inline=True)
+
+
+def _evidence_response(request, pk: int, *, inline: bool):
+    """The file of evidence ``pk``, if ``request.user`` may see its item (404 otherwise). Its
+    type is the one stored when the upload was checked, never the name's; ``inline`` shows it
+    in the browser only when that type is previewable and the stored bytes still say so."""
     try:
         evidence = selectors.evidence_visible_to(request.user, pk)
     except Evidence.DoesNotExist:
@@ -715,12 +836,15 @@ def evidence_download(request, pk: int):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage; ask the administrator.")) from None
+    if inline:
+        inline = looks_like(evidence.content_type, handle.read(16))
+        handle.seek(0)
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=evidence.original_name,
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = PREVIEW_POLICY if inline else "default-src 'none'; sandbox"
     return response

@@ -67,9 +67,15 @@ class AutocompleteSelect(forms.Select):
         chosen = [str(v) for v in value if v not in (None, "")]
         labels = self._labels(chosen)
         options = []
-        empty_label = getattr(getattr(self.choices, "field", None), "empty_label", None)
+        field = getattr(self.choices, "field", None)
+        empty_label = getattr(field, "empty_label", None)
         if not self.allow_multiple_selected and empty_label is not None:
             options.append(self.create_option(name, "", empty_label, not chosen, 0, attrs=attrs))
+        # A filter's "none" choice (django-filter's null_label: items without a lead unit).
+        null_label = getattr(field, "null_label", None)
+        if not self.allow_multiple_selected and null_label is not None:
+            null = str(field.null_value)
+            options.append(self.create_option(name, null, null_label, null in chosen, 0, attrs=attrs))
         for index, pk in enumerate(chosen, start=1):
             if pk in labels:  # a value that is no choice is not drawn (the field says why)
                 options.append(self.create_option(name, pk, labels[pk], True, index, attrs=attrs))

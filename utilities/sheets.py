@@ -6,14 +6,22 @@ Every file the ledger exports goes through here: the item list (``tracker/tables
 Formula injection: a cell whose text starts with = + - @, a tab or a carriage return would be
 run by a spreadsheet (an item titled ``=HYPERLINK(...)``). In CSV such text gets a leading
 apostrophe; in XLSX it is written as a string cell, shown exactly as typed.
+
+Typed cells: rows hold values of their own type, and each format writes them its way. In XLSX
+a count is a number, a date a date (``yyyy-mm-dd``, openpyxl's own format for a date), a
+datetime a date and time (``yyyy-mm-dd hh:mm``, naive: local time), a ``Percent`` a number
+formatted ``0.0%`` (0.5, not the text "50.0%"), so that a spreadsheet sorts, sums and filters
+them. CSV is text: the same values as the pages print them (``2021-05-10 14:23``, ``50.0%``).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django_tables2.export import TableExport
@@ -26,17 +34,44 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class Percent(float):
+    """A share written as a percentage: ``Percent(0.5)`` is 50.0 % (a number formatted
+    ``0.0%`` in XLSX, the text ``50.0%`` in CSV)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, percentage: Decimal | float | None) -> Percent | None:
+        """``Percent`` of a percentage (``Decimal("50.0")``, as the figures give rates), or None."""
+        return None if percentage is None else cls(float(percentage) / 100)
+
+
+# The XLSX number format of each typed value that needs one of its own (a date has openpyxl's).
+NUMBER_FORMATS = {datetime.datetime: "yyyy-mm-dd hh:mm", Percent: "0.0%"}
+# How CSV writes them: as the pages print them.
+CSV_TEXT = {
+    datetime.datetime: lambda value: value.strftime("%Y-%m-%d %H:%M"),
+    Percent: lambda value: f"{value:.1%}",
+}
+
+
 def csv_safe(value):
-    """``value`` for a CSV cell: formula-looking text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """``value`` for a CSV cell: formula-looking text gets a leading apostrophe; a datetime and
+    a ``Percent`` become text as the pages print them (a date's ``str()`` is already so)."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
+    text = CSV_TEXT.get(type(value))
+    return value if text is None else text(value)
 
 
 def xlsx_cell(sheet, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
-    """A write-only cell; text that starts like a formula stays text."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A write-only cell; text that starts like a formula stays text, a typed value gets its
+    number format (``NUMBER_FORMATS``)."""
+    number_format = NUMBER_FORMATS.get(type(value))
+    cell = WriteOnlyCell(sheet, value=float(value) if type(value) is Percent else value)
+    if number_format is not None:
+        cell.number_format = number_format
+    elif isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
     if bold:
         cell.font = Font(bold=True)
@@ -47,9 +82,12 @@ def xlsx_cell(sheet, value, *, bold: bool = False, wrap: bool = False) -> WriteO
 
 def xlsx_row(sheet, values: Iterable) -> list:
     """``values`` ready for ``sheet.append``: plain values go in as they are (much faster than a
-    cell each); only formula-looking text gets a cell of its own, marked as text."""
+    cell each; a date gets openpyxl's ``yyyy-mm-dd``); only formula-looking text and values
+    with a number format of their own get a cell."""
     return [
-        xlsx_cell(sheet, value) if isinstance(value, str) and value.startswith(FORMULA_START) else value
+        (xlsx_cell(sheet, value) if value.startswith(FORMULA_START) else value)
+        if isinstance(value, str)
+        else (xlsx_cell(sheet, value) if type(value) in NUMBER_FORMATS else value)
         for value in values
     ]
 

@@ -1,19 +1,24 @@
-"""The annual summary's sheets, in people's words: what each column of the XLSX ledger holds."""
+"""The annual summary's sheets, in people's words: what each column of the XLSX ledger holds.
+
+Cells are typed (utilities.sheets): counts are numbers, rates numbers formatted 0.0%,
+deadlines dates; only words are text."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
 from tracker.workflow import other_units_label
-from utilities.sheets import SheetSpec, write_workbook
+from utilities.sheets import Percent, SheetSpec, write_workbook
 
 
-def _pct(value) -> str:
-    return "" if value is None else f"{value}%"
+def _pct(value) -> Percent | str:
+    """A rate (``Decimal("50.0")``) as a number formatted 0.0% (utilities.sheets); none, empty."""
+    return "" if value is None else Percent.of(value)
 
 
-def _date(value) -> str:
-    return value.isoformat() if value else ""
+def _date(value):
+    """A date as a date cell; none, empty."""
+    return value or ""
 
 
 def ledger_title(report) -> str:
@@ -94,7 +99,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
     def by_unit():
         for unit, f in figures.by_unit:
             yield (
-                unit.name,
+                unit.name if unit else _("No lead unit yet"),
                 f.total,
                 f.done,
                 f.overdue,

@@ -96,6 +96,15 @@ function ledgerAutocomplete(select) {
       return pair.split("=");
     });
   var more = false;
+  // A filter's own choice drawn by the server (the items with no lead unit: "none") stays
+  // offered beside each answer's entries while it matches what is typed.
+  var fixed = Array.prototype.filter
+    .call(select.options, function (option) {
+      return option.value && !/^[0-9]+$/.test(option.value);
+    })
+    .map(function (option) {
+      return option.value;
+    });
   function url(query) {
     var params = new URLSearchParams({ q: query });
     forward.forEach(function (pair) {
@@ -137,8 +146,12 @@ function ledgerAutocomplete(select) {
           // that arrives after the person typed on is dropped.
           if (query !== self.inputValue()) return callback();
           more = data.more;
-          // Only this answer's entries (and what is chosen) stay offered.
-          self.clearOptions();
+          // Only this answer's entries stay offered, with what is chosen and the fixed choices
+          // whose words hold what was typed.
+          self.clearOptions(function (option, value) {
+            var kept = fixed.indexOf(value) >= 0 && String(option.text).indexOf(query) >= 0;
+            return kept || this.items.indexOf(value) >= 0;
+          });
           callback(data.results);
         })
         .catch(function () {
@@ -173,4 +186,18 @@ function ledgerAutocomplete(select) {
 
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autocomplete-url]").forEach(ledgerAutocomplete);
+});
+
+// An error page's "back to the previous page" button: shown only when there is a page to go
+// back to (the home link beside it works without script).
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.history.length < 2) return;
+  document.querySelectorAll("[data-history-back]").forEach(function (button) {
+    button.hidden = false;
+  });
+});
+document.addEventListener("click", function (event) {
+  if (!event.target.closest("[data-history-back]")) return;
+  event.preventDefault();
+  window.history.back();
 });

@@ -100,3 +100,27 @@ def test_the_responsible_person_is_searched_among_the_lead_units_people(
     item.refresh_from_db()
     assert item.lead_unit == ledger["justice"] and item.assignee.first_name == "张司法"
     context.close()
+
+
+def test_the_lead_unit_filter_offers_the_items_without_one(browser, live_server, ledger, tmp_path):
+    """The figures count the items without a lead unit in a row of their own; the filter
+    offers them too, among the units loaded and while what is typed matches its words."""
+    ItemFactory(report=AnnualReportFactory(year=2021), lead_unit=None, title="尚无牵头单位的事项")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    log_in(page, "reviewer", "correct-horse-battery")
+    page.goto("/items/")
+    page.click("summary:has-text('筛选')")
+    page.click("#id_lead_unit-ts-control")
+    options = page.locator("#id_lead_unit-ts-dropdown .option")
+    expect(options.filter(has_text="未明确牵头单位")).to_have_count(1)
+    page.keyboard.type("牵头")
+    expect(options).to_have_text(["未明确牵头单位"])
+    options.first.click()
+    page.click("form.filter-form button[type=submit]")
+    page.wait_for_url("**lead_unit=none**")
+    assert page.locator("table tbody tr").count() == 1
+    assert "尚无牵头单位的事项" in page.locator("table").inner_text()
+    page.screenshot(path=str(shots(tmp_path) / "filter-no-lead-unit.png"), full_page=True)
+    context.close()

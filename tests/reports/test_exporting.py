@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.management import call_command
@@ -233,3 +233,31 @@ def test_year_page_compares_figures_with_last_year_and_shows_completion_by_area(
     assert '320人次 <span class="text-body-secondary">(上年 300人次)</span>' in page  # same label and unit
     chart = page[page.index('id="chart-area"') :]
     assert "依法行政制度体系" in chart and "3项已完成1项(33.3%)" in chart
+
+
+def test_xlsx_ledger_cells_are_typed_and_its_csv_is_text(reviewer_client, year):
+    """Issue 17: dates and rates were text. Counts are numbers, rates numbers formatted 0.0%
+    (1 of 6 done: 0.167, not "16.7%"), deadlines dates formatted yyyy-mm-dd; items without a
+    lead unit are a row of their own on the by-unit sheet. Words stay text, =1+1 too."""
+    ItemFactory(report=year, title="无牵头单位", lead_unit=None, order=9)
+    book = workbook(reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"])))
+    tracked = next(book["汇总"].iter_rows(min_row=3))
+    assert [cell.value for cell in tracked[1:4]] == [7, 1, 2]  # the measures are past due
+    assert all(isinstance(cell.value, int) for cell in tracked[1:4])
+    completion = tracked[4]
+    assert completion.data_type == "n" and completion.value == pytest.approx(1 / 7, abs=0.0005)
+    assert completion.number_format == "0.0%"
+    units = {row[0].value: row for row in book["按单位"].iter_rows(min_row=3)}
+    justice = units["县司法局"]
+    assert justice[5].value == pytest.approx(0.2) and justice[5].number_format == "0.0%"
+    assert [cell.value for cell in units["未明确牵头单位"][1:3]] == [1, 0]
+    measure = next(book["问题整改"].iter_rows(min_row=3))
+    assert measure[6].is_date and measure[6].value == datetime(2021, 12, 31)
+    assert measure[6].number_format == "yyyy-mm-dd"
+    assert measure[1].value == 2021 and isinstance(measure[1].value, int)
+    formula = next(c for row in book["工作任务"].iter_rows(min_row=3) for c in row if c.value == "=1+1")
+    assert formula.data_type == "s"
+    # The year's CSV (the item list's file) is text as the page prints it.
+    content = b"".join(reviewer_client.get(reverse("reports:export", args=[2021, "csv"])).streaming_content)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert "2021-12-31" in [row[8] for row in rows]

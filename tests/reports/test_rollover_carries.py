@@ -48,7 +48,7 @@ def test_a_carried_item_keeps_its_text_units_and_responsible_person(reviewer_cli
     assert carried.order > own.order
 
     (entry,) = ProgressUpdate.objects.filter(item=carried)
-    assert (entry.author, entry.kind, entry.note) == (reviewer_client.user, "assignment", "由2020年度结转。")
+    assert (entry.author, entry.kind, entry.text) == (reviewer_client.user, "assignment", "由2020年度结转。")
 
     page = reviewer_client.get(carried.get_absolute_url()).content.decode()
     assert "全面推行行政执法公示制度" in page and "王五" in page

@@ -184,7 +184,7 @@ def test_each_imported_item_opens_its_history_with_one_import_entry():
     entries = ProgressUpdate.objects.filter(item__in=items)
     assert entries.count() == len(items) == 14 and {e.kind for e in entries} == {"import"}
     title = result.report.title
-    by_kind = {(e.item.kind, e.note, e.status_to) for e in entries.select_related("item")}
+    by_kind = {(e.item.kind, e.text, e.status_to) for e in entries.select_related("item")}
     assert by_kind == {
         ("achievement", f"Done, according to 《{title}》.", "done"),
         ("shortfall", f"Stated in 《{title}》; work of 2023.", ""),

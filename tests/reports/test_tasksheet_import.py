@@ -117,7 +117,7 @@ def test_import_writes_each_row_as_a_task_of_the_year_as_the_sheet_says(units, r
     assert second.cooperating_units.count() == 0  # 县委政法委 is unknown: shown, not invented
     history = ProgressUpdate.objects.get(item=second)
     assert history.kind == UpdateKind.IMPORT and history.author == reviewer_client.user
-    assert history.note == (
+    assert history.text == (
         "据《任务分解表.xlsx》任务分解表导入。\n任务分解表中写有、单位目录中没有的单位：县委政法委\n备注：每季度报送"
     )
     record = TaskSheet.objects.get()
@@ -369,13 +369,13 @@ def test_a_unit_the_unit_list_lacks_stays_on_the_item_it_was_named_for(client):
     checks = Item.objects.get(year=2021, title="规范涉企行政检查")
     assert not checks.cooperating_units.exists()
     entry = ProgressUpdate.objects.get(item=checks, kind=UpdateKind.IMPORT)
-    assert "任务分解表中写有、单位目录中没有的单位：各乡镇人民政府" in entry.note
+    assert "任务分解表中写有、单位目录中没有的单位：各乡镇人民政府" in entry.text
     client.force_login(get_user_model().objects.get(username="reviewer"))
     assert "任务分解表中写有" in client.get(checks.get_absolute_url()).content.decode()
     plain = ProgressUpdate.objects.get(item__title="梳理公布县级政务服务事项清单", kind=UpdateKind.IMPORT)
-    assert "单位目录中没有" not in plain.note
+    assert "单位目录中没有" not in plain.text
     noted = ProgressUpdate.objects.get(item__title="落实权责清单制度", kind=UpdateKind.IMPORT)
-    assert "单位目录中没有" not in noted.note and "每年年底前报送调整情况" in noted.note
+    assert "单位目录中没有" not in noted.text and "每年年底前报送调整情况" in noted.text
 
 
 # -- the pages ------------------------------------------------------------------------------------

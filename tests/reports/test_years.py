@@ -75,7 +75,7 @@ def test_carried_items_keep_units_and_move_deadline_and_area(
     assert task.due_on == date(2021, 12, 31) and task.status == "not_started"
     assert task.area.code == "2021-rules"  # the same area in the 2021-2025 framework
     assert Item.objects.get(year=2021, title="充实执法力量").due_on == date(2021, 2, 28)
-    assert task.updates.get().note == "Carried over from 2020."
+    assert task.updates.get().text == "Carried over from 2020."
 
 
 def test_rollover_can_keep_statuses(year_2020, reviewer_client):

@@ -194,7 +194,7 @@ def test_an_administrators_assignment_change_goes_through_the_assignment_service
     assert item.version == 2
     entry = ProgressUpdate.objects.get(item=item)
     assert entry.kind == "assignment"
-    assert "县司法局" in entry.note and "县市场监督管理局" in entry.note
+    assert "县司法局" in entry.text and "县市场监督管理局" in entry.text
     assert entry.author == superuser_client.user
 
 

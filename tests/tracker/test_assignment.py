@@ -36,7 +36,7 @@ def test_bulk_assignment_writes_one_history_entry_per_item(reviewer_client, lead
         item.refresh_from_db()
         assert (item.lead_unit, item.assignee, item.due_on, item.version) == (other_unit, person, due, 2)
         entries = ProgressUpdate.objects.filter(item=item, kind="assignment")
-        assert entries.count() == 1 and "县市场监督管理局" in entries.get().note
+        assert entries.count() == 1 and "县市场监督管理局" in entries.get().text
 
 
 def test_bulk_assignment_rolls_back_whole_when_one_item_is_invalid(reviewer_client, lead_unit, other_unit):
@@ -145,4 +145,4 @@ def test_an_admin_change_to_an_item_leaves_one_history_entry(superuser_client, i
     response = superuser_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     entries = ProgressUpdate.objects.filter(item=item)
-    assert entries.count() == 1 and "标题" in entries.get().note
+    assert entries.count() == 1 and "标题" in entries.get().text

@@ -74,7 +74,7 @@ def test_a_granted_extension_makes_a_progress_form_opened_before_it_stale(
     assert item.version == opened + 1
     response = staff_client.post(item.get_absolute_url(), {"note": "按原期限已完成初稿", "version": opened})
     assert response.status_code == 409
-    assert "此事项已被他人更新" in response.content.decode()
+    assert "已更新此事项" in response.content.decode()
     assert not ProgressUpdate.objects.filter(note="按原期限已完成初稿").exists()
 
 
@@ -103,6 +103,6 @@ def test_a_new_lead_unit_given_in_bulk_drops_a_responsible_person_who_is_not_its
     kept.refresh_from_db()
     assert (dropped.lead_unit, dropped.assignee) == (other_unit, None)
     assert (kept.lead_unit, kept.assignee) == (other_unit, both)
-    note = ProgressUpdate.objects.get(item=dropped, kind="assignment").note
+    note = ProgressUpdate.objects.get(item=dropped, kind="assignment").text
     assert "责任人：只在司法局 → —" in note
-    assert "责任人" not in ProgressUpdate.objects.get(item=kept, kind="assignment").note
+    assert "责任人" not in ProgressUpdate.objects.get(item=kept, kind="assignment").text

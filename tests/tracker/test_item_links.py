@@ -65,15 +65,15 @@ def test_a_reviewer_sets_the_shortfalls_a_measure_answers(reviewer_client, year)
     assert linked_shortfalls(measure) == {"执法力量不足", "普法针对性不强"}
     measure.refresh_from_db()
     assert (measure.link_unsure, measure.version) == (False, 2)
-    assert ProgressUpdate.objects.get(item=measure).note == "调整针对的问题：新增 2 项，移除 0 项。"
+    assert ProgressUpdate.objects.get(item=measure).text == "调整针对的问题：新增 2 项，移除 0 项。"
     # Each shortfall's history says it gained a measure, and names none (the measure may be
     # another unit's).
-    assert ProgressUpdate.objects.get(item=year["gap"]).note == "调整整改措施：新增 1 项，移除 0 项。"
+    assert ProgressUpdate.objects.get(item=year["gap"]).text == "调整整改措施：新增 1 项，移除 0 项。"
     page = reviewer_client.get(measure.get_absolute_url()).content.decode()
     assert "对应关系已保存" in page and 'data-testid="link-unsure"' not in page
     response = post_links(reviewer_client, Item.objects.get(pk=measure.pk), [year["other_gap"]])
     assert linked_shortfalls(measure) == {"普法针对性不强"}
-    assert ProgressUpdate.objects.get(item=year["gap"], note__contains="移除 1 项")
+    assert ProgressUpdate.objects.get(item=year["gap"], event__removed=1)
 
 
 def test_a_reviewer_sets_the_measures_answering_a_shortfall(reviewer_client, year):
@@ -91,7 +91,7 @@ def test_saving_an_unsure_measures_links_unchanged_confirms_them(reviewer_client
     assert post_links(reviewer_client, measure, []).status_code == 302
     measure.refresh_from_db()
     assert measure.link_unsure is False and not measure.addresses.exists()
-    assert ProgressUpdate.objects.get(item=measure).note == "已确认针对的问题，未作改动。"
+    assert ProgressUpdate.objects.get(item=measure).text == "已确认针对的问题，未作改动。"
     # Nothing to confirm or change any more: nothing is written.
     assert post_links(reviewer_client, measure, []).status_code == 302
     assert ProgressUpdate.objects.filter(item=measure).count() == 1

@@ -6,6 +6,7 @@ import datetime
 import io
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -97,7 +98,12 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
     # an empty cell reads — on the page and stays empty in the files; cooperating units are
     # short names on the page, full names in the files.
     for on_page, in_csv, in_xlsx in zip(shown, filed[1:], sheet[1:], strict=True):
-        assert [str(value) for value in in_xlsx] == in_csv
+        # XLSX cells are typed (the deadline a date, the last update a date and time), CSV
+        # holds them as the page prints them.
+        assert in_xlsx[8].date().isoformat() == in_csv[8]
+        assert in_xlsx[11].strftime("%Y-%m-%d %H:%M") == in_csv[11]
+        del in_xlsx[11], in_xlsx[8]
+        assert [str(value) for value in in_xlsx] == in_csv[:8] + in_csv[9:11] + in_csv[12:]
         page_cells = [cell if cell != "—" else "" for cell in on_page[1:]]
         file_cells = in_csv[1:-1]
         file_cells[9] = file_cells[9] and "逾期"  # 逾期 badge on the page, 是 in the files
@@ -123,6 +129,26 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
     ]
     assert (first[-1], second[-1]) == ("原文二", "原文一")
     assert shown[1][6] == "财政局"  # the page shows a unit's short name, the files its full name
+
+
+def test_the_xlsx_cells_are_typed_and_the_csv_is_text(reviewer_client, listed):
+    """Issue 17: dates were text in XLSX. The ID and year are numbers, the deadline a date
+    formatted yyyy-mm-dd, the last update a date and time; an ongoing item's deadline stays
+    its word. CSV holds the same as text."""
+    listed.items.filter(title__startswith="乙").update(due_on=None, ongoing=True)
+    url = reverse("tracker:items")
+    response = reviewer_client.get(url, {"sort": "title", "_export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    ongoing, dated = list(sheet.iter_rows(min_row=2))
+    assert [cell.data_type for cell in dated[:2]] == ["n", "n"] and dated[1].value == 2022
+    assert isinstance(dated[0].value, int)
+    assert dated[8].is_date and dated[8].value == datetime.datetime(2022, 6, 30)
+    assert dated[8].number_format == "yyyy-mm-dd"
+    assert dated[11].is_date and dated[11].number_format == "yyyy-mm-dd hh:mm"
+    assert (ongoing[8].data_type, ongoing[8].value) == ("s", "长期坚持")
+    filed = csv_rows(reviewer_client.get(url, {"sort": "title", "_export": "csv"}))
+    assert filed[2][8] == "2022-06-30" and filed[1][8] == "长期坚持"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", filed[2][11])
 
 
 def test_files_follow_the_list_sort(reviewer_client, listed):
@@ -157,3 +183,54 @@ def test_achievements_get_no_tick_box(reviewer_client, listed):
 def test_staff_get_no_tick_boxes(staff_client, listed):
     page = staff_client.get(reverse("tracker:items")).content.decode()
     assert "甲 规范性文件备案审查" in page and 'name="items"' not in page
+
+
+class TableCells(HTMLParser):
+    """The item table's cells as (header?, classes, colspan), row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[tuple[str, set[str], int]]] = []
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "item-table" in (attrs.get("class") or ""):
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("th", "td"):
+            self.rows[-1].append(
+                (tag, set((attrs.get("class") or "").split()), int(attrs.get("colspan") or 1))
+            )
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+
+
+def table_widths(page: str) -> list[tuple[int, int]]:
+    """Each row of the list's table (the header first): its cells on screen and on paper
+    (less the cells print hides, ``d-print-none``)."""
+    parser = TableCells()
+    parser.feed(page)
+    return [
+        (
+            sum(span for _, _, span in row),
+            sum(span for _, classes, span in row if "d-print-none" not in classes),
+        )
+        for row in parser.rows
+    ]
+
+
+@pytest.mark.parametrize("role", ["lead", "coop", "other", "leader", "reviewer"])
+def test_each_header_cell_has_its_column_of_cells_on_screen_and_on_paper(clients, item, other_unit, role):
+    """Issue 17: a cell hidden in print in the body but not in the header (or the reverse)
+    shifts every printed header one column off its cells."""
+    ItemFactory(report=item.report, lead_unit=other_unit, title="另一单位的任务")
+    page = clients[role].get(reverse("tracker:items"), {"year": "all", "scope": "all"}).content.decode()
+    header, *rows = table_widths(page)
+    assert rows and "没有符合筛选条件的事项" not in page
+    assert all(row == header for row in rows)
+    # The reviewer's tick boxes are a column on screen only.
+    assert header == ((12, 11) if role == "reviewer" else (11, 11))

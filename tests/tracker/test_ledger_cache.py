@@ -23,6 +23,7 @@ from reports.models import AnnualReport, Section, UnitRating
 from tests.factories import (
     AnnualReportFactory,
     ItemFactory,
+    LeaderFactory,
     ReviewerFactory,
     StaffFactory,
     UnitFactory,
@@ -192,6 +193,7 @@ READS = {
     "conflicts_as",
     "lead_unit_conflict_error",
     "official_error",
+    "stale_message",
     "assignment_error",
     "unit_directory",
     "text_sha256",
@@ -264,6 +266,18 @@ def _scenarios():
             item=item, user=ctx.staff, new_due_on=date.today() + timedelta(days=60), reason="等待上级批复。"
         )
         return lambda: tracker.services.extension_decide(extension=extension, user=ctx.reviewer, grant=True)
+
+    def instruction_reply(ctx):
+        item = ItemFactory(report=ctx.year, lead_unit=ctx.lead_unit)
+        instruction = tracker.services.instruction_add(item=item, user=ctx.leader, text="抓紧落实")
+        return lambda: tracker.services.instruction_reply(
+            instruction=instruction, user=ctx.staff, note="已落实"
+        )
+
+    def instruction_handle(ctx):
+        item = ItemFactory(report=ctx.year, lead_unit=ctx.lead_unit)
+        instruction = tracker.services.instruction_add(item=item, user=ctx.leader, text="抓紧落实")
+        return lambda: tracker.services.instruction_handle(instruction=instruction, user=ctx.leader)
 
     def items_assign(ctx):
         item = ItemFactory(report=ctx.year, lead_unit=ctx.lead_unit)
@@ -354,6 +368,7 @@ def test_a_figure_cached_before_a_write_service_shows_its_change(
         lead_unit=lead_unit,
         staff=StaffFactory(units=[lead_unit]),
         reviewer=ReviewerFactory(),
+        leader=LeaderFactory(),
         admin=admin_user,
     )
     write = SCENARIOS[service](ctx)

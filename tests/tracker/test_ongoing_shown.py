@@ -33,7 +33,7 @@ def test_the_item_page_says_the_task_is_ongoing_and_what_that_means(staff_client
 def test_the_list_the_year_page_and_the_exports_say_ongoing(reviewer_client, ongoing):
     page = reviewer_client.get(reverse("tracker:items"), {"year": 2021}).content.decode()
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in re.split(r"<tr\b[^>]*>", page)[1:]}
-    assert '<td class="text-nowrap">长期坚持</td>' in rows["落实权责清单制度"]
+    assert '<td class="column-due_on text-nowrap">长期坚持</td>' in rows["落实权责清单制度"]
     assert "长期坚持" not in rows["无人定时限的任务"] and "2021-06-30" in rows["有时限的任务"]
 
     year = reviewer_client.get(reverse("reports:detail", args=[2021])).content.decode()

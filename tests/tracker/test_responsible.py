@@ -48,7 +48,7 @@ def test_a_reviewer_names_an_official_without_an_account(reviewer_client, item):
         "0373-5551234",
     )
     entry = ProgressUpdate.objects.get(item=item, kind="assignment")
-    assert "责任人：— → 王明（副局长）" in entry.note and "0373-5551234" in entry.note
+    assert "责任人：— → 王明（副局长）" in entry.text and "0373-5551234" in entry.text
     page = reviewer_client.get(item.get_absolute_url()).content.decode()
     facts = page[page.index('data-testid="responsible"') :]
     assert facts.startswith('data-testid="responsible">王明（副局长）')
@@ -88,7 +88,7 @@ def test_choosing_a_user_replaces_the_official_and_naming_an_official_replaces_t
         "",
         "",
     )
-    assert "王明（副局长） → 李华" in ProgressUpdate.objects.latest("pk").note
+    assert "王明（副局长） → 李华" in ProgressUpdate.objects.latest("pk").text
     # In bulk, too: a user chosen for many items clears their officials.
     other = ItemFactory(report=item.report, lead_unit=lead_unit, responsible_name="赵六")
     items_assign(items=[other], user=reviewer_client.user, changes={"assignee": person})

@@ -145,7 +145,7 @@ def test_a_review_decided_on_an_old_page_is_answered_as_a_conflict(item, staff_c
         {"decision": "approve", "comment": "", "version": opened},
     )
     assert response.status_code == 409
-    assert "此事项已被他人更新" in response.content.decode()
+    assert "已更新此事项" in response.content.decode()
     item.refresh_from_db()
     assert item.status == "submitted" and not item.reviews.exists()
 

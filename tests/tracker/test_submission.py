@@ -139,7 +139,7 @@ def test_a_submission_from_a_stale_page_is_answered_409_with_the_note_kept(
     response = post_submit(staff_client, item, note="我写了很久的完成情况", files=[pdf()], version=1)
     content = response.content.decode()
     assert response.status_code == 409
-    assert "此事项已被他人更新" in content
+    assert "已更新此事项" in content
     assert "我写了很久的完成情况</textarea>" in content  # kept in the submission form
     assert 'name="submit-version" value="2"' in content
     assert "财政局先写了进展" in content  # the item as it is now
@@ -155,7 +155,7 @@ def test_a_submission_after_someone_else_submitted_keeps_the_note_in_the_progres
     item_submit(item=item, user=reviewer_client.user, note="法治办代为提交", expected_version=1)
     response = post_submit(staff_client, item, note="单位的说明", version=1)
     content = response.content.decode()
-    assert response.status_code == 409 and "此事项已被他人更新" in content
+    assert response.status_code == 409 and "已更新此事项" in content
     assert "单位的说明</textarea>" in content and 'name="submit-note"' not in content
     assert ProgressUpdate.objects.filter(status_to="submitted").count() == 1
 

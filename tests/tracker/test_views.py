@@ -21,6 +21,9 @@ EXAMPLE_PATHS: dict[str, str] = {
     "reports:detail": "/reports/2020/",
     "tracker:item": "/items/1/",
     "tracker:evidence": "/evidence/1/",
+    "tracker:evidence_view": "/evidence/1/view/",
+    "tracker:instruction_reply": "/instructions/1/reply/",
+    "tracker:instruction_handle": "/instructions/1/handle/",
     "tracker:item_review": "/items/1/review/",
     "tracker:item_submit": "/items/1/submit/",
     "tracker:item_links": "/items/1/links/",
@@ -163,7 +166,7 @@ def _count_cells(content: str, year: int) -> list[int]:
     import re
 
     row = re.search(rf"<th scope=\"row\">{year}</th>(.*?)</tr>", content, re.S).group(1)
-    return [int(n) for n in re.findall(r'class="text-end num[^"]*">(\d+)</td>', row)]
+    return [int(n) for n in re.findall(r'class="text-end num[^"]*">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>', row)]
 
 
 def test_home_shows_reviewer_every_item_by_status(reviewer_client, lead_unit, other_unit):

@@ -1,10 +1,20 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from tracker import permissions
 from tracker.workflow import other_units_label
 from tracker.workflow import status_label as _status_label
+from utilities.people import user_label
 
 register = template.Library()
+
+# The role as the navigation bar names it.
+ROLE_LABELS = {
+    permissions.ROLE_REVIEWER: _("Reviewer"),
+    permissions.ROLE_LEADER: _("Leader"),
+    permissions.ROLE_STAFF: _("Unit staff"),
+}
 
 
 @register.filter
@@ -42,3 +52,17 @@ def sort_header(context, label, key, current, css=""):
         label,
         arrow,
     )
+
+
+@register.simple_tag(takes_context=True)
+def print_person(context) -> str:
+    """``{% print_person %}``: who prints the page, as its printed header names them: the name
+    and role, and for unit staff their units (张三（县司法局 · 经办人）). Reviewers and leaders
+    act for the whole county, so their role says it; their units would cost every page a query."""
+    user = context["user"]
+    role = context.get("user_role")
+    about = permissions.unit_names(user) if role == permissions.ROLE_STAFF else []
+    if role in ROLE_LABELS:
+        about.append(str(ROLE_LABELS[role]))
+    name = user_label(user)
+    return f"{name}（{' · '.join(about)}）" if about else name
