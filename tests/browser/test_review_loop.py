@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_out(page):
+    page.click("nav.navbar .dropdown-toggle")  # 退出 is in the user's menu
     page.click("button:has-text('退出')")
     page.wait_for_url("**/accounts/login/**")
 
