@@ -24,10 +24,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker import roles
-from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind
+from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind, UpdateKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Item, ProgressUpdate, Review, Unit
-from tracker.services import item_add_progress, item_review, items_assign, user_set_units
+from tracker.models import Instruction, Item, ProgressUpdate, Review, Unit
+from tracker.services import (
+    instruction_add,
+    instruction_handle,
+    instruction_reply,
+    item_add_progress,
+    item_review,
+    items_assign,
+    user_set_units,
+)
 
 from .services import report_import
 
@@ -225,6 +233,35 @@ def _sample_year(work) -> None:
     )
     # In progress, and now overdue; the government office's measure never started (overdue).
     progress(staffing, "已向编办申请增加一线执法人员编制。", ItemStatus.IN_PROGRESS, day=d(2021, 8, 18))
+    _sample_instructions(staffing=staffing, training=training, staff1=staff1, day=d)
+
+
+def _sample_instructions(*, staffing, training, staff1, day) -> None:
+    """The county head's instructions (批示): one on the overdue staffing shortfall, answered by
+    the unit and still open; one on the training, answered and handled (办结)."""
+    leader = get_user_model().objects.get(username="leader")
+    open_one = instruction_add(
+        item=staffing, user=leader, text=f"{SAMPLE}请县司法局加快推进执法人员编制申请，月底前报告进展。"
+    )
+    reply = instruction_reply(
+        instruction=open_one, user=staff1, note=f"{SAMPLE}已与县编办对接，申请材料已报送，待编委会研究。"
+    )
+    handled = instruction_add(
+        item=training, user=leader, text=f"{SAMPLE}培训要覆盖全部乡镇执法人员，注重实效。"
+    )
+    answer = instruction_reply(
+        instruction=handled, user=staff1, note=f"{SAMPLE}两期培训已覆盖全县7个乡镇执法人员，签到表已上传。"
+    )
+    instruction_handle(instruction=handled, user=leader)
+    Instruction.objects.filter(pk=open_one.pk).update(created_at=_at(day(2021, 9, 1)))
+    Instruction.objects.filter(pk=handled.pk).update(
+        created_at=_at(day(2021, 6, 1)), handled_at=_at(day(2021, 7, 5))
+    )
+    _dated(reply, day(2021, 9, 12))
+    _dated(answer, day(2021, 6, 30))
+    ProgressUpdate.objects.filter(instruction=handled, kind=UpdateKind.HANDLED).update(
+        created_at=_at(day(2021, 7, 5))
+    )
 
 
 def _sample_tasks(*, year: int) -> None:

@@ -165,3 +165,19 @@ def test_the_demo_history_reads_in_order_and_nothing_is_dated_the_day_it_was_loa
     page = client.get(reverse("tracker:items"), {"year": 2021}).content.decode()
     rows = page[page.index("<tbody") : page.index("</tbody>")]
     assert len(re.findall(r"<tr\b", rows)) == 15 and f"{timezone.localdate():%Y-%m-%d}" not in rows
+
+
+def test_the_demo_has_an_open_instruction_answered_and_one_handled(client):
+    """The county head's instructions: the dashboard lists the open one with its age, the
+    unit's reply shows on the item page."""
+    from tracker.models import Instruction
+
+    call_command("load_demo")
+    open_one, handled = Instruction.objects.order_by("-created_at")
+    assert open_one.handled_at is None and open_one.updates.filter(kind="reply").count() == 1
+    assert handled.handled_at.year == 2021 and handled.created_at.year == 2021
+    client.force_login(get_user_model().objects.get(username="leader"))
+    page = client.get(reverse("home")).content.decode()
+    assert "请县司法局加快推进执法人员编制申请" in page and "培训要覆盖全部乡镇执法人员" not in page
+    item = client.get(open_one.item.get_absolute_url()).content.decode()
+    assert "已与县编办对接" in item
