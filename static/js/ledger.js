@@ -7,6 +7,15 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// "Print all": the list opened with every row (up to 200) and #print prints once it has
+// loaded; the address loses #print, so reloading or going back does not print again.
+if (window.location.hash === "#print") {
+  window.addEventListener("load", function () {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    window.print();
+  });
+}
+
 // A header checkbox ticks every row checkbox of the same name on the page.
 document.addEventListener("change", function (event) {
   var all = event.target.closest("[data-select-all]");

@@ -121,6 +121,21 @@ def test_the_printed_item_list_names_its_filters_and_repeats_its_header_on_lands
         assert plain(words) not in without_header(everything)
 
 
+def test_print_all_opens_every_row_and_prints_once(page, ledger):
+    """打印全部 on a list of several pages: the list with up to 200 rows, printed as it loads;
+    the address then loses #print, so a reload does not print again."""
+    page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
+    log_in(page, "reviewer", PASSWORD)
+    page.goto("/items/?year=2021&per_page=10")
+    page.click("[data-print-all]")
+    page.wait_for_function("window.printed === 1")
+    assert page.locator("tbody tr").count() == ROWS + 1
+    assert "#print" not in page.url and "per_page=200" in page.url
+    page.reload()
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.printed") is None
+
+
 def test_the_reviewers_printed_item_table_keeps_each_header_over_its_cells(page, ledger):
     """The reviewer's tick boxes are a column of the screen only: on paper each header stays
     above its own column (issue 17: the headers were one column off)."""

@@ -121,3 +121,18 @@ def test_a_list_of_several_pages_says_which_rows_are_printed(reviewer_client, li
         ItemFactory(report=listed.report, lead_unit=lead_unit, title=f"任务{n}")
     page = reviewer_client.get(reverse("tracker:items"), {"per_page": 2, "page": 2}).content.decode()
     assert "第3–4项：列表第2页，共3页" in printed(page, "print-context")
+
+
+def test_a_list_of_several_pages_offers_to_print_every_row_with_its_filters(
+    reviewer_client, listed, lead_unit
+):
+    for n in range(4):
+        ItemFactory(report=listed.report, lead_unit=lead_unit, title=f"任务{n}")
+    page = reviewer_client.get(
+        reverse("tracker:items"), {"per_page": 2, "status": "not_started"}
+    ).content.decode()
+    assert "打印全部（最多200项）" in page
+    href = page[page.index("data-print-all") - 200 : page.index("data-print-all")]
+    assert "per_page=200" in href and "status=not_started" in href and "#print" in href
+    whole = reviewer_client.get(reverse("tracker:items"), {"per_page": 200}).content.decode()
+    assert "打印全部" not in whole  # one page: the 打印 button prints it all
