@@ -9,7 +9,14 @@ from utilities.people import user_label
 from .choices import ItemKind
 from .models import Area, Item
 from .search import search_items
-from .selectors import due_soon_q, overdue_q, pending_extension_q, people_to_choose, units_to_choose
+from .selectors import (
+    due_soon_q,
+    open_instruction_q,
+    overdue_q,
+    pending_extension_q,
+    people_to_choose,
+    units_to_choose,
+)
 from .widgets import AutocompleteFormMixin, AutocompleteSelect
 from .workflow import tracked_q
 
@@ -103,6 +110,13 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Extension"),
         empty_label=_("All"),
     )
+    # The dashboard's instructions not yet handled: their items.
+    instruction = django_filters.ChoiceFilter(
+        choices=[("open", _("Instruction not yet handled"))],
+        method="filter_instruction",
+        label=_("Leader's instruction"),
+        empty_label=_("All"),
+    )
 
     # Measures whose shortfall the import could not tell, for a reviewer to link.
     links = django_filters.ChoiceFilter(
@@ -128,6 +142,7 @@ class ItemFilter(django_filters.FilterSet):
             "overdue",
             "due_soon",
             "extension",
+            "instruction",
             "links",
             "section",
         ]
@@ -204,6 +219,9 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_extension(self, queryset, name, value):
         return queryset.filter(pending_extension_q()) if value == "pending" else queryset
+
+    def filter_instruction(self, queryset, name, value):
+        return queryset.filter(open_instruction_q()) if value == "open" else queryset
 
     def filter_links(self, queryset, name, value):
         return queryset.filter(link_unsure=True) if value == "unsure" else queryset

@@ -68,6 +68,13 @@ def pending_extension_q() -> Q:
     return Q(pk__in=pending) & ~years.closed_q()
 
 
+def open_instruction_q() -> Q:
+    """Items with a leader's instruction not yet handled, none of a closed year: the items of
+    ``open_instructions``."""
+    waiting = Instruction.objects.filter(handled_at__isnull=True).values("item_id")
+    return Q(pk__in=waiting) & ~years.closed_q()
+
+
 def is_overdue(item: Item, on: date | None = None) -> bool:
     """``overdue_q`` for one item already in hand."""
     return item.due_on is not None and item.due_on < (on or today()) and item.status != ItemStatus.DONE

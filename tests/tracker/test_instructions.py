@@ -249,6 +249,11 @@ def test_the_dashboards_open_instructions_cost_the_same_queries_for_3_and_30(
     with django_assert_max_num_queries(len(first.captured_queries)):
         page = leader_client.get(reverse("home")).content.decode()
     assert 'data-kpi="open-instructions">30<' in page and "共30条，显示最早的10条。" in page
+    # The rest are reached through their items: the link opens the list on exactly those.
+    link = page[page.index("data-open-instructions") - 120 : page.index("data-open-instructions")]
+    href = link[link.index('href="') + 6 :].split('"')[0].replace("&amp;", "&")
+    listed = leader_client.get(href)
+    assert listed.context["total"] == 30
 
 
 def test_a_reply_or_handling_from_a_page_opened_before_the_handling_is_a_conflict_and_writes_nothing(
