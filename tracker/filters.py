@@ -233,13 +233,14 @@ class MessageFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=MessageKind.choices, empty_label=_("All kinds")
     )
+    # Ticked: the unread ones only; not ticked: all (never the read ones only).
     unread = django_filters.BooleanFilter(
-        label=_("Unread only"),
-        field_name="read_at",
-        lookup_expr="isnull",
-        widget=forms.CheckboxInput,
+        label=_("Unread only"), method="filter_unread", widget=forms.CheckboxInput
     )
 
     class Meta:
         model = Message
         fields = ["kind", "unread"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=True) if value else queryset

@@ -20,7 +20,7 @@ def inbox(request):
     """The user's messages, newest first, filtered by kind or to the unread ones."""
     mine = notices.inbox(request.user)
     filterset = MessageFilter(request.GET or None, queryset=mine)
-    rows = filterset.qs if filterset.is_valid() else mine.none()
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else mine.none()
     per_page = bounded_per_page(request.GET.get("per_page"), default=INBOX_PAGE_SIZE)
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return render(
