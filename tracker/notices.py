@@ -149,7 +149,8 @@ def unread_count(user) -> int:
     (none for an anonymous visitor)."""
     if not user.is_authenticated:
         return 0
-    return Message.objects.filter(recipient=user, read_at__isnull=True)[:UNREAD_CAP].count()
+    unread = Message.objects.filter(recipient=user, read_at__isnull=True).order_by()
+    return unread[:UNREAD_CAP].count()
 
 
 def _actor(message: Message) -> str:
