@@ -86,6 +86,8 @@ def _recipient_ids(to, item: Item) -> set[int]:
         return set(reviewer_ids())
     if to == LEAD_STAFF:
         return set(lead_staff_ids(item))
+    if isinstance(to, str):
+        raise ValueError(f"unknown audience {to!r}")
     wanted = {getattr(person, "pk", person) for person in to if person is not None}
     active = get_user_model().objects.filter(pk__in=wanted, is_active=True)
     return set(active.values_list("pk", flat=True))

@@ -58,7 +58,7 @@ def write_daily_messages(*, on: date, days: int = 7) -> int:
     """Write today's due-soon (due within ``days``) and overdue messages to the staff of each
     item's lead unit; returns how many today's are (whether written now or by an earlier
     run). Run again the same day, it writes nothing new: the database refuses a second
-    message of an item to a person on a day. Three queries and the inserts."""
+    message of an item to a person on a day. Two queries and the inserts."""
     horizon = on + timedelta(days=days)
     due = _open_items(on, horizon).values_list("pk", "lead_unit_id", "due_on")
     by_unit = defaultdict(list)

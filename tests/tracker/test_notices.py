@@ -270,3 +270,40 @@ def test_send_reminders_without_mail_writes_the_messages_and_sends_nothing(cast,
     call_command("send_reminders", verbosity=0)
     assert [mail.to for mail in mailoutbox] == [["lead1@example.gov.cn"]]
     assert Message.objects.count() == 2
+
+
+def test_notify_refuses_an_unknown_kind_or_audience(cast):
+    from tracker.notices import notify
+
+    people, item = cast
+    with pytest.raises(ValueError):
+        notify(kind="praised", item=item, to=[people["lead1"]])
+    with pytest.raises(ValueError):
+        notify(kind=MessageKind.CHASED, item=item, to="everyone")
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_outside_a_transaction_is_refused(lead_unit):
+    from tracker.notices import LEAD_STAFF, notify
+
+    StaffFactory(units=[lead_unit])
+    item = ItemFactory(report=AnnualReportFactory(year=2020), lead_unit=lead_unit)
+    with pytest.raises(RuntimeError):
+        notify(kind=MessageKind.CHASED, item=item, to=LEAD_STAFF)
+    assert not Message.objects.exists()
+
+
+def test_a_chase_tells_the_lead_units_staff_in_their_language(cast):
+    from django.db import transaction
+
+    from tracker.notices import LEAD_STAFF, notify
+
+    people, item = cast
+    with transaction.atomic():
+        notify(
+            kind=MessageKind.CHASED, item=item, actor=people["reviewer1"], to=LEAD_STAFF, text="本周内报送"
+        )
+    assert set(Message.objects.values_list("recipient__username", flat=True)) == LEAD_STAFF
+    with translation.override("zh-hans"):
+        assert Message.objects.first().sentence == f"{people['reviewer1'].first_name} 催办此事项："
