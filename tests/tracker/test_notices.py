@@ -297,12 +297,16 @@ def test_notify_outside_a_transaction_is_refused(lead_unit):
 def test_a_chase_tells_the_lead_units_staff_in_their_language(cast):
     from django.db import transaction
 
-    from tracker.notices import LEAD_STAFF, notify
+    from tracker import notices
 
     people, item = cast
     with transaction.atomic():
-        notify(
-            kind=MessageKind.CHASED, item=item, actor=people["reviewer1"], to=LEAD_STAFF, text="本周内报送"
+        notices.notify(
+            kind=MessageKind.CHASED,
+            item=item,
+            actor=people["reviewer1"],
+            to=notices.LEAD_STAFF,
+            text="本周内报送",
         )
     assert set(Message.objects.values_list("recipient__username", flat=True)) == LEAD_STAFF
     with translation.override("zh-hans"):
