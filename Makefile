@@ -37,6 +37,7 @@ run: $(VENV)/.installed-runtime
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py send_reminders --no-mail
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/   (stop with Ctrl+C)"
 	@echo ""

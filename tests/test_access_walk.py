@@ -24,6 +24,8 @@ from django.urls import resolve, reverse
 
 from tests.factories import AnnualReportFactory, ItemFactory
 from tests.urlwalk import project_routes
+from tracker.choices import MessageKind
+from tracker.models import Message
 from tracker.services import extension_request, instruction_add, item_add_progress
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +62,10 @@ ACCESS = {
     "tracker:instruction_reply": ("/instructions/{instruction}/reply/", POST_ONLY),
     "tracker:instruction_handle": ("/instructions/{instruction}/handle/", POST_ONLY),
     "tracker:review": ("/review/", REVIEWERS),
+    # Everyone's own messages; a message is marked read by POST only.
+    "tracker:inbox": ("/inbox/", ALL_IN),
+    "tracker:inbox_read": ("/inbox/{message}/read/", POST_ONLY),
+    "tracker:inbox_read_all": ("/inbox/read-all/", POST_ONLY),
     "scoreboard": ("/units/", ALL_IN),
     "ratings": ("/units/ratings/", POST_ONLY),
     "tracker:evidence": ("/evidence/{evidence}/", SEEN_BY_ITS_UNITS),
@@ -183,7 +189,9 @@ def objects(item, staff_client, leader_client, pdf, linked):
         reason="等文件",
     )
     instruction = instruction_add(item=item, user=leader_client.user, text="请尽快落实")
+    message = Message.objects.get(recipient=staff_client.user, kind=MessageKind.INSTRUCTION)
     return {
+        "message": message.pk,
         "item": item.pk,
         "evidence": update.evidence.get().pk,
         "extension": extension.pk,
@@ -247,6 +255,10 @@ POST_ACCESS = {
     "tracker:instruction_reply": [P, 404, 400, 403, 403, 403],
     "tracker:instruction_handle": [P, 404, 403, 403, 302, 409],
     "tracker:review": [P, 405, 405, 405, 405, 405],
+    # The message is the lead unit's (the leader's instruction): anyone else's is 404.
+    "tracker:inbox": [P, 405, 405, 405, 405, 405],
+    "tracker:inbox_read": [P, 404, 302, 404, 404, 404],
+    "tracker:inbox_read_all": [P, 302, 302, 302, 302, 302],
     "scoreboard": [P, 405, 405, 405, 405, 405],
     "ratings": [P, 403, 403, 403, 403, 404],
     "tracker:evidence": [P, 405, 405, 405, 405, 405],

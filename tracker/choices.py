@@ -61,3 +61,18 @@ class ExtensionDecision(models.TextChoices):
     PENDING = "pending", _("Pending")
     GRANTED = "granted", _("Granted")
     REFUSED = "refused", _("Refused")
+
+
+class MessageKind(models.TextChoices):
+    """What a message of the message centre tells (tracker/notices.py). Stored: keep the codes."""
+
+    SUBMITTED = "submitted", _("Submitted for review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+    INSTRUCTION = "instruction", _("Leader's instruction")
+    INSTRUCTION_REPLY = "instruction_reply", _("Reply to an instruction")
+    INSTRUCTION_HANDLED = "instruction_handled", _("Instruction handled")
+    EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    CHASED = "chased", _("Chased")

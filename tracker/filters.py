@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from reports.models import AnnualReport
 from utilities.people import user_label
 
-from .choices import ItemKind
-from .models import Area, Item
+from .choices import ItemKind, MessageKind
+from .models import Area, Item, Message
 from .search import search_items
 from .selectors import (
     due_soon_q,
@@ -225,3 +225,22 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_links(self, queryset, name, value):
         return queryset.filter(link_unsure=True) if value == "unsure" else queryset
+
+
+class MessageFilter(django_filters.FilterSet):
+    """The message centre's filters: what kind of message, and the unread ones only."""
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=MessageKind.choices, empty_label=_("All kinds")
+    )
+    # Ticked: the unread ones only; not ticked: all (never the read ones only).
+    unread = django_filters.BooleanFilter(
+        label=_("Unread only"), method="filter_unread", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Message
+        fields = ["kind", "unread"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=True) if value else queryset

@@ -22,6 +22,7 @@ from .choices import (
     Framework,
     ItemKind,
     ItemStatus,
+    MessageKind,
     ReviewDecision,
     UnitKind,
     UpdateKind,
@@ -595,6 +596,82 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.sent_on:%Y-%m-%d}"
+
+
+# The kinds a daily run writes (tracker/reminders.py): one per item, person and day.
+DAILY_MESSAGE_KINDS = (MessageKind.DUE_SOON, MessageKind.OVERDUE)
+
+
+class Message(models.Model):
+    """A message of a person's message centre (/inbox/): what concerns him or her about an
+    item. Written by ``tracker.notices.notify`` in the transaction of the event it tells of;
+    its sentence is drawn when read, in the reader's language, from ``kind`` and ``data``."""
+
+    # No index of its own: the two indexes below begin with it.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="inbox",
+        db_index=False,
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind)
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="messages")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What a person wrote (a return's comment, an instruction, a reply), as written.
+    text = models.TextField(_("text"), blank=True)
+    # Values the sentence needs (a date, granted or not), plain JSON; never words.
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    # The day a daily message (due soon, overdue) is for: one per item, person and day.
+    on = models.DateField(_("day"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MessageKind.values), name="message_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(on__isnull=True) | Q(kind__in=DAILY_MESSAGE_KINDS), name="message_day_only_daily"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "item", "on"], condition=Q(on__isnull=False), name="message_once_a_day"
+            ),
+        ]
+        indexes = [
+            # A person's messages, newest first (the inbox page).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="message_inbox_idx"),
+            # The unread ones: the count in the menu bar, the unread filter. Small, as most
+            # messages are read.
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                condition=Q(read_at__isnull=True),
+                name="message_unread_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.get_kind_display()} · {self.item}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def sentence(self) -> str:
+        """What the message says, in the active language (``text`` is shown beside it)."""
+        from .notices import describe
+
+        return describe(self)
 
 
 class AccessRefusal(models.Model):

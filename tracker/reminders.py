@@ -2,6 +2,11 @@
 
 One mail per person per day at most: a ReminderLog row (unique per user and day) is written
 with each mail, so running the command twice on the same day sends nothing new.
+
+The same daily run writes the message centre's due-soon and overdue messages
+(``write_daily_messages``): one per item, person and day (the ``message_once_a_day``
+constraint), for every staff member of the item's lead unit, with an e-mail address or not.
+Returned items need no daily message: their return wrote one when it happened.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from django.utils import translation
 
 from utilities.people import user_label
 
-from .choices import ItemStatus
-from .models import Item, Membership, ReminderLog
+from .choices import ItemStatus, MessageKind
+from .models import Item, Membership, Message, ReminderLog
+from .notices import unit_staff_ids
 from .roles import STAFF
 from .workflow import tracked_q
 
@@ -36,6 +42,48 @@ class Reminder:
     @property
     def count(self) -> int:
         return len(self.due_soon) + len(self.overdue) + len(self.returned)
+
+
+def _open_items(on: date, horizon: date):
+    """Tracked, open items of an open year with a lead unit, due by ``horizon`` or overdue."""
+    return (
+        Item.objects.filter(tracked_q(), report__state__in=["draft", "active"], lead_unit__isnull=False)
+        .exclude(status=ItemStatus.DONE)
+        .filter(Q(due_on__lt=on) | Q(due_on__gte=on, due_on__lte=horizon))
+    )
+
+
+@transaction.atomic
+def write_daily_messages(*, on: date, days: int = 7) -> int:
+    """Write today's due-soon (due within ``days``) and overdue messages to the staff of each
+    item's lead unit; returns how many today's are (whether written now or by an earlier
+    run). Run again the same day, it writes nothing new: the database refuses a second
+    message of an item to a person on a day. Two queries and the inserts."""
+    horizon = on + timedelta(days=days)
+    due = _open_items(on, horizon).values_list("pk", "lead_unit_id", "due_on")
+    by_unit = defaultdict(list)
+    for pk, unit_id, due_on in due:
+        by_unit[unit_id].append((pk, due_on))
+    if not by_unit:
+        return 0
+    members = (
+        Membership.objects.filter(unit_id__in=by_unit, user_id__in=unit_staff_ids())
+        .values_list("unit_id", "user_id")
+        .order_by("unit_id", "user_id")
+    )
+    rows = [
+        Message(
+            recipient_id=user_id,
+            item_id=pk,
+            kind=MessageKind.OVERDUE if due_on < on else MessageKind.DUE_SOON,
+            data={"date": due_on.strftime("%Y-%m-%d")},
+            on=on,
+        )
+        for unit_id, user_id in members
+        for pk, due_on in by_unit[unit_id]
+    ]
+    Message.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
 
 
 def reminders_for(*, on: date, days: int) -> list[Reminder]:

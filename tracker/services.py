@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from utilities.people import official_label, user_label
 
 from . import history, permissions, workflow, years
-from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
+from .choices import ExtensionDecision, ItemKind, ItemStatus, MessageKind, ReviewDecision, UpdateKind
 from .evidence import CheckedFile, check_upload, storage_name
 from .ledger_cache import ledger_changed
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     Review,
     Unit,
 )
+from .notices import LEAD_STAFF, REVIEWERS, notify
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ def item_add_progress(
             status_to=status if moving else "",
         )
         _store_evidence(update=update, files=checked, user=user, saved=saved)
+        if moving and status == ItemStatus.SUBMITTED:
+            notify(kind=MessageKind.SUBMITTED, item=item, actor=user, to=REVIEWERS, text=note)
         ledger_changed()
     item.refresh_from_db(fields=["status", "version", "updated_at"])
     return update
@@ -367,6 +370,8 @@ def item_review(
     review = Review.objects.create(
         item=item, reviewer=user, decision=decision, comment=comment, update=update
     )
+    told = MessageKind.APPROVED if decision == ReviewDecision.APPROVE else MessageKind.RETURNED
+    notify(kind=told, item=item, actor=user, to=LEAD_STAFF, text=comment)
     ledger_changed()
     item.refresh_from_db(fields=["status", "version", "updated_at", "done_at"])
     return review
@@ -436,6 +441,14 @@ def extension_decide(
     else:
         said = history.event(history.EXTENSION_REFUSED)
     ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.EXTENSION, event=said, note=comment)
+    notify(
+        kind=MessageKind.EXTENSION_DECIDED,
+        item=item,
+        actor=user,
+        to=[extension.requested_by_id],
+        text=comment,
+        data={"granted": grant, "date": extension.new_due_on.strftime("%Y-%m-%d")},
+    )
     ledger_changed()
     extension.refresh_from_db()
     return extension
@@ -792,15 +805,18 @@ def item_create(
     return item
 
 
+@transaction.atomic
 def instruction_add(*, item: Item, user, text: str) -> Instruction:
-    """A leader's instruction (批示) on an item."""
+    """A leader's instruction (批示) on an item; the lead unit's staff are told."""
     years.refuse_closed(item)
     if not (permissions.can_instruct(user) and permissions.can_view_item(user, item)):
         raise PermissionDenied
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the instruction."))
-    return Instruction.objects.create(item=item, author=user, text=text)
+    instruction = Instruction.objects.create(item=item, author=user, text=text)
+    notify(kind=MessageKind.INSTRUCTION, item=item, actor=user, to=LEAD_STAFF, text=text)
+    return instruction
 
 
 def instruction_reply(
@@ -836,6 +852,9 @@ def instruction_reply(
         )
         _store_evidence(update=update, files=checked, user=user, saved=saved)
         Item.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+        notify(
+            kind=MessageKind.INSTRUCTION_REPLY, item=item, actor=user, to=[instruction.author_id], text=note
+        )
         ledger_changed()
     return update
 
@@ -867,6 +886,13 @@ def instruction_handle(*, instruction: Instruction, user) -> Instruction:
         instruction=instruction,
     )
     Item.objects.filter(pk=instruction.item_id).update(updated_at=now)
+    notify(
+        kind=MessageKind.INSTRUCTION_HANDLED,
+        item=instruction.item,
+        actor=user,
+        to=LEAD_STAFF,
+        text=instruction.text,
+    )
     ledger_changed()
     return instruction
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import inbox_views, views
 
 app_name = "tracker"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("instructions/<int:pk>/handle/", views.instruction_handle_view, name="instruction_handle"),
     path("extensions/<int:pk>/decide/", views.extension_decide_view, name="extension_decide"),
     path("review/", views.review_queue, name="review"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", inbox_views.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox_read_all"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("evidence/<int:pk>/view/", views.evidence_view, name="evidence_view"),
     path("autocomplete/units/", views.autocomplete_units, name="autocomplete_units"),

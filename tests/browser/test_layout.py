@@ -30,8 +30,8 @@ LONG_TITLES = [
 ]
 # What each role's menu holds, wherever it is drawn (name: the user menu's toggle).
 MENUS = {
-    "staff": ["home", "tracker:items", "reports:list", "scoreboard", "password_change"],
-    "leader": ["home", "tracker:items", "reports:list", "scoreboard", "password_change"],
+    "staff": ["home", "tracker:items", "reports:list", "scoreboard", "tracker:inbox", "password_change"],
+    "leader": ["home", "tracker:items", "reports:list", "scoreboard", "tracker:inbox", "password_change"],
     "reviewer": [
         "home",
         "tracker:items",
@@ -39,6 +39,7 @@ MENUS = {
         "tracker:review",
         "scoreboard",
         "reports:import",
+        "tracker:inbox",
         "admin:index",
         "password_change",
     ],
@@ -75,6 +76,7 @@ def main_pages(role, ledger):
         f"/reports/{ledger['year']}/",
         "/units/",
         "/accounts/password_change/",
+        "/inbox/",
     ]
     if role == "reviewer":
         pages += ["/review/", "/reports/import/"]

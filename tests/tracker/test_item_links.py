@@ -201,7 +201,7 @@ def test_a_measure_page_makes_as_many_queries_with_twenty_candidates_as_with_two
             page = reviewer_client.get(url).content.decode()
         counts.append(len(queries))
     assert page.count('name="links-others"') == 20
-    assert counts[0] == counts[1] <= 12, counts
+    assert counts[0] == counts[1] <= 13, counts  # +1: the menu bar's unread count
 
 
 def test_a_year_of_many_shortfalls_offers_the_first_sixty_and_keeps_what_is_linked(reviewer_client, year):

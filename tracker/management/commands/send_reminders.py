@@ -1,22 +1,31 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tracker.reminders import send_reminders, staff_without_email
+from tracker.reminders import send_reminders, staff_without_email, write_daily_messages
 
 
 class Command(BaseCommand):
     help = (
-        "E-mail each unit's staff the items due within N days, the overdue ones and those "
-        "returned to them; at most one mail per person per day."
+        "Write today's due-soon and overdue messages to the message centre, and e-mail each "
+        "unit's staff the items due within N days, the overdue ones and those returned to "
+        "them; at most one message per item and one mail per person per day."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=7, help="How far ahead 'due soon' looks (default 7).")
+        parser.add_argument(
+            "--no-mail", action="store_true", help="Write the messages only; send no e-mail (make run)."
+        )
 
-    def handle(self, *args, days, **options):
+    def handle(self, *args, days, no_mail, **options):
         if days < 0 or days > 365:
             raise CommandError("--days must be between 0 and 365")
-        sent = send_reminders(on=timezone.localdate(), days=days)
+        today = timezone.localdate()
+        messages = write_daily_messages(on=today, days=days)
+        self.stdout.write(f"{messages} due-soon and overdue messages for today in the message centre")
+        if no_mail:
+            return
+        sent = send_reminders(on=today, days=days)
         items = sum(reminder.count for reminder in sent)
         self.stdout.write(f"sent {len(sent)} reminder mails naming {items} items")
         missing = staff_without_email()
