@@ -6,13 +6,17 @@ later or with no fixed date.
 """
 
 import datetime
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
-from tests.factories import ItemFactory
+from tests.factories import AnnualReportFactory, ItemFactory, UnitFactory
 from tests.test_settings import run_manage
+from tests.tracker.test_item_table import csv_rows, xlsx_rows
 from tracker.choices import ItemKind, ItemStatus
 from tracker.lights import Light, light_of, light_q
 from tracker.models import Item
@@ -83,3 +87,84 @@ def test_the_yellow_days_are_read_from_the_environment(tmp_path):
     assert run_manage(*show, env_overrides=env | {"DJANGO_LIGHT_YELLOW_DAYS": "3"}).stdout.strip() == "3"
     refused = run_manage(*show, env_overrides=env | {"DJANGO_LIGHT_YELLOW_DAYS": "soon"})
     assert refused.returncode != 0 and "DJANGO_LIGHT_YELLOW_DAYS must be a whole number" in refused.stderr
+
+
+# -- where the lights show -----------------------------------------------------------------
+
+
+@pytest.fixture
+def lit(lead_unit):
+    """2026, today's lights: two red, one yellow, three green, one done; an achievement."""
+    today = timezone.localdate()
+    report = AnnualReportFactory(year=2026, state="active")
+    other = UnitFactory(name="县市场监督管理局")
+    for title, due, status, unit in [
+        ("红一", -3, ItemStatus.NOT_STARTED, lead_unit),
+        ("红二", -1, ItemStatus.SUBMITTED, other),
+        ("黄一", 5, ItemStatus.IN_PROGRESS, lead_unit),
+        ("绿一", 20, ItemStatus.NOT_STARTED, lead_unit),
+        ("绿二", None, ItemStatus.NOT_STARTED, other),
+        ("完成", -2, ItemStatus.DONE, lead_unit),
+    ]:
+        ItemFactory(
+            report=report,
+            title=title,
+            lead_unit=unit,
+            status=status,
+            due_on=None if due is None else today + timedelta(days=due),
+        )
+    ItemFactory(report=report, title="绿三", lead_unit=None, ongoing=True)
+    ItemFactory(report=report, title="成效", lead_unit=lead_unit, kind=ItemKind.ACHIEVEMENT, status="done")
+    return report
+
+
+def _titles(client, **params):
+    response = client.get(reverse("tracker:items"), {"year": 2026, **params})
+    assert response.status_code == 200
+    return sorted(row.record["title"] for row in response.context["table"].page.object_list)
+
+
+def test_the_list_filters_by_light(reviewer_client, lit):
+    assert _titles(reviewer_client, light="red") == ["红一", "红二"]
+    assert _titles(reviewer_client, light="yellow") == ["黄一"]
+    assert _titles(reviewer_client, light="green") == ["绿一", "绿三", "绿二"]
+    assert _titles(reviewer_client, light="red") == _titles(reviewer_client, overdue="yes")
+    # An unknown light is refused by the form, which says so; the list is not narrowed by it.
+    page = reviewer_client.get(reverse("tracker:items"), {"year": 2026, "light": "blue"}).content.decode()
+    assert "选择一个有效的选项" in page
+
+
+def test_the_list_shows_each_rows_light_in_words(reviewer_client, lit):
+    page = reviewer_client.get(reverse("tracker:items"), {"year": 2026, "sort": "title"}).content.decode()
+    cells = dict(
+        re.findall(r'<a href="/items/\d+/">([^<]+)</a>.*?<td class="[^"]*column-light[^"]*">(.*?)</td>', page)
+    )
+    words = {title: re.sub(r"<[^>]+>", "", cell) for title, cell in cells.items()}
+    assert words == {
+        "红一": "红灯", "红二": "红灯", "黄一": "黄灯", "绿一": "绿灯", "绿二": "绿灯", "绿三": "绿灯",
+        "完成": "—", "成效": "—",
+    }  # fmt: skip
+    assert cells["红一"].count('class="light-dot"') == 1 and 'data-light="red"' in cells["红一"]
+
+
+def test_the_exports_hold_the_light_as_a_word(reviewer_client, lit):
+    url = reverse("tracker:items")
+    for rows in (
+        csv_rows(reviewer_client.get(url, {"year": 2026, "sort": "title", "_export": "csv"})),
+        xlsx_rows(reviewer_client.get(url, {"year": 2026, "sort": "title", "_export": "xlsx"})),
+    ):
+        column = rows[0].index("亮灯")
+        assert {row[4]: row[column] for row in rows[1:]} == {
+            "红一": "红", "红二": "红", "黄一": "黄", "绿一": "绿", "绿二": "绿", "绿三": "绿",
+            "完成": "", "成效": "",
+        }  # fmt: skip
+
+
+def test_the_item_page_shows_its_light(reviewer_client, lit):
+    for title, words in (("红一", "红灯"), ("黄一", "黄灯"), ("绿三", "绿灯")):
+        item = Item.objects.get(title=title)
+        page = reviewer_client.get(item.get_absolute_url()).content.decode()
+        badge = page[page.index('data-testid="light"') :]
+        assert re.sub(r"<[^>]+>", "", badge[: badge.index("</span></span>")]).strip().endswith(words)
+    done = reviewer_client.get(Item.objects.get(title="完成").get_absolute_url()).content.decode()
+    assert 'data-testid="light"' not in done
