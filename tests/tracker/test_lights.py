@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import AnnualReportFactory, ItemFactory, UnitFactory
+from tests.reports.test_figure_links import assert_figures_match_lists, figure_links
 from tests.test_settings import run_manage
 from tests.tracker.test_item_table import csv_rows, xlsx_rows
 from tracker.choices import ItemKind, ItemStatus
@@ -168,3 +169,39 @@ def test_the_item_page_shows_its_light(reviewer_client, lit):
         assert re.sub(r"<[^>]+>", "", badge[: badge.index("</span></span>")]).strip().endswith(words)
     done = reviewer_client.get(Item.objects.get(title="完成").get_absolute_url()).content.decode()
     assert 'data-testid="light"' not in done
+
+
+@pytest.mark.parametrize("role", ["reviewer_client", "leader_client"])
+def test_the_dashboards_lights_equal_their_lists(request, lit, role):
+    client = request.getfixturevalue(role)
+    page = client.get(reverse("home")).content.decode()
+    box = page[page.index('data-testid="lights"') :]
+    box = box[: box.index("</div></div>")]
+    links = figure_links(box)
+    assert [(href.split("light=")[1], figure) for href, figure, _text in links] == [
+        ("red", 2),
+        ("yellow", 1),
+        ("green", 3),
+    ]
+    assert [text.split()[0] for _href, _figure, text in links] == ["红灯", "黄灯", "绿灯"]
+    # Each figure opens the list on exactly that many items; red is the 逾期 card.
+    assert_figures_match_lists(client, box)
+    overdue_card = re.search(r'data-figure="(\d+)"><div class="card-body"><div class="kpi-label">逾期', page)
+    assert int(overdue_card.group(1)) == 2
+    assert "黄灯：7天内到期" in box
+
+
+def test_the_scoreboard_counts_red_and_yellow_per_unit(reviewer_client, lead_unit, lit):
+    page = reviewer_client.get(reverse("scoreboard"), {"year": 2026}).content.decode()
+    row = page[page.index(f'data-unit="{lead_unit.pk}"') :]
+    row = row[: row.index("</tr>")]
+    lit_links = {
+        href.rsplit("&", 1)[1]: figure
+        for href, figure, _ in figure_links(row)
+        if "light=" in href or "overdue=" in href
+    }
+    assert lit_links == {"overdue=yes": 1, "light=yellow": 1}
+    assert_figures_match_lists(reviewer_client, page)
+    # Sorted by yellow lights, most first: 县司法局 (one) before the other unit (none).
+    by_yellow = reviewer_client.get(reverse("scoreboard"), {"year": 2026, "sort": "-yellow"}).content.decode()
+    assert by_yellow.index(f'data-unit="{lead_unit.pk}"') < by_yellow.index("县市场监督管理局")
