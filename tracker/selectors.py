@@ -350,7 +350,7 @@ def last_change(item_id: int) -> ProgressUpdate | None:
 def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it.
 
-    Besides the model's fields and relations the item carries ``is_overdue``, ``light``, ``followed``,
+    Besides the model's fields and relations the item carries ``is_overdue``, ``light`` and ``days_left``, ``followed``,
     ``timeline`` (see ``item_timeline``), ``submission``, ``last_submitter_id``,
     ``earlier_evidence`` and ``return_entry`` (taken from the timeline: see
     ``_submission_and_return``),
@@ -375,6 +375,8 @@ def item_for_page(user, pk: int) -> Item:
     item.followed = getattr(item, "followed", False)
     item.is_overdue = is_overdue(item)
     item.light = light_of(due_on=item.due_on, status=item.status, on=today())
+    # Days to the deadline (negative once past), for a red or yellow light's words.
+    item.days_left = (item.due_on - today()).days if item.light and item.due_on else None
     item.metric_list = list(Metric.objects.filter(item_id=pk).order_by("order", "pk"))
     item.timeline = item_timeline(item)
     _submission_and_return(item)

@@ -161,12 +161,20 @@ def test_the_exports_hold_the_light_as_a_word(reviewer_client, lit):
         }  # fmt: skip
 
 
-def test_the_item_page_shows_its_light(reviewer_client, lit):
-    for title, words in (("红一", "红灯"), ("黄一", "黄灯"), ("绿三", "绿灯")):
+def test_the_item_page_shows_its_light_and_the_days_left(reviewer_client, lit):
+    ItemFactory(report=lit, title="黄今", due_on=timezone.localdate())
+    for title, words, days in (
+        ("红一", "红灯", "已逾期3天"),
+        ("黄一", "黄灯", "还剩5天"),
+        ("黄今", "黄灯", "今天到期"),
+        ("绿三", "绿灯", None),
+    ):
         item = Item.objects.get(title=title)
         page = reviewer_client.get(item.get_absolute_url()).content.decode()
         badge = page[page.index('data-testid="light"') :]
         assert re.sub(r"<[^>]+>", "", badge[: badge.index("</span></span>")]).strip().endswith(words)
+        told = re.search(r'data-testid="days-left">([^<]+)<', page)
+        assert (told.group(1) if told else None) == days
     done = reviewer_client.get(Item.objects.get(title="完成").get_absolute_url()).content.decode()
     assert 'data-testid="light"' not in done
 

@@ -37,6 +37,12 @@ def light_badge(light) -> str:
 
 
 @register.filter
+def abs_days(value: int) -> int:
+    """``{{ item.days_left|abs_days }}``: days past a deadline, counted up from one."""
+    return abs(value)
+
+
+@register.filter
 def percent(value) -> str:
     """A rate from reports.scoreboard (Decimal or None) as ``87.5%`` or ``—``."""
     return "—" if value is None else f"{value}%"
