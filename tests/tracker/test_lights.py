@@ -213,3 +213,17 @@ def test_the_scoreboard_counts_red_and_yellow_per_unit(reviewer_client, lead_uni
     # Sorted by yellow lights, most first: 县司法局 (one) before the other unit (none).
     by_yellow = reviewer_client.get(reverse("scoreboard"), {"year": 2026, "sort": "-yellow"}).content.decode()
     assert by_yellow.index(f'data-unit="{lead_unit.pk}"') < by_yellow.index("县市场监督管理局")
+
+
+def test_the_cached_figures_follow_a_change_of_the_yellow_days(reviewer_client, lit):
+    """The dashboard's figures are cached: a new LEDGER_LIGHT_YELLOW_DAYS counts them anew."""
+
+    def yellow():
+        page = reviewer_client.get(reverse("home")).content.decode()
+        return next(figure for href, figure, _ in figure_links(page) if href.endswith("light=yellow"))
+
+    assert yellow() == 1  # 黄一, due in five days
+    with override_settings(LEDGER_LIGHT_YELLOW_DAYS=3):
+        assert yellow() == 0
+    with override_settings(LEDGER_LIGHT_YELLOW_DAYS=30):
+        assert yellow() == 2  # and 绿一, due in twenty
