@@ -42,8 +42,6 @@ SHORT_LABELS = {
     Light.YELLOW: pgettext_lazy("traffic light", "Yellow"),
     Light.GREEN: pgettext_lazy("traffic light", "Green"),
 }
-# Bootstrap's colour of each light (text-bg-*, border-*).
-COLOURS = {Light.RED: "danger", Light.YELLOW: "warning", Light.GREEN: "success"}
 
 
 def yellow_days() -> int:
