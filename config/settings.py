@@ -272,6 +272,9 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 30
+# Traffic lights (tracker/lights.py): an open item turns yellow this many days before its
+# deadline (today included), red once the deadline is past.
+LEDGER_LIGHT_YELLOW_DAYS = env_int("DJANGO_LIGHT_YELLOW_DAYS", 7, minimum=0)
 # The address people open the ledger at, for links in reminder mails.
 LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

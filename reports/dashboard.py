@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tracker import selectors as tracker_selectors
 from tracker.filters import NONE, TRACKED, ItemFilter
+from tracker.lights import Light, yellow_days
 
 from .scoreboard import Figures
 from .selectors import dashboard_figures, figures_history, year_work_by_area
@@ -112,6 +113,12 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
         "area_bars": _completion_bars(figures.by_area, year=year, param="area"),
         "unit_bars": _completion_bars(figures.by_unit, year=year, param="lead_unit"),
         "overdue_bars": _overdue_bars(figures.by_unit, year=year),
+        # The year's open work by traffic light, each figure a link to its items.
+        "lights": [
+            (light, getattr(figures.figures, light), items_url(year=year, kind=TRACKED, light=light))
+            for light in Light
+        ],
+        "yellow_days": yellow_days(),
         "history": [(y, f, _year_links(y)) for y, f in sorted(history.items(), reverse=True)],
         "waiting": sum(f.submitted for f in history.values()),
         "extensions_waiting": len(tracker_selectors.pending_extensions(user)),

@@ -25,6 +25,7 @@ from django.db.models import Count, F, Q
 
 from tracker.choices import ItemKind, ItemStatus
 from tracker.ledger_cache import cached
+from tracker.lights import Light, light_q
 from tracker.models import Area, Evidence, Item, Unit
 from tracker.selectors import overdue_q, today
 from tracker.workflow import tracked_q
@@ -52,6 +53,9 @@ def _counts(on: date) -> dict:
         "total": Count("status", filter=tracked),
         "done": Count("status", filter=done),
         "overdue": Count("status", filter=tracked & overdue_q(on)),
+        # The traffic lights of open work: red is overdue, counted above.
+        "yellow": Count("status", filter=tracked & light_q(Light.YELLOW, on)),
+        "green": Count("status", filter=tracked & light_q(Light.GREEN, on)),
         "returned": Count("status", filter=tracked & Q(status=ItemStatus.RETURNED)),
         "submitted": Count("status", filter=tracked & Q(status=ItemStatus.SUBMITTED)),
         "on_time": Count(
@@ -72,6 +76,8 @@ class Figures:
     total: int = 0
     done: int = 0
     overdue: int = 0
+    yellow: int = 0
+    green: int = 0
     returned: int = 0
     submitted: int = 0
     on_time: int = 0
@@ -100,6 +106,11 @@ class Figures:
             "total": self.total,
             "achievements": self.achievements,
         }
+
+    @property
+    def red(self) -> int:
+        """Red lights: the overdue items (tracker.lights)."""
+        return self.overdue
 
     @property
     def completion_rate(self) -> Decimal | None:

@@ -13,6 +13,7 @@ from tracker import permissions
 from tracker.choices import Grade
 from tracker.decorators import reviewer_required
 from tracker.filters import NONE, TRACKED
+from tracker.lights import yellow_days
 from tracker.models import Unit
 from tracker.services import Conflict
 
@@ -28,6 +29,7 @@ SCOREBOARD_SORTS = {
     "done": lambda row: row.figures.done,
     "completion": lambda row: row.figures.completion_rate if row.figures.completion_rate is not None else -1,
     "overdue": lambda row: row.figures.overdue,
+    "yellow": lambda row: row.figures.yellow,
     "returned": lambda row: row.figures.returned,
     "on_time": lambda row: row.figures.on_time_rate if row.figures.on_time_rate is not None else -1,
     "evidence": lambda row: row.figures.evidence,
@@ -97,6 +99,7 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
             "sort": sort,
             "can_rate": can_rate,
             "grades": Grade.choices,
+            "yellow_days": yellow_days(),
         },
         status=status,
     )

@@ -215,13 +215,20 @@ def test_xlsx_shortfalls_sheet_shows_another_units_measure_as_a_count(clients, l
         assert_none_of(B_SECRETS, repr(rows))
         assert [row[2] for row in rows] == ["A单位执法人员不足", "A单位执法人员不足"]
         assert rows[0][4] == "A单位充实执法力量"
-        assert rows[1][4:] == [OTHERS_ONE, None, None, None, None]  # no unit, deadline, state, note
+        assert rows[1][4:] == [
+            OTHERS_ONE,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]  # no unit, deadline, state, light, note
         assert sheet_rows(clients["other"], year, "问题整改") == []  # B: not A's shortfall
     for role in ("leader", "reviewer"):
         rows = sheet_rows(clients[role], 2020, "问题整改")
         measure = next(row for row in rows if row[4] == "B单位内部整改措施")
         assert measure[5] == "县市场监督管理局" and measure[7] == "已退回"
-        assert measure[8] == "B单位内部进展：已约谈三名责任人"
+        assert measure[9] == "B单位内部进展：已约谈三名责任人"
         assert "其他单位事项" not in repr(rows)
 
 

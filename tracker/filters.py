@@ -7,6 +7,7 @@ from reports.models import AnnualReport
 from utilities.people import user_label
 
 from .choices import ItemKind, MessageKind
+from .lights import Light, light_q
 from .models import Area, Item, Message
 from .search import search_items
 from .selectors import (
@@ -96,6 +97,10 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Overdue"),
         empty_label=_("All"),
     )
+    # Traffic lights (tracker.lights): the dashboard's and the scoreboard's light figures.
+    light = django_filters.ChoiceFilter(
+        choices=Light.choices, method="filter_light", label=_("Light"), empty_label=_("All")
+    )
     # The staff home's "due within two weeks" and the dashboard's extension requests: each
     # figure opens the list on exactly the items it counts, as of today.
     due_soon = django_filters.ChoiceFilter(
@@ -140,6 +145,7 @@ class ItemFilter(django_filters.FilterSet):
             "due_after",
             "due_before",
             "overdue",
+            "light",
             "due_soon",
             "extension",
             "instruction",
@@ -213,6 +219,9 @@ class ItemFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(overdue_q())
         return queryset
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(light_q(value)) if value else queryset
 
     def filter_due_soon(self, queryset, name, value):
         return queryset.filter(due_soon_q()) if value == "yes" else queryset

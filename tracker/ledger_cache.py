@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 import threading
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import BigIntegerField, F, Subquery, Value
 from django.db.models.functions import Greatest
@@ -93,7 +94,10 @@ def ledger_version() -> str:
             stored = 0
         if memo is not None:
             memo[_MEMO_KEY] = stored
-    return f"{stored}.{getattr(_pending, 'number', 0)}.{timezone.localdate().isoformat()}"
+    # The figures count overdue and due-soon items as of today, and the lights by the yellow
+    # days set: either changing files them anew.
+    day = timezone.localdate().isoformat()
+    return f"{stored}.{getattr(_pending, 'number', 0)}.{day}.y{settings.LEDGER_LIGHT_YELLOW_DAYS}"
 
 
 def stored_version() -> Subquery:

@@ -28,6 +28,7 @@ from reports.models import Section
 from . import permissions, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, ReviewDecision, UpdateKind
 from .ledger_cache import cached
+from .lights import Light, light_of, light_q
 from .models import (
     Area,
     Evidence,
@@ -51,8 +52,9 @@ def today() -> date:
 
 
 def overdue_q(on: date | None = None) -> Q:
-    """Overdue: the deadline is past and the item is not done. Derived, never stored."""
-    return Q(due_on__lt=on or today()) & ~Q(status=ItemStatus.DONE)
+    """Overdue: the deadline is past and the item is not done. Derived, never stored. The
+    red light (``tracker.lights``) is this condition."""
+    return light_q(Light.RED, on or today())
 
 
 def due_soon_q(on: date | None = None) -> Q:
@@ -77,7 +79,7 @@ def open_instruction_q() -> Q:
 
 def is_overdue(item: Item, on: date | None = None) -> bool:
     """``overdue_q`` for one item already in hand."""
-    return item.due_on is not None and item.due_on < (on or today()) and item.status != ItemStatus.DONE
+    return light_of(due_on=item.due_on, status=item.status, on=on or today()) == Light.RED
 
 
 def items_visible_to(user) -> QuerySet[Item]:
@@ -348,7 +350,7 @@ def last_change(item_id: int) -> ProgressUpdate | None:
 def item_for_page(user, pk: int) -> Item:
     """One item with everything its page shows; Item.DoesNotExist when ``user`` may not see it.
 
-    Besides the model's fields and relations the item carries ``is_overdue``, ``followed``,
+    Besides the model's fields and relations the item carries ``is_overdue``, ``light`` and ``days_left``, ``followed``,
     ``timeline`` (see ``item_timeline``), ``submission``, ``last_submitter_id``,
     ``earlier_evidence`` and ``return_entry`` (taken from the timeline: see
     ``_submission_and_return``),
@@ -372,6 +374,9 @@ def item_for_page(user, pk: int) -> Item:
     item = carried_ends(items.get(pk=pk))
     item.followed = getattr(item, "followed", False)
     item.is_overdue = is_overdue(item)
+    item.light = light_of(due_on=item.due_on, status=item.status, on=today())
+    # Days to the deadline (negative once past), for a red or yellow light's words.
+    item.days_left = (item.due_on - today()).days if item.light and item.due_on else None
     item.metric_list = list(Metric.objects.filter(item_id=pk).order_by("order", "pk"))
     item.timeline = item_timeline(item)
     _submission_and_return(item)

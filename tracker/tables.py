@@ -28,8 +28,9 @@ from utilities.people import official_label, person_label
 from utilities.sheets import StreamingExport
 
 from .choices import ItemKind, ItemStatus
+from .lights import SHORT_LABELS, Light, light_badge, light_of
 from .paging import bounded_per_page
-from .selectors import cooperating_unit_names, overdue_q
+from .selectors import cooperating_unit_names, overdue_q, today
 from .workflow import STATUS_COLOURS, status_label
 
 # What a row holds: fields of Item, and flat names for what comes from a related row.
@@ -88,17 +89,19 @@ class ItemTable(tables.Table):
     )
     due_on = tables.Column(verbose_name=_("Deadline"), attrs=NOWRAP)
     status = tables.Column(verbose_name=_("Status"), attrs=NOWRAP)
+    # From the row's deadline and status (tracker.lights): no query of its own.
+    light = tables.Column(accessor="pk", verbose_name=_("Light"), orderable=False, attrs=NOWRAP)
     is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, attrs=NOWRAP)
     updated_at = tables.Column(verbose_name=_("Last update"), attrs=NOWRAP)
     export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
 
     export_title = _("Ledger items")
-    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 8, 17, 60)
+    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 6, 8, 17, 60)
 
     class Meta:
         sequence = (
             "select", "export_id", "year", "area", "kind", "title", "lead_unit", "cooperating_units",
-            "assignee", "due_on", "status", "is_overdue", "updated_at", "export_text",
+            "assignee", "due_on", "status", "light", "is_overdue", "updated_at", "export_text",
         )  # fmt: skip
         order_by = ("-year",)
         template_name = "tracker/item_table.html"
@@ -163,6 +166,22 @@ class ItemTable(tables.Table):
             "overdue": gettext("Overdue"),
             "yes": gettext("Yes"),
         }
+
+    @cached_property
+    def _today(self):
+        """The day the lights are judged on, once for the table (as ``overdue_q`` is, once
+        per query)."""
+        return today()
+
+    @cached_property
+    def _light_badges(self) -> dict:
+        """Each light's badge, drawn once per table; a done item's cell reads "—"."""
+        return {light: light_badge(light) for light in Light} | {None: "—"}
+
+    @cached_property
+    def _light_words(self) -> dict:
+        """Each light's one word in the files (红 / 黄 / 绿); none for a done item."""
+        return {light: str(SHORT_LABELS[light]) for light in Light} | {None: ""}
 
     @cached_property
     def _timezone(self):
@@ -258,6 +277,12 @@ class ItemTable(tables.Table):
 
     def value_status(self, record):
         return self._status_labels.get((record["kind"], record["status"]), record["status"])
+
+    def render_light(self, record):
+        return self._light_badges[light_of(due_on=record["due_on"], status=record["status"], on=self._today)]
+
+    def value_light(self, record):
+        return self._light_words[light_of(due_on=record["due_on"], status=record["status"], on=self._today)]
 
     def render_is_overdue(self, record):
         if record["overdue"]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from tracker.lights import SHORT_LABELS, light_of
+from tracker.selectors import today
 from tracker.workflow import other_units_label
 from utilities.sheets import Percent, SheetSpec, write_workbook
 
@@ -43,6 +45,12 @@ def _stated_in(item, year: int) -> str:
 
 def ledger_sheets(summary) -> list[SheetSpec]:
     figures = summary.figures
+    on = today()
+
+    def light(item) -> str:
+        """The item's traffic light today as one word (红 / 黄 / 绿), none when done."""
+        lit = light_of(due_on=item.due_on, status=item.status, on=on)
+        return str(SHORT_LABELS[lit]) if lit else ""
 
     def overview():
         headers = (_("Total"), _("Done"), _("Overdue"), _("Completion rate"), _("On-time rate"))
@@ -129,6 +137,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 item.responsible,
                 _date(item.due_on) or (_("Ongoing") if item.ongoing else ""),
                 item.status_label,
+                light(item),
                 item.latest_note or "",
             )
 
@@ -147,13 +156,14 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                     measure.lead_unit.name if measure.lead_unit else "",
                     _date(measure.due_on),
                     measure.status_label,
+                    light(measure),
                     measure.latest_note or "",
                 )
             if shortfall.hidden_measures:
                 # Measures of units the reader may not see: how many, nothing else.
-                yield (*head, other_units_label(shortfall.hidden_measures), "", "", "", "")
+                yield (*head, other_units_label(shortfall.hidden_measures), "", "", "", "", "")
             elif not shortfall.measure_list:
-                yield (*head, "", "", "", "", "")
+                yield (*head, "", "", "", "", "", "")
         for measure in summary.unlinked_measures:
             yield (
                 _stated_in(measure, summary.report.year),
@@ -164,6 +174,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 measure.lead_unit.name if measure.lead_unit else "",
                 _date(measure.due_on),
                 measure.status_label,
+                light(measure),
                 measure.latest_note or "",
             )
 
@@ -216,9 +227,10 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _("Responsible person"),
                 _("Deadline"),
                 _("Status"),
+                _("Light"),
                 _("Latest progress"),
             ],
-            [6, 24, 40, 22, 28, 12, 12, 10, 50],
+            [6, 24, 40, 22, 28, 12, 12, 10, 6, 50],
             tasks(),
         ),
         SheetSpec(
@@ -232,9 +244,10 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _("Lead unit"),
                 _("Deadline"),
                 _("Measure status"),
+                _("Light"),
                 _("Latest progress"),
             ],
-            [16, 10, 40, 12, 40, 22, 12, 12, 50],
+            [16, 10, 40, 12, 40, 22, 12, 12, 6, 50],
             shortfalls(),
         ),
         SheetSpec(

@@ -111,7 +111,9 @@ def test_the_printed_item_list_names_its_filters_and_repeats_its_header_on_lands
     assert plain("筛选条件：年度 2021 · 状态 未开始 · 牵头单位 县司法局 · 逾期 仅逾期") in texts[0]
     # Every page starts its table with the header row; the page of the screen's header, once.
     for text in texts:
-        assert plain("年度 领域 类型 事项名称 牵头单位 配合单位 责任人 完成时限 状态 逾期 最近更新") in text
+        assert (
+            plain("年度 领域 类型 事项名称 牵头单位 配合单位 责任人 完成时限 状态 亮灯 逾期 最近更新") in text
+        )
     assert sum(text.count(plain("打印时间")) for text in texts) == 1
     everything = "".join(texts)
     assert "市场监管领域的另一项任务" not in everything
@@ -154,7 +156,7 @@ def test_the_reviewers_printed_item_table_keeps_each_header_over_its_cells(page,
           };
         }"""
     )
-    assert len(columns["header"]) == 11
+    assert len(columns["header"]) == 12
     assert columns["rows"] and all(row == columns["header"] for row in columns["rows"])
     assert columns["boxes"] == 0
 

@@ -261,3 +261,19 @@ def test_xlsx_ledger_cells_are_typed_and_its_csv_is_text(reviewer_client, year):
     content = b"".join(reviewer_client.get(reverse("reports:export", args=[2021, "csv"])).streaming_content)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert "2021-12-31" in [row[8] for row in rows]
+
+
+def test_the_xlsx_ledger_gives_each_task_and_measure_its_light(reviewer_client, year):
+    """Tasks and measures carry today's light (红 / 黄 / 绿, none when done) beside their status."""
+    book = workbook(reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"])))
+    tasks = book["工作任务"]
+    assert [c.value for c in tasks[2]][7:10] == ["状态", "亮灯", "最新进展"]
+    # No deadline: green; done: no light.
+    assert {row[2]: row[8] or "" for row in rows(tasks)} == {
+        "规范性文件审查": "绿",
+        "=1+1": "",
+        "市场监管执法": "绿",
+    }
+    gaps = book["问题整改"]
+    assert [c.value for c in gaps[2]][7:10] == ["措施状态", "亮灯", "最新进展"]
+    assert [row[8] for row in rows(gaps)] == ["红", "红"]  # due 2021-12-31, not done: overdue

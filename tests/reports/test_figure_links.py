@@ -228,5 +228,6 @@ def test_the_scoreboard_shows_items_without_a_lead_unit_unranked_to_those_who_se
     row = page[page.index('<tr class="unassigned">') :]
     row = row[: row.index("</tr>")]
     assert "未明确牵头单位" in row and '<td class="num">—</td>' in row
-    assert [figure for _href, figure, _text in figure_links(row)] == [2, 0, 1, 0]
+    # Led, done, overdue (red), yellow, returned.
+    assert [figure for _href, figure, _text in figure_links(row)] == [2, 0, 1, 0, 0]
     assert 'class="unassigned"' not in staff_client.get(reverse("scoreboard")).content.decode()

@@ -88,6 +88,7 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
             "责任人",
             "完成时限",
             "状态",
+            "亮灯",
             "逾期",
             "最近更新",
             "原文",
@@ -101,17 +102,18 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
         # XLSX cells are typed (the deadline a date, the last update a date and time), CSV
         # holds them as the page prints them.
         assert in_xlsx[8].date().isoformat() == in_csv[8]
-        assert in_xlsx[11].strftime("%Y-%m-%d %H:%M") == in_csv[11]
-        del in_xlsx[11], in_xlsx[8]
-        assert [str(value) for value in in_xlsx] == in_csv[:8] + in_csv[9:11] + in_csv[12:]
+        assert in_xlsx[12].strftime("%Y-%m-%d %H:%M") == in_csv[12]
+        del in_xlsx[12], in_xlsx[8]
+        assert [str(value) for value in in_xlsx] == in_csv[:8] + in_csv[9:12] + in_csv[13:]
         page_cells = [cell if cell != "—" else "" for cell in on_page[1:]]
         file_cells = in_csv[1:-1]
-        file_cells[9] = file_cells[9] and "逾期"  # 逾期 badge on the page, 是 in the files
+        file_cells[9] = file_cells[9] and f"{file_cells[9]}灯"  # 红灯 on the page, 红 in the files
+        file_cells[10] = file_cells[10] and "逾期"  # 逾期 badge on the page, 是 in the files
         del page_cells[5], file_cells[5]
         assert page_cells == file_cells
     assert [row[4] for row in filed[1:]] == ["乙 推进行政执法公示", "甲 规范性文件备案审查"]
     first, second = filed[1], filed[2]
-    assert first[3:11] == [
+    assert first[3:12] == [
         "存在问题",
         "乙 推进行政执法公示",
         "县司法局",
@@ -119,14 +121,20 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
         "王明（副局长）",
         "2020-01-31",
         "待整改",
+        "红",
         "是",
     ]
-    assert second[2] == Area.objects.get(code="2015-functions").name and second[6:10] == [
-        "县财政局",
-        "李华",
-        "2022-06-30",
-        "已完成",
-    ]
+    assert (
+        second[2] == Area.objects.get(code="2015-functions").name
+        and second[6:10]
+        == [
+            "县财政局",
+            "李华",
+            "2022-06-30",
+            "已完成",
+        ]
+        and second[10] == ""
+    )  # done: no light
     assert (first[-1], second[-1]) == ("原文二", "原文一")
     assert shown[1][6] == "财政局"  # the page shows a unit's short name, the files its full name
 
@@ -144,11 +152,11 @@ def test_the_xlsx_cells_are_typed_and_the_csv_is_text(reviewer_client, listed):
     assert isinstance(dated[0].value, int)
     assert dated[8].is_date and dated[8].value == datetime.datetime(2022, 6, 30)
     assert dated[8].number_format == "yyyy-mm-dd"
-    assert dated[11].is_date and dated[11].number_format == "yyyy-mm-dd hh:mm"
+    assert dated[12].is_date and dated[12].number_format == "yyyy-mm-dd hh:mm"
     assert (ongoing[8].data_type, ongoing[8].value) == ("s", "长期坚持")
     filed = csv_rows(reviewer_client.get(url, {"sort": "title", "_export": "csv"}))
     assert filed[2][8] == "2022-06-30" and filed[1][8] == "长期坚持"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", filed[2][11])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", filed[2][12])
 
 
 def test_files_follow_the_list_sort(reviewer_client, listed):
@@ -233,4 +241,4 @@ def test_each_header_cell_has_its_column_of_cells_on_screen_and_on_paper(clients
     assert rows and "没有符合筛选条件的事项" not in page
     assert all(row == header for row in rows)
     # The reviewer's tick boxes are a column on screen only.
-    assert header == ((12, 11) if role == "reviewer" else (11, 11))
+    assert header == ((13, 12) if role == "reviewer" else (12, 12))

@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tracker import permissions
+from tracker import lights, permissions
 from tracker.workflow import other_units_label
 from tracker.workflow import status_label as _status_label
 from utilities.people import user_label
@@ -28,6 +28,18 @@ def other_units(count: int):
     """``{% other_units item.hidden_measures %}``: the neutral line that stands in place of
     linked items the viewer may not see (其他单位事项 N 项), muted."""
     return format_html('<span class="text-body-secondary other-units">{}</span>', other_units_label(count))
+
+
+@register.filter
+def light_badge(light) -> str:
+    """``{{ item.light|light_badge }}``: the light's dot and words (红灯); nothing for none."""
+    return lights.light_badge(lights.Light(light)) if light else ""
+
+
+@register.filter
+def abs_days(value: int) -> int:
+    """``{{ item.days_left|abs_days }}``: days past a deadline, counted up from one."""
+    return abs(value)
 
 
 @register.filter
