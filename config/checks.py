@@ -35,3 +35,21 @@ def refuse_without_secret_key() -> None:
 @register(Tags.security, deploy=True)
 def check_secret_key_set(app_configs, **kwargs):
     return [Error(MISSING_SECRET_KEY, id="ledger.E001")] if secret_key_missing() else []
+
+
+WEBHOOK_KINDS = ("wecom", "dingtalk", "json")
+
+
+@register()
+def check_webhook_kind(app_configs, **kwargs):
+    """LEDGER_WEBHOOK_KIND must name a format tracker.pushes knows."""
+    from django.conf import settings
+
+    if settings.LEDGER_WEBHOOK_URL and settings.LEDGER_WEBHOOK_KIND not in WEBHOOK_KINDS:
+        return [
+            Error(
+                f"LEDGER_WEBHOOK_KIND is {settings.LEDGER_WEBHOOK_KIND!r}; it must be one of {', '.join(WEBHOOK_KINDS)}.",
+                id="ledger.E002",
+            )
+        ]
+    return []

@@ -277,6 +277,11 @@ EMAIL_TIMEOUT = 30
 LEDGER_LIGHT_YELLOW_DAYS = env_int("DJANGO_LIGHT_YELLOW_DAYS", 7, minimum=0)
 # The address people open the ledger at, for links in reminder mails.
 LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# One more chat group to push the ledger's events to, besides those set in the admin
+# (tracker.pushes): a robot's address, its format (wecom, dingtalk or json) and its secret.
+LEDGER_WEBHOOK_URL = os.environ.get("LEDGER_WEBHOOK_URL", "").strip()
+LEDGER_WEBHOOK_KIND = os.environ.get("LEDGER_WEBHOOK_KIND", "wecom").strip().lower()
+LEDGER_WEBHOOK_SECRET = os.environ.get("LEDGER_WEBHOOK_SECRET", "")
 
 # Security. Production defaults are strict; an intranet behind a TLS proxy sets
 # DJANGO_SECURE_PROXY_SSL_HEADER=1 so that Django knows the request came in over HTTPS.

@@ -33,6 +33,7 @@ SCOREBOARD_SORTS = {
     "returned": lambda row: row.figures.returned,
     "on_time": lambda row: row.figures.on_time_rate if row.figures.on_time_rate is not None else -1,
     "evidence": lambda row: row.figures.evidence,
+    "chased": lambda row: row.figures.chased,
 }
 
 

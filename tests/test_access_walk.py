@@ -26,7 +26,7 @@ from tests.factories import AnnualReportFactory, ItemFactory
 from tests.urlwalk import project_routes
 from tracker.choices import MessageKind
 from tracker.models import Message
-from tracker.services import extension_request, instruction_add, item_add_progress
+from tracker.services import extension_request, instruction_add, item_add_progress, items_chase
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,10 @@ ACCESS = {
     "tracker:item_assign": ("/items/{item}/assign/", POST_ONLY),
     "tracker:item_instruction": ("/items/{item}/instruction/", POST_ONLY),
     "tracker:item_follow": ("/items/{item}/follow/", POST_ONLY),
+    "tracker:item_chase": ("/items/{item}/chase/", POST_ONLY),
+    "tracker:bulk_chase": ("/items/chase/", POST_ONLY),
+    # The 督办通知单 (DOCX) of a chase: whoever sees its item.
+    "chase_notice": ("/chases/{chase}/notice/", SEEN_BY_ITS_UNITS),
     "tracker:extension_decide": ("/extensions/{extension}/decide/", POST_ONLY),
     "tracker:instruction_reply": ("/instructions/{instruction}/reply/", POST_ONLY),
     "tracker:instruction_handle": ("/instructions/{instruction}/handle/", POST_ONLY),
@@ -190,7 +194,9 @@ def objects(item, staff_client, leader_client, pdf, linked):
     )
     instruction = instruction_add(item=item, user=leader_client.user, text="请尽快落实")
     message = Message.objects.get(recipient=staff_client.user, kind=MessageKind.INSTRUCTION)
+    (chase,) = items_chase(items=[item], user=leader_client.user, note="请加快进度")
     return {
+        "chase": chase.pk,
         "message": message.pk,
         "item": item.pk,
         "evidence": update.evidence.get().pk,
@@ -249,6 +255,11 @@ POST_ACCESS = {
     "tracker:item_assign": [P, 404, 403, 403, 403, 302],
     "tracker:item_instruction": [P, 404, 403, 403, 400, 403],
     "tracker:item_follow": [P, 404, 403, 403, 302, 302],
+    # Leaders and reviewers chase; an empty note is refused (400 on the item's page; the list's
+    # form goes back to the list with the error).
+    "tracker:item_chase": [P, 404, 403, 403, 400, 400],
+    "tracker:bulk_chase": [P, 403, 403, 403, 302, 302],
+    "chase_notice": [P, 405, 405, 405, 405, 405],
     "tracker:extension_decide": [P, 404, 403, 403, 403, 400],
     # An empty reply is refused (400) for the lead unit's staff. The leader who gave the
     # instruction marks it handled; the reviewer after him is told it is handled already (409).

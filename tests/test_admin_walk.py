@@ -40,6 +40,8 @@ from tracker.models import (
     Follow,
     Instruction,
     Membership,
+    Push,
+    PushTarget,
     ReminderLog,
 )
 
@@ -82,6 +84,9 @@ ACCESS = {
     "tracker.instruction": HISTORY,
     "tracker.reminderlog": LOGS,
     "tracker.accessrefusal": LOGS,
+    # Chat groups' robots hold secrets: administrators only; their pushes are the app's log.
+    "tracker.pushtarget": ADMINISTRATORS_ONLY,
+    "tracker.push": {"reviewer": NOTHING, "leader": NOTHING, "staff": NOTHING, "administrator": KEPT},
 }
 
 # The same rows in a closed year: read-only for everyone who reads them.
@@ -157,6 +162,8 @@ def _rows(year, state):
         "tracker.accessrefusal": AccessRefusal.objects.create(
             user=person, method="GET", path="/items/1/", status=403
         ),
+        "tracker.pushtarget": PushTarget.objects.create(name="县法治办群", url="http://127.0.0.1:9/hook"),
+        "tracker.push": Push.objects.create(event="returned", title="事项被退回", text="请补充材料"),
     }
 
 

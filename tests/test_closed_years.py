@@ -248,6 +248,7 @@ ABOUT_ITEM = [
     "can_request_extension",
     "can_assign_item",
     "can_link",
+    "can_chase_item",
 ]
 ABOUT_EXTENSION = ["can_decide_extension"]
 ABOUT_INSTRUCTION = ["can_reply_instruction", "can_handle_instruction"]
@@ -257,6 +258,7 @@ ABOUT_THE_PERSON = [
     "can_instruct",
     "can_follow",
     "can_assign",
+    "can_chase",
     "can_manage_years",
     "can_read_admin",
     "can_search_choices",

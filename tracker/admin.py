@@ -5,6 +5,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,8 @@ from .models import (
     Membership,
     Metric,
     ProgressUpdate,
+    Push,
+    PushTarget,
     ReminderLog,
     Review,
     Unit,
@@ -524,3 +527,26 @@ class UserAdmin(RulesAdminMixin, DjangoUserAdmin):
 @admin.register(Group)
 class GroupAdmin(RulesAdminMixin, DjangoGroupAdmin):
     """The role groups' permissions are the admin's second lock: administrators keep them."""
+
+
+@admin.register(PushTarget)
+class PushTargetAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """Chat groups' robots told of the ledger's events (tracker.pushes)."""
+
+    list_display = ["name", "kind", "unit", "quiet_from", "quiet_until", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "unit__name"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+    # An address typed without its scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Push)
+class PushAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What was pushed to the chat groups, what waits and what failed, with the last error."""
+
+    list_display = ["created_at", "title", "target", "state", "attempts", "sent_at", "last_error"]
+    list_filter = ["state", "event", "target"]
+    search_fields = ["title", "text"]
+    list_select_related = ["target"]

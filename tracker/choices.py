@@ -55,6 +55,8 @@ class UpdateKind(models.TextChoices):
     # marking as handled (办结). Such entries point at their instruction.
     REPLY = "reply", _("Reply to an instruction")
     HANDLED = "handled", _("Instruction handled")
+    # The office or a leader chases the item (催办); the entry points at its Chase.
+    CHASED = "chased", _("Chased")
 
 
 class ExtensionDecision(models.TextChoices):

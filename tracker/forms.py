@@ -250,6 +250,34 @@ class InstructionForm(forms.Form):
     )
 
 
+class ChaseForm(forms.Form):
+    """催办: what the unit is asked to do (fields named chase-…: the item page has other notes)."""
+
+    prefix = "chase"
+
+    note = forms.CharField(
+        label=_("What is asked"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": _("Write what the unit is asked to do.")},
+        help_text=_("The lead unit is told; each chase can be printed as a chase notice (督办通知单)."),
+    )
+
+
+class BulkChaseForm(ChaseForm):
+    """催办 of the items ticked in the list (``items``: the tick boxes' name)."""
+
+    prefix = None
+
+    items = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, items_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items_queryset
+        self.fields["items"].error_messages["required"] = _("Tick the items to chase first.")
+        self.fields["note"].help_text = ""
+
+
 class InstructionReplyForm(forms.Form):
     """The lead unit's reply (反馈) to one leader's instruction: a note and evidence files.
     One per open instruction on the page, told apart by their prefixes."""

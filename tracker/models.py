@@ -251,6 +251,13 @@ class Item(models.Model):
         return reverse("tracker:item", args=[self.pk])
 
     @property
+    def chase_list(self) -> list:
+        """The item's chases (催办), newest first, with who gave them: one query, read once."""
+        if not hasattr(self, "_chase_list"):
+            self._chase_list = list(self.chases.select_related("author").order_by("-created_at", "-pk"))
+        return self._chase_list
+
+    @property
     def is_achievement(self) -> bool:
         return self.kind == ItemKind.ACHIEVEMENT
 
@@ -559,6 +566,46 @@ class Instruction(models.Model):
         return self.handled_at is not None
 
 
+class Chase(models.Model):
+    """The office or a leader chases an item (催办): what is asked, by whom, when. Each can be
+    printed as a 督办通知单, numbered within its year (``number``)."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="chases")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chased by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("what is asked"))
+    # Its entry in the item's history: the item page reads chases with the history, no query
+    # of their own.
+    update = models.OneToOneField(
+        ProgressUpdate,
+        verbose_name=_("history entry"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chase",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("chase")
+        verbose_name_plural = _("chases")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.item} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def number(self) -> int:
+        """The notice's number: this chase's place among its year's, in the order given
+        (chases are history: none is deleted, so a number never changes)."""
+        return Chase.objects.filter(item__year=self.item.year, pk__lte=self.pk).count()
+
+
 class Follow(models.Model):
     """A leader or reviewer follows an item (关注)."""
 
@@ -712,3 +759,97 @@ class LedgerStamp(models.Model):
 
     def __str__(self):
         return str(self.version)
+
+
+class PushTarget(models.Model):
+    """A chat group's robot (企业微信 or 钉钉 群机器人) or any address that takes JSON, told of the
+    ledger's events: a unit's own group (``unit``) hears of that unit's items, a target with
+    no unit of every item. Configured in the admin; one more global target may be given by the
+    environment (tracker.pushes.environment_target)."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        JSON = "json", _("JSON (any system)")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("format"), max_length=10, choices=Kind, default=Kind.WECOM)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk's 加签 secret (SEC…), or a key to sign JSON with; WeCom uses none."),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="push_targets",
+        help_text=_(
+            "Empty: every item's events. A unit: only the events of items it leads or cooperates on."
+        ),
+    )
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(
+        _("quiet until"),
+        null=True,
+        blank=True,
+        help_text=_("Nothing is sent between these times (e.g. 20:00 to 08:00); it waits until they end."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("chat group push")
+        verbose_name_plural = _("chat group pushes")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Push(models.Model):
+    """One message to one target: written with the event that causes it, sent later by
+    ``manage.py send_notifications`` (outside any request), retried with back-off; the
+    outbox is also the log of what was sent and what failed."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    # None: the target the environment gives (LEDGER_WEBHOOK_URL).
+    target = models.ForeignKey(
+        PushTarget,
+        verbose_name=_("target"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pushes",
+    )
+    event = models.CharField(_("event"), max_length=30)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push sent")
+        verbose_name_plural = _("pushes sent")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="push_pending_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} → {self.target or 'LEDGER_WEBHOOK_URL'} ({self.get_state_display()})"

@@ -30,16 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from utilities.people import user_label
 
-from . import roles
+from . import pushes, roles
 from .choices import MessageKind
 from .models import Item, Message
 
@@ -117,7 +118,7 @@ def notify(
     recipients = _recipient_ids(to, item)
     recipients.discard(getattr(actor, "pk", None))
     now = timezone.now()
-    return Message.objects.bulk_create(
+    written = Message.objects.bulk_create(
         [
             Message(
                 recipient_id=pk,
@@ -131,6 +132,38 @@ def notify(
             for pk in sorted(recipients)
         ]
     )
+    if kind in PUSHED:
+        _push(Message(kind=kind, item=item, actor=actor, text=text or "", data=data or {}))
+    return written
+
+
+# The events the chat groups hear of (tracker/pushes.py), once per event: not the daily
+# due-soon and overdue messages (one push per item every day would drown a group), nor those
+# addressed to one person ("your instruction", "your extension request").
+PUSHED = {
+    MessageKind.SUBMITTED,
+    MessageKind.APPROVED,
+    MessageKind.RETURNED,
+    MessageKind.INSTRUCTION,
+    MessageKind.INSTRUCTION_HANDLED,
+    MessageKind.CHASED,
+}
+
+
+def _push(message: Message) -> None:
+    """The chat groups' push of ``message``'s event, in the site's language (a group has no
+    reader's language to follow)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("%(kind)s: %(title)s") % {
+            "kind": MessageKind(message.kind).label,
+            "title": message.item.title,
+        }
+        pushes.enqueue(
+            event=message.kind,
+            title=title,
+            text=" ".join(part for part in (describe(message), message.text) if part),
+            item=message.item,
+        )
 
 
 # --- reading ---------------------------------------------------------------------------

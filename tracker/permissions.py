@@ -195,6 +195,22 @@ def can_search_choices(user) -> bool:
     return role_of(user) is not None
 
 
+def can_chase(user) -> bool:
+    """Reviewers (the office) and leaders chase items (催办)."""
+    return is_reviewer(user) or is_leader(user)
+
+
+def can_chase_item(user, item: Item) -> bool:
+    """``can_chase`` an item the person sees: tracked work, open, not done, in an open year."""
+    return (
+        can_chase(user)
+        and can_view_item(user, item)
+        and is_tracked(item)
+        and item.status != ItemStatus.DONE
+        and years.is_open(item)
+    )
+
+
 def can_assign(user) -> bool:
     """Set lead and cooperating units, responsible person and deadline."""
     return is_reviewer(user)
@@ -226,6 +242,7 @@ class ItemCapabilities:
     assign: bool = False
     link: bool = False
     instruct: bool = False
+    chase: bool = False
     follow: bool = False
 
 
@@ -246,6 +263,7 @@ def item_capabilities(user, item: Item) -> ItemCapabilities:
         assign=can_assign_item(user, item),
         link=can_link(user, item),
         instruct=can_instruct(user),
+        chase=can_chase_item(user, item),
         follow=follow,
     )
 

@@ -31,6 +31,7 @@ from .ledger_cache import cached
 from .lights import Light, light_of, light_q
 from .models import (
     Area,
+    Chase,
     Evidence,
     ExtensionRequest,
     Follow,
@@ -237,6 +238,13 @@ def items_for_list(user, *, own_units_only: bool = False) -> QuerySet[Item]:
     return items.select_related("area", "lead_unit", "assignee").annotate(
         is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())
     )
+
+
+def chase_counts(item_ids) -> dict[int, int]:
+    """``{item id: how many times it was chased (催办)}`` for the items chased at least once:
+    one query."""
+    rows = Chase.objects.filter(item_id__in=item_ids).values_list("item_id").annotate(n=Count("pk"))
+    return dict(rows.order_by())
 
 
 def cooperating_unit_names(item_ids, *, short: bool = True) -> dict[int, list[str]]:
@@ -610,9 +618,12 @@ def item_timeline(item: Item) -> list[dict]:
     """History entries (each with ``evidence_list``; a review decision is one of them) and
     leaders' instructions, newest first. Each instruction carries ``reply_list``, the entries
     that reply to it (反馈), oldest first; those entries, and the one that marked it handled,
-    are flagged ``of_instruction`` (the page shows them within the instruction). Three
-    queries: the item's evidence is read by item, not through each entry."""
-    updates = list(ProgressUpdate.objects.filter(item_id=item.pk).select_related("author").order_by())
+    are flagged ``of_instruction`` (the page shows them within the instruction). Sets
+    ``item.chase_list`` (its chases, newest first). Three queries: the item's evidence is read
+    by item, not through each entry."""
+    updates = list(
+        ProgressUpdate.objects.filter(item_id=item.pk).select_related("author", "chase").order_by()
+    )
     files = defaultdict(list)
     for evidence in Evidence.objects.filter(item_id=item.pk).order_by("pk"):
         files[evidence.update_id].append(evidence)
@@ -639,6 +650,16 @@ def item_timeline(item: Item) -> list[dict]:
             instructions[update.instruction_id].reply_list.append(update)
         entries.append({"kind": "update", "at": update.created_at, "pk": update.pk, "update": update})
     entries.sort(key=lambda e: (e["at"], e["pk"]), reverse=True)
+    # The item's chases (催办), newest first, read with their history entries.
+    item._chase_list = [
+        entry["update"].chase
+        for entry in entries
+        if entry["kind"] == "update"
+        and entry["update"].kind == UpdateKind.CHASED
+        and hasattr(entry["update"], "chase")
+    ]
+    for chase in item._chase_list:
+        chase.item, chase.author = item, chase.update.author
     return entries
 
 
@@ -669,6 +690,13 @@ def open_instructions(user, *, limit: int = OPEN_INSTRUCTIONS_SHOWN) -> dict:
     for instruction in rows:
         instruction.age_days = (now - timezone.localdate(instruction.created_at)).days
     return {"rows": rows, "count": count}
+
+
+def chase_visible_to(user, pk: int) -> Chase:
+    """One chase (催办) if ``user`` may see its item; Chase.DoesNotExist otherwise."""
+    return Chase.objects.select_related("item__report", "item__lead_unit", "author").get(
+        pk=pk, item__in=items_visible_to(user)
+    )
 
 
 def evidence_visible_to(user, pk: int) -> Evidence:

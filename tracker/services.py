@@ -22,6 +22,7 @@ from .choices import ExtensionDecision, ItemKind, ItemStatus, MessageKind, Revie
 from .evidence import CheckedFile, check_upload, storage_name
 from .ledger_cache import ledger_changed
 from .models import (
+    Chase,
     Evidence,
     ExtensionRequest,
     Follow,
@@ -803,6 +804,54 @@ def item_create(
     )
     ledger_changed()
     return item
+
+
+CHASE_NOTE_MAX = 1000
+
+
+def items_chase(*, items: Sequence[Item], user, note: str) -> list[Chase]:
+    """The office or a leader chases items (催办) with a note saying what is asked: one Chase
+    and one history entry per item; the lead unit's staff get a message and the chat groups
+    that follow the item a push (tracker/notices.py).
+
+    All or nothing: refuses (YearClosed) an item of a closed year, (PermissionDenied) a person
+    who may not chase or an item he or she does not see, (ValidationError) an empty or too
+    long note, or an item that is done or no tracked work (naming it).
+    """
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Write what the unit is asked to do."))
+    if len(note) > CHASE_NOTE_MAX:
+        raise ValidationError(_("Keep the note under %(max)s characters.") % {"max": CHASE_NOTE_MAX})
+    if not items:
+        raise ValidationError(_("Tick the items to chase first."))
+    years.refuse_closed_items(item.pk for item in items)
+    if not permissions.can_chase(user):
+        raise PermissionDenied
+    chased = []
+    with transaction.atomic():
+        locked = list(
+            Item.objects.select_for_update(of=("self",))
+            .filter(pk__in=[item.pk for item in items])
+            .select_related("report", "lead_unit")
+            .order_by("pk")
+        )
+        for item in locked:
+            if not permissions.can_view_item(user, item):
+                raise PermissionDenied
+            if not permissions.can_chase_item(user, item):
+                raise ValidationError(
+                    _("“%(title)s” cannot be chased: it is done or is no tracked work.")
+                    % {"title": item.title}
+                )
+        for item in locked:
+            update = ProgressUpdate.objects.create(item=item, author=user, kind=UpdateKind.CHASED, note=note)
+            chase = Chase.objects.create(item=item, author=user, note=note, update=update)
+            notify(kind=MessageKind.CHASED, item=item, actor=user, to=LEAD_STAFF, text=note)
+            chased.append(chase)
+        Item.objects.filter(pk__in=[item.pk for item in locked]).update(updated_at=timezone.now())
+        ledger_changed()
+    return chased
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from utilities.sheets import StreamingExport
 from .choices import ItemKind, ItemStatus
 from .lights import SHORT_LABELS, Light, light_badge, light_of
 from .paging import bounded_per_page
-from .selectors import cooperating_unit_names, overdue_q, today
+from .selectors import chase_counts, cooperating_unit_names, overdue_q, today
 from .workflow import STATUS_COLOURS, status_label
 
 # What a row holds: fields of Item, and flat names for what comes from a related row.
@@ -92,16 +92,17 @@ class ItemTable(tables.Table):
     # From the row's deadline and status (tracker.lights): no query of its own.
     light = tables.Column(accessor="pk", verbose_name=_("Light"), orderable=False, attrs=NOWRAP)
     is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, attrs=NOWRAP)
+    chases = tables.Column(verbose_name=_("Chased"), empty_values=(), orderable=False, attrs=NOWRAP)
     updated_at = tables.Column(verbose_name=_("Last update"), attrs=NOWRAP)
     export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
 
     export_title = _("Ledger items")
-    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 6, 8, 17, 60)
+    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 6, 8, 8, 17, 60)
 
     class Meta:
         sequence = (
             "select", "export_id", "year", "area", "kind", "title", "lead_unit", "cooperating_units",
-            "assignee", "due_on", "status", "light", "is_overdue", "updated_at", "export_text",
+            "assignee", "due_on", "status", "light", "is_overdue", "chases", "updated_at", "export_text",
         )  # fmt: skip
         order_by = ("-year",)
         template_name = "tracker/item_table.html"
@@ -137,6 +138,13 @@ class ItemTable(tables.Table):
         full names chunk by chunk. (The page's rows are a sliced queryset, read once.)"""
         ids = [row.record["pk"] for row in self.paginated_rows]
         return cooperating_unit_names(ids) if ids else {}
+
+    @cached_property
+    def chased(self) -> dict[int, int]:
+        """How often the page's rows were chased (催办), in one query; the exports set it
+        chunk by chunk."""
+        ids = [row.record["pk"] for row in self.paginated_rows]
+        return chase_counts(ids) if ids else {}
 
     @cached_property
     def _item_url(self):
@@ -292,6 +300,13 @@ class ItemTable(tables.Table):
     def value_is_overdue(self, record):
         return self._words["yes"] if record["overdue"] else ""
 
+    def render_chases(self, record):
+        times = self.chased.get(record["pk"])
+        return format_html('<span class="badge text-bg-warning">{}</span>', times) if times else ""
+
+    def value_chases(self, record):
+        return self.chased.get(record["pk"], 0)
+
     def render_updated_at(self, record):
         updated = record["updated_at"]
         return updated.astimezone(self._timezone).strftime("%Y-%m-%d %H:%M") if updated else ""
@@ -320,8 +335,8 @@ class ItemTable(tables.Table):
 
     def as_values(self, exclude_columns=None):
         """The header, then each row's ``value_*`` cells: the rows are read in chunks of
-        EXPORT_CHUNK (a server-side cursor on PostgreSQL), each chunk's cooperating units in
-        one more query, so a year of any size is written in constant memory."""
+        EXPORT_CHUNK (a server-side cursor on PostgreSQL), each chunk's cooperating units and
+        chase counts in two more queries, so a year of any size is written in constant memory."""
         columns = [
             column
             for column in self.columns.iterall()
@@ -330,7 +345,9 @@ class ItemTable(tables.Table):
         yield [str(column.header) for column in columns]
         rows = self.data.data.iterator(chunk_size=EXPORT_CHUNK)
         for chunk in iter(lambda: list(itertools.islice(rows, EXPORT_CHUNK)), []):
-            self.cooperating = cooperating_unit_names([row["pk"] for row in chunk], short=False)
+            ids = [row["pk"] for row in chunk]
+            self.cooperating = cooperating_unit_names(ids, short=False)
+            self.chased = chase_counts(ids)
             yield from export_cells(self, columns, chunk)
 
 

@@ -27,6 +27,8 @@ from .filters import ItemFilter
 from .forms import (
     AssignForm,
     BulkAssignForm,
+    BulkChaseForm,
+    ChaseForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InstructionForm,
@@ -53,6 +55,7 @@ from .services import (
     item_set_links,
     item_submit,
     items_assign,
+    items_chase,
 )
 from .tables import CountedPaginator, ItemExport, ItemTable
 from .widgets import is_id
@@ -216,7 +219,8 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         return self.get_table_data()
 
     def get_table_kwargs(self):
-        return {"bulk": permissions.can_assign(self.request.user)}
+        user = self.request.user
+        return {"bulk": permissions.can_assign(user) or permissions.can_chase(user)}
 
     def get_table(self, **kwargs):
         exporting = self.exporting()
@@ -259,6 +263,10 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         if permissions.can_assign(self.request.user):
             # Ids of its own: the filters above have fields of the same names.
             context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none(), auto_id="id_bulk_%s")
+        if permissions.can_chase(self.request.user):
+            context["bulk_chase_form"] = BulkChaseForm(
+                items_queryset=Item.objects.none(), auto_id="id_chase_%s"
+            )
         return context
 
 
@@ -306,6 +314,8 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault("links_form", LinksForm(item=item))
     if can.instruct:
         forms.setdefault("instruction_form", InstructionForm())
+    if can.chase:
+        forms.setdefault("chase_form", ChaseForm())
     _instruction_actions(user, item, forms.pop("reply_form", None))
     return render(
         request,
@@ -707,6 +717,50 @@ def item_instruction_view(request, pk: int):
         act=instruction_add,
         success=_("Instruction recorded; the unit sees it on its home page."),
     )
+
+
+@require_POST
+def item_chase_view(request, pk: int):
+    """The office or a leader chases an item (催办)."""
+    return _item_form_action(
+        request,
+        pk,
+        allowed=permissions.can_chase_item,
+        form_class=ChaseForm,
+        form_name="chase_form",
+        act=lambda item, user, note: items_chase(items=[item], user=user, note=note),
+        success=_("Chased; the lead unit is told."),
+    )
+
+
+@require_POST
+def items_bulk_chase_view(request):
+    """The office or a leader chases the items ticked in the list, all or none."""
+    user = request.user
+    if not permissions.can_chase(user):
+        raise PermissionDenied
+    back = request.POST.get("next") or ""
+    if not back.startswith("/items/"):
+        back = reverse("tracker:items")
+    form = BulkChaseForm(request.POST, items_queryset=selectors.items_visible_to(user))
+    if form.is_valid():
+        try:
+            chased = items_chase(
+                items=list(form.cleaned_data["items"]), user=user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            messages.error(request, _("Nothing was chased."))
+        else:
+            messages.success(
+                request, _("%(count)s items chased; their lead units are told.") % {"count": len(chased)}
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(back)
 
 
 def _instruction_or_404(user, pk: int) -> Instruction:

@@ -114,6 +114,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 f.returned,
                 _pct(f.completion_rate),
                 _pct(f.on_time_rate),
+                f.chased,
             )
 
     def achievements():
@@ -206,8 +207,9 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _("Returned"),
                 _("Completion rate"),
                 _("On-time rate"),
+                _("Chased"),
             ],
-            [30, 10, 10, 10, 10, 12, 12],
+            [30, 10, 10, 10, 10, 12, 12, 10],
             by_unit(),
         ),
         SheetSpec(

@@ -112,7 +112,10 @@ def test_the_printed_item_list_names_its_filters_and_repeats_its_header_on_lands
     # Every page starts its table with the header row; the page of the screen's header, once.
     for text in texts:
         assert (
-            plain("年度 领域 类型 事项名称 牵头单位 配合单位 责任人 完成时限 状态 亮灯 逾期 最近更新") in text
+            plain(
+                "年度 领域 类型 事项名称 牵头单位 配合单位 责任人 完成时限 状态 亮灯 逾期 催办次数 最近更新"
+            )
+            in text
         )
     assert sum(text.count(plain("打印时间")) for text in texts) == 1
     everything = "".join(texts)
@@ -156,7 +159,7 @@ def test_the_reviewers_printed_item_table_keeps_each_header_over_its_cells(page,
           };
         }"""
     )
-    assert len(columns["header"]) == 12
+    assert len(columns["header"]) == 13
     assert columns["rows"] and all(row == columns["header"] for row in columns["rows"])
     assert columns["boxes"] == 0
 

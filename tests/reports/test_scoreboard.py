@@ -103,7 +103,7 @@ def _grow(n_units, n_items):
 def test_scoreboard_and_dashboard_query_counts_do_not_grow(reviewer_client, django_assert_max_num_queries):
     for units, items in [(2, 3), (12, 40)]:
         _grow(units, items)
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):  # the chases by unit: one query more
             assert reviewer_client.get(reverse("scoreboard")).status_code == 200
         with django_assert_max_num_queries(19):
             assert reviewer_client.get(reverse("home")).status_code == 200

@@ -90,6 +90,7 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
             "状态",
             "亮灯",
             "逾期",
+            "催办次数",
             "最近更新",
             "原文",
         ]
@@ -102,13 +103,15 @@ def test_page_and_files_show_the_same_cells(reviewer_client, listed):
         # XLSX cells are typed (the deadline a date, the last update a date and time), CSV
         # holds them as the page prints them.
         assert in_xlsx[8].date().isoformat() == in_csv[8]
-        assert in_xlsx[12].strftime("%Y-%m-%d %H:%M") == in_csv[12]
-        del in_xlsx[12], in_xlsx[8]
-        assert [str(value) for value in in_xlsx] == in_csv[:8] + in_csv[9:12] + in_csv[13:]
+        assert in_xlsx[13].strftime("%Y-%m-%d %H:%M") == in_csv[13]
+        assert in_xlsx[12] == 0 and in_csv[12] == "0"  # never chased: a number in the files
+        del in_xlsx[13], in_xlsx[8]
+        assert [str(value) for value in in_xlsx] == in_csv[:8] + in_csv[9:13] + in_csv[14:]
         page_cells = [cell if cell != "—" else "" for cell in on_page[1:]]
         file_cells = in_csv[1:-1]
         file_cells[9] = file_cells[9] and f"{file_cells[9]}灯"  # 红灯 on the page, 红 in the files
         file_cells[10] = file_cells[10] and "逾期"  # 逾期 badge on the page, 是 in the files
+        file_cells[11] = "" if file_cells[11] == "0" else file_cells[11]  # the page leaves 0 out
         del page_cells[5], file_cells[5]
         assert page_cells == file_cells
     assert [row[4] for row in filed[1:]] == ["乙 推进行政执法公示", "甲 规范性文件备案审查"]
@@ -152,11 +155,12 @@ def test_the_xlsx_cells_are_typed_and_the_csv_is_text(reviewer_client, listed):
     assert isinstance(dated[0].value, int)
     assert dated[8].is_date and dated[8].value == datetime.datetime(2022, 6, 30)
     assert dated[8].number_format == "yyyy-mm-dd"
-    assert dated[12].is_date and dated[12].number_format == "yyyy-mm-dd hh:mm"
+    assert dated[13].is_date and dated[13].number_format == "yyyy-mm-dd hh:mm"
+    assert dated[12].data_type == "n" and dated[12].value == 0  # chased: a count
     assert (ongoing[8].data_type, ongoing[8].value) == ("s", "长期坚持")
     filed = csv_rows(reviewer_client.get(url, {"sort": "title", "_export": "csv"}))
     assert filed[2][8] == "2022-06-30" and filed[1][8] == "长期坚持"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", filed[2][12])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", filed[2][13])
 
 
 def test_files_follow_the_list_sort(reviewer_client, listed):
@@ -240,5 +244,5 @@ def test_each_header_cell_has_its_column_of_cells_on_screen_and_on_paper(clients
     header, *rows = table_widths(page)
     assert rows and "没有符合筛选条件的事项" not in page
     assert all(row == header for row in rows)
-    # The reviewer's tick boxes are a column on screen only.
-    assert header == ((13, 12) if role == "reviewer" else (12, 12))
+    # The tick boxes of those who assign or chase (reviewers, leaders) are a column on screen only.
+    assert header == ((14, 13) if role in ("reviewer", "leader") else (13, 13))

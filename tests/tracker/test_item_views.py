@@ -347,8 +347,9 @@ def test_item_page_shows_path_metrics_links_and_timeline(
     item_add_progress(item=task, user=reviewer_client.user, note="第二次", files=[pdf()], expected_version=2)
 
     reviewer_client.get(aid.get_absolute_url())  # the reviewer's choice lists cached from here on
-    # Everything the page shows, a section path included, and the menu bar's unread count.
-    with django_assert_max_num_queries(13):
+    # Everything the page shows, a section path and chases included, and the menu bar's unread
+    # count.
+    with django_assert_max_num_queries(14):
         content = reviewer_client.get(aid.get_absolute_url()).content.decode()
     assert "六、依法有效化解社会矛盾纠纷" in content and "(四)法律援助服务困难群体" in content
     assert '<mark class="metric">1200余人次</mark>' in content

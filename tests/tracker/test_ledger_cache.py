@@ -279,6 +279,10 @@ def _scenarios():
         instruction = tracker.services.instruction_add(item=item, user=ctx.leader, text="抓紧落实")
         return lambda: tracker.services.instruction_handle(instruction=instruction, user=ctx.leader)
 
+    def items_chase(ctx):
+        item = ItemFactory(report=ctx.year, lead_unit=ctx.lead_unit)
+        return lambda: tracker.services.items_chase(items=[item], user=ctx.reviewer, note="请加快进度")
+
     def items_assign(ctx):
         item = ItemFactory(report=ctx.year, lead_unit=ctx.lead_unit)
         return lambda: tracker.services.items_assign(

@@ -32,6 +32,8 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:item_assign": "/items/1/assign/",
     "tracker:item_instruction": "/items/1/instruction/",
     "tracker:item_follow": "/items/1/follow/",
+    "tracker:item_chase": "/items/1/chase/",
+    "chase_notice": "/chases/1/notice/",
     "tracker:extension_decide": "/extensions/1/decide/",
     "reports:rollover": "/reports/2020/rollover/",
     "reports:close": "/reports/2020/close/",

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from tracker.pushes import send_due
+from tracker.reminders import send_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Send what is due: the day's reminders (once a day, however often this runs) and the "
+        "pushes waiting for the chat groups. Run it every few minutes (cron or the "
+        "deployment's worker); the ledger works without it, the pushes simply wait."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=7, help="How far ahead 'due soon' looks (default 7).")
+
+    def handle(self, *args, days, **options):
+        reminded = send_reminders(on=timezone.localdate(), days=days)
+        self.stdout.write(f"reminders: {len(reminded)} mails")
+        outcome = send_due()
+        self.stdout.write(
+            f"pushes: {outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "
+            f"{outcome.waiting} waiting for quiet hours to end"
+        )
