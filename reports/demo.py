@@ -26,7 +26,7 @@ from django.utils import timezone
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind, UpdateKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Instruction, Item, ProgressUpdate, Review, Unit
+from tracker.models import Chase, Instruction, Item, ProgressUpdate, Review, Unit
 from tracker.services import (
     instruction_add,
     instruction_handle,
@@ -34,6 +34,7 @@ from tracker.services import (
     item_add_progress,
     item_review,
     items_assign,
+    items_chase,
     user_set_units,
 )
 
@@ -234,6 +235,10 @@ def _sample_year(work) -> None:
     # In progress, and now overdue; the government office's measure never started (overdue).
     progress(staffing, "已向编办申请增加一线执法人员编制。", ItemStatus.IN_PROGRESS, day=d(2021, 8, 18))
     _sample_instructions(staffing=staffing, training=training, staff1=staff1, day=d)
+    # The office chases the overdue staffing shortfall (催办).
+    (chase,) = items_chase(items=[staffing], user=reviewer, note=f"{SAMPLE}请于9月底前报送编制申请进展。")
+    _dated(chase.update, d(2021, 9, 20))
+    Chase.objects.filter(pk=chase.pk).update(created_at=_at(d(2021, 9, 20)))
 
 
 def _sample_instructions(*, staffing, training, staff1, day) -> None:

@@ -92,7 +92,7 @@ class ItemTable(tables.Table):
     # From the row's deadline and status (tracker.lights): no query of its own.
     light = tables.Column(accessor="pk", verbose_name=_("Light"), orderable=False, attrs=NOWRAP)
     is_overdue = tables.Column(verbose_name=_("Overdue"), orderable=False, attrs=NOWRAP)
-    chases = tables.Column(verbose_name=_("Chased"), empty_values=(), orderable=False, attrs=NOWRAP)
+    chases = tables.Column(verbose_name=_("Times chased"), empty_values=(), orderable=False, attrs=NOWRAP)
     updated_at = tables.Column(verbose_name=_("Last update"), attrs=NOWRAP)
     export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
 

@@ -207,7 +207,7 @@ def ledger_sheets(summary) -> list[SheetSpec]:
                 _("Returned"),
                 _("Completion rate"),
                 _("On-time rate"),
-                _("Chased"),
+                _("Times chased"),
             ],
             [30, 10, 10, 10, 10, 12, 12, 10],
             by_unit(),

@@ -18,9 +18,10 @@ from __future__ import annotations
 from django.utils import timezone
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from tracker.models import Chase
+from tracker.workflow import status_label
 from utilities.people import user_label
 
 from .docx import BODY_FONT, _setup, _Writer
@@ -43,13 +44,16 @@ def write_chase_notice(chase: Chase, output) -> None:
     rows = [
         ("督办事项", item.title),
         ("完成时限", item.due_on.strftime("%Y-%m-%d") if item.due_on else "长期坚持"),
-        ("当前状态", item.get_status_display()),
+        ("当前状态", status_label(item.kind, item.status)),
         ("督办要求", chase.note),
     ]
     table = document.add_table(rows=len(rows), cols=2)
     table.style = document.styles["Table Grid"]
+    table.autofit = False
+    table.columns[0].width, table.columns[1].width = Mm(32), Mm(124)
     for row, (label, value) in zip(table.rows, rows, strict=True):
-        for cell, text in zip(row.cells, (label, value), strict=True):
+        for cell, text, width in zip(row.cells, (label, value), (Mm(32), Mm(124)), strict=True):
+            cell.width = width
             cell.text = text
             for run in cell.paragraphs[0].runs:
                 run.font.name = BODY_FONT
