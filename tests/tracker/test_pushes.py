@@ -217,3 +217,12 @@ def test_an_unknown_webhook_kind_stops_the_checks(settings):
 
     settings.LEDGER_WEBHOOK_URL, settings.LEDGER_WEBHOOK_KIND = "http://x", "slack"
     assert [error.id for error in check_webhook_kind(None)] == ["ledger.E002"]
+
+
+def test_send_notifications_writes_the_days_messages_once(staff_client, lead_unit):
+    from tracker.models import Message
+
+    ItemFactory(lead_unit=lead_unit, title="逾期的任务", due_on=timezone.localdate() - timedelta(days=3))
+    for _ in range(2):
+        call_command("send_notifications", "--no-mail", stdout=StringIO())
+    assert list(Message.objects.values_list("kind", "recipient")) == [("overdue", staff_client.user.pk)]
