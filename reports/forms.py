@@ -101,3 +101,46 @@ class ImportDetailsForm(forms.Form):
         for name, field in self.fields.items():
             field.widget.attrs.update({"class": "form-control form-control-sm", "form": "corrections"})
             field.widget.attrs["data-correction"] = name
+
+
+class CircularForm(forms.Form):
+    """The month of a year whose 通报 (circular) is wanted, as ``YYYY-MM`` (the month picker's
+    value): a month of the year, and not one still to come."""
+
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        error_messages={"required": _("Choose a month, like 2021-09.")},
+    )
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.fields["month"].widget = forms.TextInput(
+            attrs={
+                "type": "month",
+                "class": "form-control form-control-sm w-auto",
+                "min": f"{year}-01",
+                "max": f"{year}-12",
+                "pattern": r"\d{4}-\d{2}",
+            }
+        )
+
+    def clean_month(self) -> int:
+        """The month's number (1..12)."""
+        import datetime
+
+        from tracker.selectors import today
+
+        value = self.cleaned_data["month"].strip()
+        try:
+            first = datetime.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a month; choose one like 2021-09."), params={"value": value}
+            ) from None
+        if first.year != self.year:
+            raise ValidationError(_("Choose a month of %(year)s."), params={"year": self.year})
+        if first > today():
+            raise ValidationError(_("%(value)s has not begun yet."), params={"value": value})
+        return first.month
