@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -55,9 +55,10 @@ def _unit(unit) -> str:
     return unit.name if unit else NO_UNIT
 
 
-def _table(document, header, rows, widths_mm, *, size=10.5) -> None:
+def _table(document, header, rows, widths_mm, *, center=(), size=10.5) -> None:
     """A table in 五号 (10.5 pt) with a header row (黑体, repeated on each page) and the given
-    column widths (set on the columns and on every cell, which LibreOffice needs)."""
+    column widths (set on the columns and on every cell, which LibreOffice needs); the columns
+    numbered in ``center`` (figures, dates) centred."""
     table = document.add_table(rows=len(rows) + 1, cols=len(header))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -71,16 +72,29 @@ def _table(document, header, rows, widths_mm, *, size=10.5) -> None:
     heading._tr.get_or_add_trPr().append(flag)
     for n, (row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
         font = HEADING_FONT if n == 0 else BODY_FONT
-        for cell, text, width in zip(row.cells, values, widths, strict=True):
+        for column, (cell, text, width) in enumerate(zip(row.cells, values, widths, strict=True)):
             cell.width = width
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             cell.text = str(text)
             paragraph = cell.paragraphs[0]
-            if n == 0:
+            spacing = paragraph.paragraph_format
+            spacing.space_before = spacing.space_after = Pt(2)
+            spacing.line_spacing = 1.15
+            if n == 0 or column in center:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             for run in paragraph.runs:
                 run.font.name = font
                 run.font.size = Pt(size)
                 run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
+def _lead_in(document, style):
+    """``lead_in(text)`` adds a body paragraph kept on the page of the table after it."""
+
+    def add(text: str) -> None:
+        document.add_paragraph(text, style=style).paragraph_format.keep_with_next = True
+
+    return add
 
 
 def write_circular(circular, output) -> None:
@@ -89,6 +103,9 @@ def write_circular(circular, output) -> None:
     as_of = cn_date(c.on)
     document = Document()
     writer = _Writer(document, _setup(document))
+    # A heading, and the sentence leading into a table, never end a page.
+    writer.styles["h1"].paragraph_format.keep_with_next = True
+    lead_in = _lead_in(document, writer.styles["body"])
     writer.add("title", f"关于{c.year}年{c.month}月法治政府建设工作推进情况的通报")
     number = document.add_paragraph(f"法治通报〔{c.year}〕第{c.month}期", style=writer.styles["body"])
     number.paragraph_format.first_line_indent = Pt(0)
@@ -113,7 +130,7 @@ def write_circular(circular, output) -> None:
 
     writer.add("h1", "二、各单位推进情况")
     if c.units:
-        writer.add("body", "按逾期事项数、办结率、按期完成率排序，各牵头单位推进情况如下：")
+        lead_in("按逾期事项数、办结率、按期完成率排序，各牵头单位推进情况如下：")
         _table(
             document,
             ("排名", "单位", "牵头事项", "已办结", "办结率", "按期完成率", "逾期"),
@@ -130,13 +147,14 @@ def write_circular(circular, output) -> None:
                 for row in c.units
             ],
             (12, 50, 20, 18, 18, 24, 14),
+            center=(0, 2, 3, 4, 5, 6),
         )
     else:
         writer.add("body", "本年度尚无牵头单位负责的跟踪事项。")
 
     writer.add("h1", "三、逾期事项")
     if c.overdue:
-        writer.add("body", f"截至{as_of}，以下{len(c.overdue)}项工作已超过完成时限仍未办结：")
+        lead_in(f"截至{as_of}，以下{len(c.overdue)}项工作已超过完成时限仍未办结：")
         _table(
             document,
             ("单位", "事项", "完成时限", "逾期天数"),
@@ -144,7 +162,8 @@ def write_circular(circular, output) -> None:
                 (_unit(item.lead_unit), item.title, item.due_on.strftime("%Y-%m-%d"), item.days_overdue)
                 for item in c.overdue
             ],
-            (40, 72, 24, 20),
+            (36, 72, 28, 20),
+            center=(2, 3),
         )
     else:
         writer.add("body", "无逾期事项。")
@@ -152,8 +171,7 @@ def write_circular(circular, output) -> None:
     writer.add("h1", "四、催办及反馈情况")
     if c.chases:
         answered = sum(1 for chase in c.chases if chase.answered)
-        writer.add(
-            "body",
+        lead_in(
             f"本月共催办{len(c.chases)}次，截至{as_of}，已反馈{answered}次，未反馈{len(c.chases) - answered}次。",
         )
         _table(
@@ -168,14 +186,15 @@ def write_circular(circular, output) -> None:
                 )
                 for chase in c.chases
             ],
-            (72, 40, 24, 20),
+            (68, 40, 28, 20),
+            center=(2, 3),
         )
     else:
         writer.add("body", "本月未开展催办。")
 
     writer.add("h1", "五、领导批示办理情况")
     if c.instructions:
-        writer.add("body", f"截至{as_of}，尚未办结的领导批示{len(c.instructions)}件：")
+        lead_in(f"截至{as_of}，尚未办结的领导批示{len(c.instructions)}件：")
         _table(
             document,
             ("事项", "批示内容", "牵头单位", "批示日期", "已历时"),
@@ -189,7 +208,8 @@ def write_circular(circular, output) -> None:
                 )
                 for instruction in c.instructions
             ],
-            (38, 50, 28, 24, 16),
+            (36, 48, 28, 28, 16),
+            center=(3, 4),
         )
     else:
         writer.add("body", "领导批示均已办结。")
