@@ -306,3 +306,19 @@ def test_the_year_page_offers_the_month_picker_to_reviewers_only(clients, year):
 
 def test_unknown_year_is_404(reviewer_client):
     assert reviewer_client.get("/reports/1999/circular/", {"month": "1999-09"}).status_code == 404
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_circulars_queries_do_not_grow_with_its_rows(
+    reviewer_client, leader_client, lead_unit, django_assert_max_num_queries, n
+):
+    report = AnnualReportFactory(year=2021, state="active")
+    for _ in range(n):
+        item = ItemFactory(report=report, lead_unit=lead_unit, due_on=D(2021, 8, 31))
+        chase_on(item, leader_client.user, D(2021, 9, 5))
+        instruct_on(item, leader_client.user, D(2021, 9, 1), "请报告进展")
+    with django_assert_max_num_queries(17):
+        document = circular(reviewer_client)
+    assert len(table(document, "单位", "逾期天数")) == n
+    assert len(table(document, "事项", "反馈情况")) == n
+    assert len(table(document, "事项", "已历时")) == n
