@@ -19,7 +19,7 @@ from tracker.selectors import overdue_q, today
 from tracker.workflow import tracked_q
 
 from .models import AnnualReport
-from .scoreboard import Figures, UnitRow, unit_scoreboard, year_figures
+from .scoreboard import Figures, UnitRow, unassigned_figures, unit_scoreboard, year_figures
 
 
 @dataclass
@@ -32,6 +32,8 @@ class Circular:
     figures: Figures
     # The scoreboard's ranked units (those leading tracked work), in its order.
     units: list[UnitRow]
+    # The tracked work with no lead unit yet (the scoreboard's last row, unranked), or None.
+    unassigned: Figures | None
     # Overdue items as of ``on``, by unit in the scoreboard's order (no lead unit last), each
     # with ``days_overdue``.
     overdue: list[Item]
@@ -101,6 +103,7 @@ def month_circular(*, report: AnnualReport, month: int) -> Circular:
         on=on,
         figures=figures,
         units=units,
+        unassigned=unassigned_figures(year=year, on=on),
         overdue=overdue,
         chases=chases,
         instructions=instructions,

@@ -1,6 +1,10 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from tracker.selectors import today
 
 from .importing import MAX_BYTES, ReportReadError, read_report_bytes
 from .tasksheets import MAX_BYTES as TASK_SHEET_MAX_BYTES
@@ -116,22 +120,23 @@ class CircularForm(forms.Form):
     def __init__(self, *args, year: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
+        now = today()
+        latest = 12 if now.year > year else now.month if now.year == year else 1
         self.fields["month"].widget = forms.TextInput(
             attrs={
                 "type": "month",
                 "class": "form-control form-control-sm w-auto",
                 "min": f"{year}-01",
-                "max": f"{year}-12",
+                # The picker offers no month still to come.
+                "max": f"{year}-{latest:02d}",
                 "pattern": r"\d{4}-\d{2}",
             }
         )
+        # Unfilled, the picker shows the year's latest month that has begun.
+        self.fields["month"].initial = f"{year}-{latest:02d}"
 
     def clean_month(self) -> int:
         """The month's number (1..12)."""
-        import datetime
-
-        from tracker.selectors import today
-
         value = self.cleaned_data["month"].strip()
         try:
             first = datetime.datetime.strptime(value, "%Y-%m").date()

@@ -112,21 +112,13 @@ def report_detail(request, year: int):
         {
             "report": report,
             "can_manage": can_manage,
-            "circular_form": _circular_form(year) if can_manage else None,
+            # The month picker of the 通报.
+            "circular_form": CircularForm(year=year) if can_manage else None,
             "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
             "work": year_work(report=report, user=request.user),
         },
     )
-
-
-def _circular_form(year: int) -> CircularForm:
-    """The month picker of the 通报, on the year's latest month that has begun."""
-    now = tracker_selectors.today()
-    month = (
-        f"{year}-12" if now.year > year else f"{year}-{now.month:02d}" if now.year == year else f"{year}-01"
-    )
-    return CircularForm(year=year, initial={"month": month})
 
 
 @reviewer_required

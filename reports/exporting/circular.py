@@ -55,6 +55,17 @@ def _unit(unit) -> str:
     return unit.name if unit else NO_UNIT
 
 
+def _unit_figures(figures) -> tuple:
+    """A unit's cells after its rank and name: items led, done, the two rates, overdue."""
+    return (
+        figures.total,
+        figures.done,
+        _rate(figures.completion_rate),
+        _rate(figures.on_time_rate),
+        figures.overdue,
+    )
+
+
 def _table(document, header, rows, widths_mm, *, center=(), size=10.5) -> None:
     """A table in 五号 (10.5 pt) with a header row (黑体, repeated on each page) and the given
     column widths (set on the columns and on every cell, which LibreOffice needs); the columns
@@ -134,18 +145,8 @@ def write_circular(circular, output) -> None:
         _table(
             document,
             ("排名", "单位", "牵头事项", "已办结", "办结率", "按期完成率", "逾期"),
-            [
-                (
-                    row.rank,
-                    row.unit.name,
-                    row.figures.total,
-                    row.figures.done,
-                    _rate(row.figures.completion_rate),
-                    _rate(row.figures.on_time_rate),
-                    row.figures.overdue,
-                )
-                for row in c.units
-            ],
+            [(row.rank, row.unit.name, *_unit_figures(row.figures)) for row in c.units]
+            + ([("—", NO_UNIT, *_unit_figures(c.unassigned))] if c.unassigned else []),
             (12, 50, 20, 18, 18, 24, 14),
             center=(0, 2, 3, 4, 5, 6),
         )

@@ -322,3 +322,25 @@ def test_the_circulars_queries_do_not_grow_with_its_rows(
     assert len(table(document, "单位", "逾期天数")) == n
     assert len(table(document, "事项", "反馈情况")) == n
     assert len(table(document, "事项", "已历时")) == n
+
+
+def test_work_with_no_lead_unit_closes_the_unit_table_as_on_the_scoreboard(reviewer_client, year):
+    ItemFactory(report=year["report"], lead_unit=None, title="尚未分办的任务", due_on=D(2021, 9, 1))
+    document = circular(reviewer_client)
+    units = table(document, "排名", "逾期")
+    assert units[-1] == ["—", "未明确牵头单位", "1", "0", "0.0%", "0.0%", "1"]
+    figures = year_figures(year=2021, on=END).figures
+    assert sum(int(row[2]) for row in units) == figures.total == 7
+    assert sum(int(row[6]) for row in units) == figures.overdue == 3
+    assert table(document, "单位", "逾期天数")[-1] == ["未明确牵头单位", "尚未分办的任务", "2021-09-01", "29"]
+
+
+def test_the_picker_offers_the_years_months_that_have_begun(reviewer_client, year):
+    page = reviewer_client.get("/reports/2021/").content.decode()
+    assert re.search(
+        r'<input type="month" name="month" value="2021-12"[^>]* min="2021-01" max="2021-12"', page
+    )
+    now = timezone.localdate()
+    AnnualReportFactory(year=now.year)
+    page = reviewer_client.get(f"/reports/{now.year}/").content.decode()
+    assert f'max="{now:%Y-%m}"' in page and f'value="{now:%Y-%m}"' in page
