@@ -1,6 +1,10 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from tracker.selectors import today
 
 from .importing import MAX_BYTES, ReportReadError, read_report_bytes
 from .tasksheets import MAX_BYTES as TASK_SHEET_MAX_BYTES
@@ -101,3 +105,47 @@ class ImportDetailsForm(forms.Form):
         for name, field in self.fields.items():
             field.widget.attrs.update({"class": "form-control form-control-sm", "form": "corrections"})
             field.widget.attrs["data-correction"] = name
+
+
+class CircularForm(forms.Form):
+    """The month of a year whose 通报 (circular) is wanted, as ``YYYY-MM`` (the month picker's
+    value): a month of the year, and not one still to come."""
+
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        error_messages={"required": _("Choose a month, like 2021-09.")},
+    )
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        now = today()
+        latest = 12 if now.year > year else now.month if now.year == year else 1
+        self.fields["month"].widget = forms.TextInput(
+            attrs={
+                "type": "month",
+                "class": "form-control form-control-sm w-auto",
+                "min": f"{year}-01",
+                # The picker offers no month still to come.
+                "max": f"{year}-{latest:02d}",
+                "pattern": r"\d{4}-\d{2}",
+            }
+        )
+        # Unfilled, the picker shows the year's latest month that has begun.
+        self.fields["month"].initial = f"{year}-{latest:02d}"
+
+    def clean_month(self) -> int:
+        """The month's number (1..12)."""
+        value = self.cleaned_data["month"].strip()
+        try:
+            first = datetime.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a month; choose one like 2021-09."), params={"value": value}
+            ) from None
+        if first.year != self.year:
+            raise ValidationError(_("Choose a month of %(year)s."), params={"year": self.year})
+        if first > today():
+            raise ValidationError(_("%(value)s has not begun yet."), params={"value": value})
+        return first.month

@@ -19,7 +19,7 @@ from utilities.uploads import upload_failed
 
 from . import selectors
 from .dashboard import dashboard, items_url, year_work
-from .forms import ImportDetailsForm, ReportImportForm
+from .forms import CircularForm, ImportDetailsForm, ReportImportForm
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
@@ -105,12 +105,15 @@ def report_detail(request, year: int):
     if report is None:
         raise Http404
     rows = selectors.report_outline_rows(report=report, user=request.user)
+    can_manage = permissions.can_manage_years(request.user)
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
-            "can_manage": permissions.can_manage_years(request.user),
+            "can_manage": can_manage,
+            # The month picker of the 通报.
+            "circular_form": CircularForm(year=year) if can_manage else None,
             "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
             "work": year_work(report=report, user=request.user),
@@ -470,3 +473,32 @@ def report_export(request, year: int, fmt: str):
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type)
+
+
+@require_GET
+@reviewer_required
+def report_circular(request, year: int):
+    """The monthly 通报 of ``year``'s ledger as DOCX (``?month=YYYY-MM``), for reviewers: its
+    figures are the dashboard's and the scoreboard's as of the month's last day. A missing or
+    bad month gives the month picker again with the error (400)."""
+    import io
+
+    from django.http import FileResponse
+
+    from .circulars import month_circular
+    from .exporting.circular import write_circular
+
+    report = get_object_or_404(AnnualReport, year=year)
+    form = CircularForm(request.GET, year=year)
+    if not form.is_valid():
+        return render(request, "reports/circular_form.html", {"report": report, "form": form}, status=400)
+    month = form.cleaned_data["month"]
+    buffer = io.BytesIO()
+    write_circular(month_circular(report=report, month=month), buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=f"通报-{year}-{month:02d}.docx",
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )

@@ -89,6 +89,8 @@ ACCESS = {
     "reports:rollover": ("/reports/2020/rollover/", REVIEWERS),
     "reports:close": ("/reports/2020/close/", POST_ONLY),
     "reports:export": ("/reports/2020/export/xlsx/", ALL_IN),
+    # The monthly 通报 (DOCX): reviewers only.
+    "reports:circular": ("/reports/2020/circular/?month=2020-09", REVIEWERS),
     "reports:tasks_import": ("/reports/2020/tasks/import/", REVIEWERS),
     # No task list waiting: the reviewer is sent back to the upload step.
     "reports:tasks_import_preview": ("/reports/2020/tasks/import/preview/", {**REVIEWERS, "reviewer": 302}),
@@ -287,6 +289,7 @@ POST_ACCESS = {
     "reports:rollover": [P, 403, 403, 403, 403, 302],
     "reports:close": [P, 403, 403, 403, 403, 302],
     "reports:export": [P, 405, 405, 405, 405, 405],
+    "reports:circular": [P, 405, 405, 405, 405, 405],
     # An empty upload gives the form's errors; nothing waits to be confirmed (404).
     "reports:tasks_import": [P, 403, 403, 403, 403, 200],
     "reports:tasks_import_preview": [P, 405, 405, 405, 405, 405],

@@ -38,6 +38,7 @@ EXAMPLE_PATHS: dict[str, str] = {
     "reports:rollover": "/reports/2020/rollover/",
     "reports:close": "/reports/2020/close/",
     "reports:export": "/reports/2020/export/xlsx/",
+    "reports:circular": "/reports/2020/circular/?month=2020-09",
     "reports:tasks_import": "/reports/2020/tasks/import/",
     "reports:tasks_import_preview": "/reports/2020/tasks/import/preview/",
     "reports:tasks_import_confirm": "/reports/2020/tasks/import/confirm/",
