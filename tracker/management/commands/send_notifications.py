@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from tracker.escalation import escalate
 from tracker.pushes import send_due
 from tracker.reminders import send_reminders
 
 
 class Command(BaseCommand):
     help = (
-        "Send what is due: the day's reminders (once a day, however often this runs) and the "
-        "pushes waiting for the chat groups. Run it every few minutes (cron or the "
+        "Send what is due: the day's reminders (once a day, however often this runs), the "
+        "escalations of items overdue too long (once per item and level), and the pushes waiting for the chat groups. Run it every few minutes (cron or the "
         "deployment's worker); the ledger works without it, the pushes simply wait."
     )
 
@@ -16,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=7, help="How far ahead 'due soon' looks (default 7).")
 
     def handle(self, *args, days, **options):
-        reminded = send_reminders(on=timezone.localdate(), days=days)
+        today = timezone.localdate()
+        reminded = send_reminders(on=today, days=days)
         self.stdout.write(f"reminders: {len(reminded)} mails")
+        escalated = escalate(on=today)
+        self.stdout.write(
+            f"escalations: {escalated.heads} to unit heads, {escalated.leaders} to area leaders, "
+            f"{escalated.messages} messages"
+        )
         outcome = send_due()
         self.stdout.write(
             f"pushes: {outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "
