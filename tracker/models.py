@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utilities.people import official_label, user_label
 
+from . import roles
 from .choices import (
     ExtensionDecision,
     Framework,
@@ -112,6 +113,7 @@ class Area(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("leaders following it"),
         blank=True,
+        limit_choices_to={"groups__name": roles.LEADER},
         related_name="followed_areas",
         help_text=_("Told when an item of the area is overdue by more than the set number of days."),
     )

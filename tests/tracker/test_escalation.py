@@ -213,3 +213,18 @@ def test_the_commands_escalate_and_say_how_many(lead_unit, people, monkeypatch):
     call_command("send_reminders", "--no-mail", stdout=out)
     assert "escalations: 0 to unit heads, 0 to area leaders, 0 messages" in out.getvalue()
     assert Escalation.objects.filter(item=item).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_admin_sets_unit_heads_and_offers_only_leaders_to_follow_an_area(
+    superuser_client, lead_unit, people
+):
+    from django.urls import reverse
+
+    page = superuser_client.get(reverse("admin:tracker_unit_change", args=[lead_unit.pk]))
+    assert page.status_code == 200
+    assert 'name="memberships-0-is_head"' in page.content.decode()
+    area = Area.objects.get(code="2015-functions")
+    page = superuser_client.get(reverse("admin:tracker_area_change", args=[area.pk]))
+    choices = page.context["adminform"].form.fields["followers"].queryset
+    assert set(choices.values_list("username", flat=True)) == {"area_leader", "other_leader"}
