@@ -15,8 +15,8 @@ same day or later writes nothing new; two runs at once cannot both write a level
 constraint refuses the second, whose item is then skipped).
 
 A level with nobody to tell (a unit without a head, an area no leader follows, an item
-without an area) is still recorded, with its history entry: the item was escalated as far as
-the rules say, and level 2 can follow on time. Who is set as head or follower later hears of
+without an area) is still recorded, with its history entry and its push to the chat groups:
+the item was escalated as far as the rules say, and level 2 can follow on time. Who is set as head or follower later hears of
 the items escalated after that, not before. An item done, given a later deadline or moved to
 another unit keeps its escalations: they are history.
 
@@ -104,29 +104,30 @@ def _fire(pk: int, level: int, on: date) -> int | None:
     or nothing. None when it is no longer due (done, given a later deadline, or escalated by
     another run meanwhile: the item's row is locked and checked again, and the database
     refuses a second record of a level); else how many messages were written."""
-    try:
-        with transaction.atomic():
-            item = _due(level, on).select_for_update(of=("self",)).filter(pk=pk).first()
-            if item is None:
-                return None
-            days = (on - item.due_on).days
-            recipients = head_ids(item) if level == HEAD else leader_ids(item)
-            Escalation.objects.create(item=item, level=level, days=days)
-            ProgressUpdate.objects.create(
-                item=item,
-                author=None,
-                kind=UpdateKind.ESCALATED,
-                event=history.event(history.ESCALATED, level=int(level), days=days),
-            )
-            written = notify(
-                kind=MessageKind.ESCALATED,
-                item=item,
-                to=recipients,
-                data={"level": int(level), "days": days},
-            )
-            ledger_changed()
-    except IntegrityError:
-        return None
+    with transaction.atomic():
+        item = _due(level, on).select_for_update(of=("self",)).filter(pk=pk).first()
+        if item is None:
+            return None
+        days = (on - item.due_on).days
+        try:
+            with transaction.atomic():
+                Escalation.objects.create(item=item, level=level, days=days)
+        except IntegrityError:  # escalation_once_per_level: a parallel run wrote it first
+            return None
+        ProgressUpdate.objects.create(
+            item=item,
+            author=None,
+            kind=UpdateKind.ESCALATED,
+            event=history.event(history.ESCALATED, level=int(level), days=days),
+        )
+        recipients = head_ids(item) if level == HEAD else leader_ids(item)
+        written = notify(
+            kind=MessageKind.ESCALATED,
+            item=item,
+            to=recipients,
+            data={"level": int(level), "days": days},
+        )
+        ledger_changed()
     return len(written)
 
 

@@ -228,3 +228,21 @@ def test_the_admin_sets_unit_heads_and_offers_only_leaders_to_follow_an_area(
     page = superuser_client.get(reverse("admin:tracker_area_change", args=[area.pk]))
     choices = page.context["adminform"].form.fields["followers"].queryset
     assert set(choices.values_list("username", flat=True)) == {"area_leader", "other_leader"}
+
+
+@pytest.mark.django_db
+def test_a_level_another_run_fired_meanwhile_is_not_written_twice(lead_unit, people, monkeypatch):
+    from tracker import escalation
+    from tracker.models import Item
+
+    item = overdue_by(10, lead_unit)
+    # Another run fires it between this run's listing and its write.
+    Escalation.objects.create(item=item, level=1, days=10)
+    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    # Even when the check under the row lock does not see it yet (another snapshot), the
+    # database refuses the second record, and nothing else is written.
+    monkeypatch.setattr(escalation, "_due", lambda level, on: Item.objects.all())
+    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    assert Escalation.objects.filter(item=item).count() == 1
+    assert told(item) == []
+    assert not ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).exists()
