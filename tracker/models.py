@@ -664,7 +664,10 @@ class Escalation(models.Model):
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["item", "level"], name="escalation_once_per_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "level"], name="escalation_once_per_level"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="escalation_level_valid"),
+        ]
 
     def __str__(self):
         return f"{self.item} · {self.get_level_display()}"

@@ -100,11 +100,13 @@ def test_each_level_fires_once_across_repeated_runs(lead_unit, people):
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_a_second_escalation_of_a_level(lead_unit):
+def test_the_database_refuses_a_second_escalation_of_a_level_or_an_unknown_level(lead_unit):
     item = overdue_by(10, lead_unit)
     Escalation.objects.create(item=item, level=1, days=10)
     with pytest.raises(IntegrityError), transaction.atomic():
         Escalation.objects.create(item=item, level=1, days=11)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Escalation.objects.create(item=item, level=3, days=11)
 
 
 @pytest.mark.django_db
