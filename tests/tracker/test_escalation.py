@@ -2,12 +2,13 @@
 lead unit's head (level 1), then to the leaders who follow its area (level 2); once per item
 and level, recorded with a history entry."""
 
+import threading
 from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from tests.factories import AnnualReportFactory, ItemFactory, LeaderFactory, StaffFactory, UnitFactory
@@ -248,3 +249,33 @@ def test_a_level_another_run_fired_meanwhile_is_not_written_twice(lead_unit, peo
     assert Escalation.objects.filter(item=item).count() == 1
     assert told(item) == []
     assert not ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_escalate_each_item_once_per_level(lead_unit, people):
+    items = [overdue_by(40 + n, lead_unit) for n in range(5)]
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def run():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            escalate(on=ON)
+        except Exception as error:  # any failure of either run is reported
+            failures.append(error)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    for item in items:
+        assert sorted(Escalation.objects.filter(item=item).values_list("level", flat=True)) == [1, 2]
+        assert told(item) == [("area_leader", 2), ("head", 1)]
+        assert ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).count() == 2
