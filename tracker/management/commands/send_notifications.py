@@ -9,8 +9,9 @@ from tracker.reminders import send_reminders
 class Command(BaseCommand):
     help = (
         "Send what is due: the day's reminders (once a day, however often this runs), the "
-        "escalations of items overdue too long (once per item and level), and the pushes waiting for the chat groups. Run it every few minutes (cron or the "
-        "deployment's worker); the ledger works without it, the pushes simply wait."
+        "escalations of items overdue too long (once per item and level) and the pushes "
+        "waiting for the chat groups. Run it every few minutes (cron or the deployment's "
+        "worker); the ledger works without it, the pushes simply wait."
     )
 
     def add_arguments(self, parser):
