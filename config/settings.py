@@ -275,6 +275,11 @@ EMAIL_TIMEOUT = 30
 # Traffic lights (tracker/lights.py): an open item turns yellow this many days before its
 # deadline (today included), red once the deadline is past.
 LEDGER_LIGHT_YELLOW_DAYS = env_int("DJANGO_LIGHT_YELLOW_DAYS", 7, minimum=0)
+# Escalation (tracker/escalation.py): an open item overdue by more than this many days is
+# escalated to its lead unit's head, and by more than the second to its area's leaders
+# (never before the first: a second smaller than the first fires with it).
+LEDGER_ESCALATE_HEAD_DAYS = env_int("LEDGER_ESCALATE_HEAD_DAYS", 7, minimum=0)
+LEDGER_ESCALATE_LEADER_DAYS = env_int("LEDGER_ESCALATE_LEADER_DAYS", 30, minimum=0)
 # The address people open the ledger at, for links in reminder mails.
 LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # One more chat group to push the ledger's events to, besides those set in the admin

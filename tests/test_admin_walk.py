@@ -35,6 +35,7 @@ from tracker import roles
 from tracker.models import (
     AccessRefusal,
     Area,
+    Escalation,
     Evidence,
     ExtensionRequest,
     Follow,
@@ -87,6 +88,9 @@ ACCESS = {
     # Chat groups' robots hold secrets: administrators only; their pushes are the app's log.
     "tracker.pushtarget": ADMINISTRATORS_ONLY,
     "tracker.push": {"reviewer": NOTHING, "leader": NOTHING, "staff": NOTHING, "administrator": KEPT},
+    # The escalation rules that fired: the application's record; the items' history tells
+    # everyone else.
+    "tracker.escalation": {"reviewer": NOTHING, "leader": NOTHING, "staff": NOTHING, "administrator": KEPT},
 }
 
 # The same rows in a closed year: read-only for everyone who reads them.
@@ -164,6 +168,7 @@ def _rows(year, state):
         ),
         "tracker.pushtarget": PushTarget.objects.create(name="县法治办群", url="http://127.0.0.1:9/hook"),
         "tracker.push": Push.objects.create(event="returned", title="事项被退回", text="请补充材料"),
+        "tracker.escalation": Escalation.objects.create(item=item, level=1, days=8),
     }
 
 

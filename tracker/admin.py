@@ -15,6 +15,7 @@ from .ledger_cache import ledger_changed
 from .models import (
     AccessRefusal,
     Area,
+    Escalation,
     Evidence,
     ExtensionRequest,
     Follow,
@@ -206,8 +207,8 @@ class UnitAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(RulesAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "unit"]
-    list_filter = ["unit__kind", "unit"]
+    list_display = ["user", "unit", "is_head"]
+    list_filter = ["is_head", "unit__kind", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
@@ -218,6 +219,8 @@ class AreaAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "framework", "order"]
     list_filter = ["framework"]
     search_fields = ["name", "code"]
+    # The leaders told when one of its items is long overdue (tracker/escalation.py).
+    autocomplete_fields = ["followers"]
 
 
 class MetricInline(RulesInlineMixin, admin.TabularInline):
@@ -481,6 +484,17 @@ class FollowAdmin(RulesAdminMixin, admin.ModelAdmin):
     search_fields = ["item__title", "user__username"]
     autocomplete_fields = ["user", "item"]
     list_select_related = ["user", "item"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The escalation rules that fired (tracker/escalation.py): one row per item and level."""
+
+    list_display = ["created_at", "item", "level", "days"]
+    list_filter = ["level"]
+    search_fields = ["item__title"]
+    list_select_related = ["item"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(ReminderLog)

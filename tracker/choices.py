@@ -57,6 +57,9 @@ class UpdateKind(models.TextChoices):
     HANDLED = "handled", _("Instruction handled")
     # The office or a leader chases the item (催办); the entry points at its Chase.
     CHASED = "chased", _("Chased")
+    # Overdue past the escalation days: its lead unit's head, then its area's leaders, are
+    # told (tracker/escalation.py). Written by the ledger itself, no author.
+    ESCALATED = "escalated", _("Escalated")
 
 
 class ExtensionDecision(models.TextChoices):
@@ -78,3 +81,4 @@ class MessageKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Due soon")
     OVERDUE = "overdue", _("Overdue")
     CHASED = "chased", _("Chased")
+    ESCALATED = "escalated", _("Escalated")

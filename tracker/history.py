@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from .choices import ItemKind
 
@@ -33,6 +33,7 @@ REPORT_STATED = "report_stated"
 TASKS_IMPORTED = "tasks_imported"
 CARRIED = "carried"
 INSTRUCTION_HANDLED = "instruction_handled"
+ESCALATED = "escalated"
 
 # An assignment's fields, as ``assigned`` records them (field, old, new).
 LEAD_UNIT = "lead_unit"
@@ -125,6 +126,25 @@ def _tasks_imported(event: dict) -> str:
     return "\n".join(lines)
 
 
+def _escalated(event: dict) -> str:
+    """An escalation rule fired (tracker/escalation.py): level 1 to the lead unit's head,
+    level 2 to the leaders following the item's area. The message centre says the same."""
+    days = int(event.get("days") or 0)
+    if event.get("level") == 2:
+        text = ngettext(
+            "Overdue by %(days)s day: escalated to the leaders following its area.",
+            "Overdue by %(days)s days: escalated to the leaders following its area.",
+            days,
+        )
+    else:
+        text = ngettext(
+            "Overdue by %(days)s day: escalated to the head of its lead unit.",
+            "Overdue by %(days)s days: escalated to the head of its lead unit.",
+            days,
+        )
+    return text % {"days": days}
+
+
 _SAYINGS: dict[str, Callable[[dict], str]] = {
     ASSIGNED: _assigned,
     LINKS: _links,
@@ -145,4 +165,5 @@ _SAYINGS: dict[str, Callable[[dict], str]] = {
     INSTRUCTION_HANDLED: lambda event: (
         _("Instruction marked handled: %(text)s") % {"text": event.get("text", "")}
     ),
+    ESCALATED: _escalated,
 }

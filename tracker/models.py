@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utilities.people import official_label, user_label
 
+from . import roles
 from .choices import (
     ExtensionDecision,
     Framework,
@@ -82,6 +83,12 @@ class Membership(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships"
     )
+    # 单位负责人: hears first when one of the unit's items is long overdue (tracker/escalation.py).
+    is_head = models.BooleanField(
+        _("head of the unit"),
+        default=False,
+        help_text=_("Told when an item the unit leads is overdue by more than the set number of days."),
+    )
 
     class Meta:
         verbose_name = _("unit membership")
@@ -100,6 +107,16 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=100)
     framework = models.CharField(_("framework"), max_length=20, choices=Framework)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # The leaders who follow the area (分管领导): told when one of its items is long overdue,
+    # after the lead unit's head (tracker/escalation.py). Set in the administration.
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leaders following it"),
+        blank=True,
+        limit_choices_to={"groups__name": roles.LEADER},
+        related_name="followed_areas",
+        help_text=_("Told when an item of the area is overdue by more than the set number of days."),
+    )
 
     class Meta:
         verbose_name = _("area")
@@ -623,6 +640,37 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.user} ☆ {self.item}"
+
+
+class Escalation(models.Model):
+    """An escalation rule fired for an item (tracker/escalation.py): level 1 told the lead
+    unit's head, level 2 the leaders who follow the item's area. At most one per item and
+    level: the record that it fired, whoever was told (the messages and the history entry
+    say who and what)."""
+
+    class Level(models.IntegerChoices):
+        HEAD = 1, _("Head of the lead unit")
+        LEADERS = 2, _("Leaders following the area")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level)
+    # How many days overdue the item was when it fired.
+    days = models.PositiveIntegerField(_("days overdue"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "level"], name="escalation_once_per_level"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="escalation_level_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} · {self.get_level_display()}"
 
 
 class ReminderLog(models.Model):

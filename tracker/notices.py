@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from utilities.people import user_label
 
-from . import pushes, roles
+from . import history, pushes, roles
 from .choices import MessageKind
 from .models import Item, Message
 
@@ -147,6 +147,7 @@ PUSHED = {
     MessageKind.INSTRUCTION,
     MessageKind.INSTRUCTION_HANDLED,
     MessageKind.CHASED,
+    MessageKind.ESCALATED,
 }
 
 
@@ -216,6 +217,8 @@ _SAYINGS: dict[str, Callable[[Message], str]] = {
         _("It was due on %(date)s and is not done: it is overdue.") % {"date": m.data.get("date", "")}
     ),
     MessageKind.CHASED: lambda m: _("%(actor)s is chasing it:") % {"actor": _actor(m)},
+    # Worded as its history entry is (tracker/escalation.py writes both).
+    MessageKind.ESCALATED: lambda m: history.describe(history.event(history.ESCALATED, **m.data)),
 }
 
 

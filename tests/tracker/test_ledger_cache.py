@@ -451,6 +451,18 @@ def test_a_figure_cached_before_load_demo_shows_what_it_loaded():
     assert probe() == ledger_now()
 
 
+@pytest.mark.django_db
+def test_a_figure_cached_before_an_escalation_shows_its_history_entry(lead_unit):
+    from tracker.escalation import escalate
+
+    report = AnnualReportFactory(year=2020, state="active")
+    ItemFactory(report=report, lead_unit=lead_unit, due_on=date(2020, 6, 30))
+    before = probe()
+    assert escalate(on=date(2020, 9, 30)).heads == 1
+    assert probe() != before
+    assert probe() == ledger_now()
+
+
 # --- shared between workers through Redis -------------------------------------------------
 
 REDIS = "redis://127.0.0.1:6379/15"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from tracker.escalation import escalate
 from tracker.pushes import send_due
 from tracker.reminders import send_reminders, write_daily_messages
 
@@ -8,9 +9,9 @@ from tracker.reminders import send_reminders, write_daily_messages
 class Command(BaseCommand):
     help = (
         "Send what is due: the day's due-soon and overdue messages and reminder mails (once a "
-        "day, however often this runs) and the pushes waiting for the chat groups. Run it every "
-        "few minutes (cron or the deployment's worker); the ledger works without it, the "
-        "pushes simply wait."
+        "day, however often this runs), the escalations of items overdue too long (once per "
+        "item and level) and the pushes waiting for the chat groups. Run it every few minutes "
+        "(cron or the deployment's worker); the ledger works without it, the pushes simply wait."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         if not no_mail:
             reminded = send_reminders(on=today, days=days)
             self.stdout.write(f"reminders: {len(reminded)} mails")
+        escalated = escalate(on=today)
+        self.stdout.write(
+            f"escalations: {escalated.heads} to unit heads, {escalated.leaders} to area leaders, "
+            f"{escalated.messages} messages"
+        )
         outcome = send_due()
         self.stdout.write(
             f"pushes: {outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "

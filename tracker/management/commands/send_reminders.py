@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from tracker.escalation import escalate
 from tracker.reminders import send_reminders, staff_without_email, write_daily_messages
 
 
@@ -8,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Write today's due-soon and overdue messages to the message centre, and e-mail each "
         "unit's staff the items due within N days, the overdue ones and those returned to "
-        "them; at most one message per item and one mail per person per day."
+        "them; at most one message per item and one mail per person per day. Also fires the "
+        "escalations of items overdue too long (once per item and level)."
     )
 
     def add_arguments(self, parser):
@@ -23,6 +25,11 @@ class Command(BaseCommand):
         today = timezone.localdate()
         messages = write_daily_messages(on=today, days=days)
         self.stdout.write(f"{messages} due-soon and overdue messages for today in the message centre")
+        escalated = escalate(on=today)
+        self.stdout.write(
+            f"escalations: {escalated.heads} to unit heads, {escalated.leaders} to area leaders, "
+            f"{escalated.messages} messages"
+        )
         if no_mail:
             return
         sent = send_reminders(on=today, days=days)
