@@ -638,30 +638,44 @@ def item_assign_view(request, pk: int):
     )
 
 
-@require_POST
-def items_bulk_assign_view(request):
-    """A reviewer assigns the items ticked in the list, all in one transaction."""
-    user = request.user
-    if not permissions.can_assign(user):
+def _bulk_action(request, *, allowed: bool, form, act, done, refused: str):
+    """POST of the list's form for the ticked items: check, validate, act on all or none, then
+    back to the list (``next``, a list address) with ``done`` (given the items acted on) or
+    the errors and ``refused``."""
+    if not allowed:
         raise PermissionDenied
     back = request.POST.get("next") or ""
     if not back.startswith("/items/"):
         back = reverse("tracker:items")
-    form = BulkAssignForm(request.POST, items_queryset=selectors.items_visible_to(user))
     if form.is_valid():
         try:
-            changed = items_assign(items=list(form.cleaned_data["items"]), user=user, changes=form.changes())
+            acted = act(list(form.cleaned_data["items"]), form.cleaned_data)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-            messages.error(request, _("Nothing was changed."))
+            messages.error(request, refused)
         else:
-            messages.success(request, _("Assignment saved for %(count)s items.") % {"count": len(changed)})
+            messages.success(request, done(len(acted)))
     else:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
     return redirect(back)
+
+
+@require_POST
+def items_bulk_assign_view(request):
+    """A reviewer assigns the items ticked in the list, all in one transaction."""
+    user = request.user
+    form = BulkAssignForm(request.POST, items_queryset=selectors.items_visible_to(user))
+    return _bulk_action(
+        request,
+        allowed=permissions.can_assign(user),
+        form=form,
+        act=lambda items, data: items_assign(items=items, user=user, changes=form.changes()),
+        done=lambda count: _("Assignment saved for %(count)s items.") % {"count": count},
+        refused=_("Nothing was changed."),
+    )
 
 
 # The searchable selects (tracker.widgets) load their options from these, a page at a time.
@@ -737,30 +751,14 @@ def item_chase_view(request, pk: int):
 def items_bulk_chase_view(request):
     """The office or a leader chases the items ticked in the list, all or none."""
     user = request.user
-    if not permissions.can_chase(user):
-        raise PermissionDenied
-    back = request.POST.get("next") or ""
-    if not back.startswith("/items/"):
-        back = reverse("tracker:items")
-    form = BulkChaseForm(request.POST, items_queryset=selectors.items_visible_to(user))
-    if form.is_valid():
-        try:
-            chased = items_chase(
-                items=list(form.cleaned_data["items"]), user=user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            messages.error(request, _("Nothing was chased."))
-        else:
-            messages.success(
-                request, _("%(count)s items chased; their lead units are told.") % {"count": len(chased)}
-            )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(back)
+    return _bulk_action(
+        request,
+        allowed=permissions.can_chase(user),
+        form=BulkChaseForm(request.POST, items_queryset=selectors.items_visible_to(user)),
+        act=lambda items, data: items_chase(items=items, user=user, note=data["note"]),
+        done=lambda count: _("%(count)s items chased; their lead units are told.") % {"count": count},
+        refused=_("Nothing was chased."),
+    )
 
 
 def _instruction_or_404(user, pk: int) -> Instruction:

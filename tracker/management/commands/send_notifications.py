@@ -1,17 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
 
-from tracker.escalation import escalate
 from tracker.pushes import send_due
-from tracker.reminders import send_reminders, write_daily_messages
 
 
 class Command(BaseCommand):
     help = (
-        "Send what is due: the day's due-soon and overdue messages and reminder mails (once a "
-        "day, however often this runs), the escalations of items overdue too long (once per "
-        "item and level) and the pushes waiting for the chat groups. Run it every few minutes "
-        "(cron or the deployment's worker); the ledger works without it, the pushes simply wait."
+        "Send what is due: what send_reminders does (the day's due-soon and overdue messages and "
+        "mails, once a day however often this runs, and the escalations, once per item and "
+        "level), then the pushes waiting for the chat groups. Run it every few minutes (cron "
+        "or the deployment's worker); the ledger works without it, the pushes simply wait."
     )
 
     def add_arguments(self, parser):
@@ -19,19 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-mail", action="store_true", help="Send no e-mail.")
 
     def handle(self, *args, days, no_mail, **options):
-        if days < 0 or days > 365:
-            raise CommandError("--days must be between 0 and 365")
-        today = timezone.localdate()
-        messages = write_daily_messages(on=today, days=days)
-        self.stdout.write(f"messages: {messages} due-soon and overdue for today")
-        if not no_mail:
-            reminded = send_reminders(on=today, days=days)
-            self.stdout.write(f"reminders: {len(reminded)} mails")
-        escalated = escalate(on=today)
-        self.stdout.write(
-            f"escalations: {escalated.heads} to unit heads, {escalated.leaders} to area leaders, "
-            f"{escalated.messages} messages"
-        )
+        call_command("send_reminders", days=days, no_mail=no_mail, stdout=self.stdout)
         outcome = send_due()
         self.stdout.write(
             f"pushes: {outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "
