@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from reports import notices, scoreboard_views
+from reports import chase_notices, scoreboard_views
 from reports.views import home
 
 from .forms import PasswordChangeForm
@@ -28,7 +28,7 @@ urlpatterns = [
     path("", include("tracker.urls")),
     path("units/", scoreboard_views.scoreboard, name="scoreboard"),
     path("units/ratings/", scoreboard_views.ratings_save, name="ratings"),
-    path("chases/<int:pk>/notice/", notices.chase_notice, name="chase_notice"),
+    path("chases/<int:pk>/notice/", chase_notices.chase_notice, name="chase_notice"),
     path("reports/", include("reports.urls")),
     path("accounts/", include(accounts)),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

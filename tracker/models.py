@@ -268,13 +268,6 @@ class Item(models.Model):
         return reverse("tracker:item", args=[self.pk])
 
     @property
-    def chase_list(self) -> list:
-        """The item's chases (催办), newest first, with who gave them: one query, read once."""
-        if not hasattr(self, "_chase_list"):
-            self._chase_list = list(self.chases.select_related("author").order_by("-created_at", "-pk"))
-        return self._chase_list
-
-    @property
     def is_achievement(self) -> bool:
         return self.kind == ItemKind.ACHIEVEMENT
 

@@ -33,14 +33,14 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from utilities.people import user_label
 
-from . import history, pushes, roles
+from . import history, permissions, pushes
 from .choices import MessageKind
 from .models import Item, Message
 
@@ -52,41 +52,11 @@ LEAD_STAFF = "lead_staff"
 UNREAD_CAP = 100
 
 
-def reviewer_ids() -> QuerySet:
-    """Ids of the active users in the reviewer role (superusers count as reviewers)."""
-    return (
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
-def unit_staff_ids() -> QuerySet:
-    """Ids of the active unit staff: members of a unit who are neither reviewers nor leaders
-    (those see every item, and hear of it in their own role), as ``permissions.role_of``
-    tells them apart."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__isnull=False, is_active=True, is_superuser=False)
-        .exclude(groups__name__in=[roles.REVIEWER, roles.LEADER])
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
-def lead_staff_ids(item: Item) -> QuerySet:
-    """Ids of the active unit staff of ``item``'s lead unit: who may work on it."""
-    if item.lead_unit_id is None:
-        return unit_staff_ids().none()
-    return unit_staff_ids().filter(memberships__unit_id=item.lead_unit_id)
-
-
 def _recipient_ids(to, item: Item) -> set[int]:
     if to == REVIEWERS:
-        return set(reviewer_ids())
+        return set(permissions.reviewer_ids())
     if to == LEAD_STAFF:
-        return set(lead_staff_ids(item))
+        return set(permissions.lead_staff_ids(item))
     if isinstance(to, str):
         raise ValueError(f"unknown audience {to!r}")
     wanted = {getattr(person, "pk", person) for person in to if person is not None}

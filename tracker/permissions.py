@@ -15,6 +15,7 @@ from .choices import ItemKind, ItemStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
 
     from .models import Item
 
@@ -85,6 +86,44 @@ def _role_of(user) -> str | None:
     if roles.STAFF in names or unit_ids(user):
         return ROLE_STAFF
     return None
+
+
+# Who holds a role, as queries (the message centre and the reminders address people by role):
+# the set counterparts of ``role_of``, kept beside it.
+
+
+def reviewer_ids() -> QuerySet:
+    """Ids of the active users in the reviewer role (superusers count as reviewers)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def unit_staff_ids() -> QuerySet:
+    """Ids of the active unit staff: members of a unit who are neither reviewers nor leaders
+    (those see every item), as ``role_of`` tells them apart, in one query."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__isnull=False, is_active=True, is_superuser=False)
+        .exclude(groups__name__in=[roles.REVIEWER, roles.LEADER])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def lead_staff_ids(item: Item) -> QuerySet:
+    """Ids of the active unit staff of ``item``'s lead unit: who may work on it."""
+    if item.lead_unit_id is None:
+        return unit_staff_ids().none()
+    return unit_staff_ids().filter(memberships__unit_id=item.lead_unit_id)
 
 
 def visibility_key(user) -> object:

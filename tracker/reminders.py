@@ -25,9 +25,9 @@ from django.utils import translation
 
 from utilities.people import user_label
 
+from . import permissions
 from .choices import ItemStatus, MessageKind
 from .models import Item, Membership, Message, ReminderLog
-from .notices import unit_staff_ids
 from .roles import STAFF
 from .workflow import tracked_q
 
@@ -67,7 +67,7 @@ def write_daily_messages(*, on: date, days: int = 7) -> int:
     if not by_unit:
         return 0
     members = (
-        Membership.objects.filter(unit_id__in=by_unit, user_id__in=unit_staff_ids())
+        Membership.objects.filter(unit_id__in=by_unit, user_id__in=permissions.unit_staff_ids())
         .values_list("unit_id", "user_id")
         .order_by("unit_id", "user_id")
     )

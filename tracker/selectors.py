@@ -651,14 +651,14 @@ def item_timeline(item: Item) -> list[dict]:
         entries.append({"kind": "update", "at": update.created_at, "pk": update.pk, "update": update})
     entries.sort(key=lambda e: (e["at"], e["pk"]), reverse=True)
     # The item's chases (催办), newest first, read with their history entries.
-    item._chase_list = [
+    item.chase_list = [
         entry["update"].chase
         for entry in entries
         if entry["kind"] == "update"
         and entry["update"].kind == UpdateKind.CHASED
         and hasattr(entry["update"], "chase")
     ]
-    for chase in item._chase_list:
+    for chase in item.chase_list:
         chase.item, chase.author = item, chase.update.author
     return entries
 

@@ -277,3 +277,16 @@ def test_the_xlsx_ledger_gives_each_task_and_measure_its_light(reviewer_client, 
     gaps = book["问题整改"]
     assert [c.value for c in gaps[2]][7:10] == ["措施状态", "亮灯", "最新进展"]
     assert [row[8] for row in rows(gaps)] == ["红", "红"]  # due 2021-12-31, not done: overdue
+
+
+def test_the_by_unit_sheet_counts_each_units_chases(reviewer_client, year, lead_unit):
+    from tracker.models import Item
+    from tracker.services import items_chase
+
+    led = list(Item.objects.filter(report=year, lead_unit=lead_unit).exclude(status="done")[:2])
+    items_chase(items=led, user=reviewer_client.user, note="请加快进度")
+    items_chase(items=led[:1], user=reviewer_client.user, note="再次催办")
+    sheet = workbook(reviewer_client.get(reverse("reports:export", args=[2021, "xlsx"])))["按单位"]
+    assert [c.value for c in sheet[2]][-1] == "催办次数"
+    units = {row[0]: row for row in rows(sheet)}
+    assert units["县司法局"][-1] == 3 and units["县市场监督管理局"][-1] == 0
