@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from utilities.people import official_label, user_label
@@ -609,7 +610,7 @@ class Chase(models.Model):
     def __str__(self):
         return f"{self.item} {self.created_at:%Y-%m-%d}"
 
-    @property
+    @cached_property
     def number(self) -> int:
         """The notice's number: this chase's place among its year's, in the order given
         (chases are history: none is deleted, so a number never changes)."""
