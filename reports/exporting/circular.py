@@ -27,10 +27,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .docx import BODY_FONT, HEADING_FONT, _setup, _Writer
+from .docx import BODY_FONT, DEFAULT_ISSUER, HEADING_FONT, _setup, _Writer, cn_date
 
 NO_UNIT = "未明确牵头单位"
-DEFAULT_ISSUER = "法治政府建设工作领导小组办公室"
 NEXT_STEPS = (
     "（一）压实工作责任。各单位主要负责人要切实履行推进法治建设第一责任人职责，"
     "对照台账逐项梳理本单位牵头事项，明确责任人和完成时限。",
@@ -41,10 +40,6 @@ NEXT_STEPS = (
     "（四）确保台账真实准确。各单位要及时更新工作进展、上传佐证材料，"
     "法治政府建设工作领导小组办公室将继续按月通报推进情况。",
 )
-
-
-def cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _rate(value) -> str:

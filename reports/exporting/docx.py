@@ -26,6 +26,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312"
+# Who signs a paper when the year's report names no issuer.
+DEFAULT_ISSUER = "法治政府建设工作领导小组办公室"
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -36,6 +38,11 @@ def _numeral(n: int) -> str:
         return "十" + NUMERALS[n - 11]
     tens, ones = divmod(n, 10)
     return NUMERALS[tens - 1] + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def cn_date(day) -> str:
+    """A date as official papers write it: 2021年9月30日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _style(document, name: str, font: str, size: int, *, indent: bool, align=None):

@@ -24,11 +24,7 @@ from tracker.models import Chase
 from tracker.workflow import status_label
 from utilities.people import user_label
 
-from .docx import BODY_FONT, _setup, _Writer
-
-
-def _cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+from .docx import BODY_FONT, DEFAULT_ISSUER, _setup, _Writer, cn_date
 
 
 def write_chase_notice(chase: Chase, output) -> None:
@@ -59,11 +55,11 @@ def write_chase_notice(chase: Chase, output) -> None:
                 run.font.name = BODY_FONT
                 run.font.size = Pt(14)
                 run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    issuer = item.report.issuer if item.report_id and item.report.issuer else "法治政府建设工作领导小组办公室"
+    issuer = item.report.issuer if item.report_id and item.report.issuer else DEFAULT_ISSUER
     by = f"（督办人：{user_label(chase.author)}）" if chase.author else ""
     document.add_paragraph(" ", style=writer.styles["body"])
     document.add_paragraph(f"{issuer}{by}", style=writer.styles["signature"])
     document.add_paragraph(
-        _cn_date(timezone.localtime(chase.created_at).date()), style=writer.styles["signature"]
+        cn_date(timezone.localtime(chase.created_at).date()), style=writer.styles["signature"]
     )
     document.save(output)
