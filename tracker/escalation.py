@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -38,8 +37,8 @@ from . import history, years
 from .choices import MessageKind, UpdateKind
 from .ledger_cache import ledger_changed
 from .lights import Light, light_q
-from .models import Escalation, Item, ProgressUpdate
-from .notices import notify
+from .models import Area, Escalation, Item, Membership, ProgressUpdate
+from .notices import notify_each
 from .workflow import tracked_q
 
 HEAD = Escalation.Level.HEAD
@@ -60,28 +59,26 @@ def level_days() -> dict[int, int]:
     return {HEAD: settings.LEDGER_ESCALATE_HEAD_DAYS, LEADERS: settings.LEDGER_ESCALATE_LEADER_DAYS}
 
 
-def head_ids(item: Item) -> list[int]:
-    """The active heads of ``item``'s lead unit."""
-    if item.lead_unit_id is None:
-        return []
-    return list(
-        get_user_model()
-        .objects.filter(memberships__unit_id=item.lead_unit_id, memberships__is_head=True, is_active=True)
-        .values_list("pk", flat=True)
-        .distinct()
+def _heads_of(items: list[Item]) -> dict[int, list[int]]:
+    """The active heads of each of ``items``' lead units, by unit (one query)."""
+    heads: dict[int, list[int]] = {}
+    memberships = Membership.objects.filter(
+        unit_id__in={item.lead_unit_id for item in items} - {None}, is_head=True, user__is_active=True
     )
+    for unit_id, user_id in memberships.values_list("unit_id", "user_id").distinct():
+        heads.setdefault(unit_id, []).append(user_id)
+    return heads
 
 
-def leader_ids(item: Item) -> list[int]:
-    """The active users who follow ``item``'s area."""
-    if item.area_id is None:
-        return []
-    return list(
-        get_user_model()
-        .objects.filter(followed_areas=item.area_id, is_active=True)
-        .values_list("pk", flat=True)
-        .distinct()
+def _followers_of(items: list[Item]) -> dict[int, list[int]]:
+    """The active users who follow each of ``items``' areas, by area (one query)."""
+    followers: dict[int, list[int]] = {}
+    following = Area.followers.through.objects.filter(
+        area_id__in={item.area_id for item in items} - {None}, user__is_active=True
     )
+    for area_id, user_id in following.values_list("area_id", "user_id").distinct():
+        followers.setdefault(area_id, []).append(user_id)
+    return followers
 
 
 def _due(level: int, on: date) -> QuerySet:
@@ -99,36 +96,72 @@ def _due(level: int, on: date) -> QuerySet:
     return items
 
 
-def _fire(pk: int, level: int, on: date) -> int | None:
-    """Escalate item ``pk`` at ``level``: the record, the messages and the history entry, all
-    or nothing. None when it is no longer due (done, given a later deadline, or escalated by
-    another run meanwhile: the item's row is locked and checked again, and the database
-    refuses a second record of a level); else how many messages were written."""
-    with transaction.atomic():
-        item = _due(level, on).select_for_update(of=("self",)).filter(pk=pk).first()
-        if item is None:
-            return None
-        days = (on - item.due_on).days
-        try:
-            with transaction.atomic():
-                Escalation.objects.create(item=item, level=level, days=days)
-        except IntegrityError:  # escalation_once_per_level: a parallel run wrote it first
-            return None
-        ProgressUpdate.objects.create(
-            item=item,
-            author=None,
-            kind=UpdateKind.ESCALATED,
-            event=history.event(history.ESCALATED, level=int(level), days=days),
-        )
-        recipients = head_ids(item) if level == HEAD else leader_ids(item)
-        written = notify(
-            kind=MessageKind.ESCALATED,
-            item=item,
-            to=recipients,
-            data={"level": int(level), "days": days},
-        )
-        ledger_changed()
-    return len(written)
+class _Refused(Exception):
+    """The database refused an escalation record of a batch (another run wrote it first)."""
+
+
+def _fire(pks: list[int], level: int, on: date) -> tuple[int, int]:
+    """Escalate the items ``pks`` at ``level``: their records, history entries, messages and
+    pushes, all or nothing, in a few statements whatever their number. Returns how many items
+    were escalated and how many messages written.
+
+    The items' rows are locked (in order of pk, so two runs cannot deadlock) and only then
+    checked again by a fresh query, which sees what another run committed meanwhile: items
+    no longer due (done, given a later deadline, escalated by that run) are left out. Should
+    the database still refuse a record (``escalation_once_per_level``: a writer that took no
+    lock), the batch is undone and tried again item by item, so that the others still fire.
+    """
+    try:
+        with transaction.atomic():
+            list(Item.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+            items = list(_due(level, on).filter(pk__in=pks).order_by("due_on", "pk"))
+            if not items:
+                return 0, 0
+            try:
+                with transaction.atomic():
+                    Escalation.objects.bulk_create(
+                        [Escalation(item=item, level=level, days=(on - item.due_on).days) for item in items]
+                    )
+            except IntegrityError as error:
+                raise _Refused from error
+            ProgressUpdate.objects.bulk_create(
+                [
+                    ProgressUpdate(
+                        item=item,
+                        author=None,
+                        kind=UpdateKind.ESCALATED,
+                        event=history.event(
+                            history.ESCALATED, level=int(level), days=(on - item.due_on).days
+                        ),
+                    )
+                    for item in items
+                ]
+            )
+            if level == HEAD:
+                heads = _heads_of(items)
+                recipients = {item.pk: heads.get(item.lead_unit_id, []) for item in items}
+            else:
+                followers = _followers_of(items)
+                recipients = {item.pk: followers.get(item.area_id, []) for item in items}
+            written = notify_each(
+                kind=MessageKind.ESCALATED,
+                told=[
+                    (item, recipients[item.pk], {"level": int(level), "days": (on - item.due_on).days})
+                    for item in items
+                ],
+            )
+            ledger_changed()
+            return len(items), len(written)
+    except _Refused:
+        if len(pks) == 1:
+            return 0, 0
+        fired = [_fire([pk], level, on) for pk in pks]
+        return sum(items for items, _written in fired), sum(written for _items, written in fired)
+
+
+# Items escalated in one transaction: big enough that a first run over a long backlog takes
+# seconds, small enough that the locks are held briefly.
+BATCH = 500
 
 
 def escalate(*, on: date | None = None) -> Outcome:
@@ -137,13 +170,12 @@ def escalate(*, on: date | None = None) -> Outcome:
     on = on or timezone.localdate()
     outcome = Outcome()
     for level in (HEAD, LEADERS):
-        for pk in list(_due(level, on).order_by("due_on", "pk").values_list("pk", flat=True)):
-            written = _fire(pk, level, on)
-            if written is None:
-                continue
+        pks = list(_due(level, on).order_by("due_on", "pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), BATCH):
+            items, written = _fire(pks[start : start + BATCH], level, on)
             outcome.messages += written
             if level == HEAD:
-                outcome.heads += 1
+                outcome.heads += items
             else:
-                outcome.leaders += 1
+                outcome.leaders += items
     return outcome

@@ -241,11 +241,11 @@ def test_a_level_another_run_fired_meanwhile_is_not_written_twice(lead_unit, peo
     item = overdue_by(10, lead_unit)
     # Another run fires it between this run's listing and its write.
     Escalation.objects.create(item=item, level=1, days=10)
-    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    assert escalation._fire([item.pk], Escalation.Level.HEAD, ON) == (0, 0)
     # Even when the check under the row lock does not see it yet (another snapshot), the
     # database refuses the second record, and nothing else is written.
     monkeypatch.setattr(escalation, "_due", lambda level, on: Item.objects.all())
-    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    assert escalation._fire([item.pk], Escalation.Level.HEAD, ON) == (0, 0)
     assert Escalation.objects.filter(item=item).count() == 1
     assert told(item) == []
     assert not ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).exists()
@@ -279,3 +279,54 @@ def test_two_runs_at_once_escalate_each_item_once_per_level(lead_unit, people):
         assert sorted(Escalation.objects.filter(item=item).values_list("level", flat=True)) == [1, 2]
         assert told(item) == [("area_leader", 2), ("head", 1)]
         assert ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_record_undoes_only_its_own_item_of_the_batch(lead_unit, people, monkeypatch):
+    from tracker import escalation
+    from tracker.models import Item
+
+    first, second = overdue_by(10, lead_unit), overdue_by(11, lead_unit)
+    # A writer that took no lock recorded the first meanwhile, unseen by this run's check.
+    Escalation.objects.create(item=first, level=1, days=10)
+    monkeypatch.setattr(escalation, "_due", lambda level, on: Item.objects.all())
+    assert escalation._fire([first.pk, second.pk], Escalation.Level.HEAD, ON) == (1, 1)
+    assert told(first) == []
+    assert told(second) == [("head", 1)]
+    assert list(ProgressUpdate.objects.filter(kind=UpdateKind.ESCALATED).values_list("item", flat=True)) == [
+        second.pk
+    ]
+
+
+@pytest.mark.django_db
+def test_a_run_costs_the_same_queries_for_3_items_as_for_30(lead_unit, people):
+    from django.test.utils import CaptureQueriesContext
+
+    PushTarget.objects.create(name="县法治办群", kind="wecom", url="http://127.0.0.1:9/hook")
+    PushTarget.objects.create(name="单位群", kind="json", url="http://127.0.0.1:9/unit", unit=lead_unit)
+
+    def queries(count, start):
+        for n in range(count):
+            overdue_by(40 + start + n, lead_unit)
+        with CaptureQueriesContext(connection) as context:
+            outcome = escalate(on=ON)
+        assert (outcome.heads, outcome.leaders) == (count, count)
+        return len(context)
+
+    assert queries(3, 0) == queries(30, 100)
+    # Each level of each item: the head or the leader told, both groups pushed.
+    assert Message.objects.filter(kind=MessageKind.ESCALATED).count() == 66
+    assert Push.objects.count() == 33 * 2 * 2
+
+
+@pytest.mark.django_db
+def test_a_units_own_group_hears_only_of_its_units_items(lead_unit, people):
+    other = UnitFactory()
+    PushTarget.objects.create(name="单位群", kind="json", url="http://127.0.0.1:9/unit", unit=lead_unit)
+    mine = overdue_by(10, lead_unit)
+    cooperating = overdue_by(10, other)
+    cooperating.cooperating_units.add(lead_unit)
+    elsewhere = overdue_by(10, other)
+    escalate(on=ON)
+    assert set(Push.objects.values_list("item", flat=True)) == {mine.pk, cooperating.pk}
+    assert not Push.objects.filter(item=elsewhere).exists()
