@@ -165,3 +165,18 @@ def test_a_colleagues_copy_of_the_same_message_is_his_own(staff_client, reviewer
     )
     assert message_ids(staff_client.get("/inbox/")) == [mine.pk]
     assert staff_client.post(f"/inbox/{his.pk}/read/").status_code == 404
+
+
+def test_an_item_moved_to_another_unit_is_no_longer_named_in_the_inbox(staff_client, returned, item):
+    from tests.factories import UnitFactory
+
+    item.lead_unit = UnitFactory(name="县水利局")
+    item.save()
+    content = staff_client.get("/inbox/").content.decode()
+    assert item.title not in content
+    assert "您已无权查看的事项（已改由其他单位牵头）" in content
+    assert f'href="/items/{item.pk}/"' not in content
+    # The message itself stays, and opening it answers as the item's page does.
+    assert "请补充会议纪要" in content
+    assert staff_client.post(f"/inbox/{returned.pk}/read/").status_code == 302
+    assert staff_client.get(f"/items/{item.pk}/").status_code == 404
