@@ -280,6 +280,9 @@ LEDGER_LIGHT_YELLOW_DAYS = env_int("DJANGO_LIGHT_YELLOW_DAYS", 7, minimum=0)
 # (never before the first: a second smaller than the first fires with it).
 LEDGER_ESCALATE_HEAD_DAYS = env_int("LEDGER_ESCALATE_HEAD_DAYS", 7, minimum=0)
 LEDGER_ESCALATE_LEADER_DAYS = env_int("LEDGER_ESCALATE_LEADER_DAYS", 30, minimum=0)
+# The message centre's due-soon and overdue messages (tracker/reminders.py): a person hears of
+# an item's deadline once, then again every this many days while it stays due or overdue.
+LEDGER_MESSAGE_REPEAT_DAYS = env_int("LEDGER_MESSAGE_REPEAT_DAYS", 7, minimum=1)
 # The address people open the ledger at, for links in reminder mails.
 LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # One more chat group to push the ledger's events to, besides those set in the admin
