@@ -1,6 +1,8 @@
 """The message centre (/inbox/): what concerns each person, one message per person and event.
 
-Writing. ``notify()`` is the one way a message is written. The services call it inside the
+Writing. ``notify()`` is the one way a message is written (``notify_each()`` for an event of
+many items; the escalation run on PostgreSQL writes the same rows in one statement, and a
+test compares them). The services call it inside the
 transaction of the event it tells of (tracker/services.py: a submission, a review, an
 instruction, its reply and its handling, an extension's decision), so a message exists if and
 only if its event was committed; the daily run (tracker/reminders.py) writes the due-soon and
@@ -115,14 +117,16 @@ def notify_each(
         ],
         batch_size=1000,
     )
-    if kind in PUSHED and told:
-        _push(
-            [
-                Message(kind=kind, item=item, actor=actor, text=text or "", data=data)
-                for item, _to, data in told
-            ]
-        )
+    push_each(kind=kind, told=[(item, data) for item, _to, data in told], actor=actor, text=text)
     return written
+
+
+def push_each(*, kind: str, told: list[tuple[Item, dict]], actor=None, text: str = "") -> None:
+    """The chat groups' pushes of an event of ``kind`` that happened to each ``(item, data)``
+    of ``told``, if the chat groups hear of that kind and any is to be told. ``notify()``
+    calls it; so does the escalation run's PostgreSQL path, which writes its messages itself."""
+    if kind in PUSHED and told and pushes.any_target():
+        _push([Message(kind=kind, item=item, actor=actor, text=text or "", data=data) for item, data in told])
 
 
 # The events the chat groups hear of (tracker/pushes.py), once per event: not the daily

@@ -80,6 +80,12 @@ def environment_target() -> Target | None:
     return Target(settings.LEDGER_WEBHOOK_KIND, url, settings.LEDGER_WEBHOOK_SECRET)
 
 
+def any_target() -> bool:
+    """Whether any chat group is to be told of anything (one query, none when the environment
+    gives a target): callers skip wording pushes nobody would get."""
+    return environment_target() is not None or PushTarget.objects.filter(active=True).exists()
+
+
 def enqueue(*, event: str, title: str, text: str, item: Item | None = None) -> list[Push]:
     """Write the pushes of one event (call inside the event's transaction). ``title`` and
     ``text`` are already in the site's language; ``item`` picks the units' own targets and

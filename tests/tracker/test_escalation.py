@@ -330,3 +330,37 @@ def test_a_units_own_group_hears_only_of_its_units_items(lead_unit, people):
     escalate(on=ON)
     assert set(Push.objects.values_list("item", flat=True)) == {mine.pk, cooperating.pk}
     assert not Push.objects.filter(item=elsewhere).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's")
+@pytest.mark.django_db
+def test_the_one_statement_path_writes_the_rows_the_orm_writes(lead_unit, people, monkeypatch):
+    from tracker import escalation
+
+    Membership.objects.create(
+        user=StaffFactory(username="gone", is_active=False), unit=lead_unit, is_head=True
+    )
+    for days in (10, 40, 41):
+        overdue_by(days, lead_unit)
+    overdue_by(40, lead_unit, area=None)
+    overdue_by(40, UnitFactory())  # a unit without a head
+
+    def rows(model):
+        fields = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if field.attname not in ("id", "created_at")
+        ]
+        return sorted(model.objects.values_list(*fields), key=repr)
+
+    def written(in_one_statement):
+        monkeypatch.setattr(escalation, "_in_one_statement", lambda: in_one_statement)
+        outcome = escalate(on=ON)
+        snapshot = (outcome, rows(Escalation), rows(ProgressUpdate), rows(Message))
+        for model in (Escalation, ProgressUpdate, Message):
+            model.objects.all().delete()
+        return snapshot
+
+    through_the_orm = written(False)
+    assert (through_the_orm[0].messages, len(through_the_orm[2])) == (7, 9)
+    assert written(True) == through_the_orm
