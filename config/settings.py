@@ -229,6 +229,12 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Sessions read from the shared cache, written through to the database (cached_db, not
+    # cache alone): every app server reads a login from Redis without a query, and Redis
+    # restarted, evicting keys or out of reach (errors are ignored above) logs nobody out;
+    # the session is read from the database instead. Without REDIS_URL sessions stay in the
+    # database (Django's default), which every app server shares too.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
 
