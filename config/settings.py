@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "config.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "tracker",
     "reports",
+    # The RQ queue (`manage.py rqworker default`); used only with REDIS_URL (jobs/runner.py).
+    # Before jobs, whose admin.py takes its queue page out of the admin.
+    "django_rq",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +241,18 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
+
+# Long work (jobs/runner.py: a large year's export, send_notifications --queue). With
+# REDIS_URL it goes to the RQ queue "default", run by `python manage.py rqworker default` on
+# any host; without it, it runs at once in the process that asked (make run needs nothing).
+LEDGER_JOBS_QUEUED = bool(REDIS_URL)
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+RQ = {"COMMIT_MODE": "auto"}  # jobs/runner.py enqueues after the commit itself
+# A job running longer than this (seconds) is stopped by the worker and fails.
+LEDGER_JOB_TIMEOUT = env_int("LEDGER_JOB_TIMEOUT", 3600, minimum=60)
+# The year page offers its exports as jobs (a progress page, then the file) past this many
+# items; the plain download stays for every year.
+LEDGER_EXPORT_JOB_ROWS = env_int("LEDGER_EXPORT_JOB_ROWS", 5000, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
