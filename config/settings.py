@@ -295,7 +295,37 @@ STORAGES = {
         )
     },
 }
-# Evidence files live here and are served only through a view that checks permission.
+# S3-compatible object storage (MinIO, Ceph, a cloud's S3) for the files the app writes:
+# evidence, the task lists waiting to be confirmed, the jobs' results. With S3_BUCKET set every
+# app server reads and writes the same files; without it they live in MEDIA_ROOT. Either way
+# they are served only through the views that check permission (utilities/storage_files.py):
+# streamed through the app, or with S3_PRESIGNED=1 by a redirect to an address S3 signs for
+# S3_PRESIGNED_SECONDS (the browser must then reach S3_ENDPOINT_URL itself).
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "").strip()
+S3_PRESIGNED = env_bool("S3_PRESIGNED")
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 60, minimum=1)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or "us-east-1",
+            "signature_version": "s3v4",
+            # MinIO and most S3-compatible servers of an intranet: bucket in the path.
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            # Never overwrite a file (evidence names are random; a clash gets another name).
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_PRESIGNED_SECONDS,
+        },
+    }
+# Evidence files live here (without S3_BUCKET) and are served only through a view that
+# checks permission.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # No URL pattern serves this path: files go out only through the evidence view. (Django's
 # test live server needs a value here.)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from utilities.people import user_label
+from utilities.storage_files import open_stored, presigned, presigned_url, streamed_response
 from utilities.uploads import upload_failed
 
 from . import permissions, selectors, years
@@ -879,23 +880,31 @@ def evidence_view(request, pk: int):
 def _evidence_response(request, pk: int, *, inline: bool):
     """The file of evidence ``pk``, if ``request.user`` may see its item (404 otherwise). Its
     type is the one stored when the upload was checked, never the name's; ``inline`` shows it
-    in the browser only when that type is previewable and the stored bytes still say so."""
+    in the browser only when that type is previewable and the stored bytes still say so.
+
+    Read through the default storage (the media folder or S3): streamed, or with
+    ``S3_PRESIGNED`` a redirect to a short-lived signed S3 address with the same type and
+    disposition (utilities/storage_files.py)."""
     try:
         evidence = selectors.evidence_visible_to(request.user, pk)
     except Evidence.DoesNotExist:
         raise Http404(_("No such file, or it is not one of yours.")) from None
+    content_type = evidence.content_type or "application/octet-stream"
     try:
-        handle = evidence.file.open("rb")
+        handle = open_stored(evidence.file.name)
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage; ask the administrator.")) from None
     if inline:
-        inline = looks_like(evidence.content_type, handle.read(16))
-        handle.seek(0)
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
+        inline = looks_like(evidence.content_type, handle.head(16))
+    if presigned():
+        handle.close()
+        return HttpResponseRedirect(
+            presigned_url(
+                evidence.file.name, filename=evidence.original_name, content_type=content_type, inline=inline
+            )
+        )
+    response = streamed_response(
+        handle, filename=evidence.original_name, content_type=content_type, inline=inline
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = PREVIEW_POLICY if inline else "default-src 'none'; sandbox"

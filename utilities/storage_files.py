@@ -18,6 +18,20 @@ from django.utils.http import content_disposition_header
 CHUNK = 64 * 1024
 
 
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError,)
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - django-storages[s3] is in requirements.txt
+        return errors
+    return (*errors, BotoCoreError, ClientError)
+
+
+#: What a storage raises when it cannot take or give a file: a full or read-only disk
+#: (OSError), S3 out of reach or refusing (botocore's errors).
+STORAGE_ERRORS = _storage_errors()
+
+
 def on_s3(storage=None) -> bool:
     """Whether ``storage`` (the default storage) keeps its files in S3."""
     storage = storage or default_storage
