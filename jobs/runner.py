@@ -73,7 +73,7 @@ def enqueue(job_id) -> None:
     from redis.exceptions import RedisError
 
     try:
-        django_rq.get_queue(QUEUE).enqueue(
+        django_rq.get_queue(QUEUE, connection=redis_connection()).enqueue(
             "jobs.runner.run_job",
             str(job_id),
             job_id=f"ledger-job-{job_id}",
@@ -84,6 +84,16 @@ def enqueue(job_id) -> None:
     except RedisError as error:
         logger.error("Job %s could not be queued: %s", job_id, error)
         _finish(job_id, state=JobState.FAILED, error=f"queue unreachable: {error}")
+
+
+def redis_connection(*, timeout: float = 5):
+    """A connection to the queue's Redis that gives up after ``timeout`` seconds (a request
+    must not hang on a Redis that does not answer; the worker keeps django-rq's own)."""
+    from redis import Redis
+
+    return Redis.from_url(
+        settings.RQ_QUEUES[QUEUE]["URL"], socket_connect_timeout=min(timeout, 2), socket_timeout=timeout
+    )
 
 
 def run_job(job_id: str) -> None:
