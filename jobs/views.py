@@ -60,9 +60,16 @@ def job_download(request, pk):
     job = _own_job(request, pk)
     if _download_url(job) is None:
         raise Http404(_("This job has no file to download."))
-    return file_response(
-        job.result_name, filename=job.result_filename, content_type=job.result_content_type, inline=False
-    )
+    try:
+        response = file_response(
+            job.result_name, filename=job.result_filename, content_type=job.result_content_type, inline=False
+        )
+    except FileNotFoundError:
+        raise Http404(_("This job has no file to download.")) from None
+    # As the evidence downloads: an attachment that nothing may run.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _percent(job: Job) -> int:

@@ -60,6 +60,9 @@ def test_a_job_writes_the_same_file_as_the_plain_export(reviewer_client, year, f
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert job.result_filename in download["Content-Disposition"]
+    assert (
+        download["X-Content-Type-Options"] == "nosniff" and "sandbox" in download["Content-Security-Policy"]
+    )
     assert readable(fmt, body(download)) == readable(fmt, plain)
     assert default_storage.exists(job.result_name)
 
@@ -265,3 +268,22 @@ def test_send_notifications_queue_without_redis_runs_at_once(staff_client, lead_
     call_command("send_notifications", "--no-mail", "--queue", stdout=out)
     assert ": done" in out.getvalue()
     assert Message.objects.filter(kind="overdue").count() == 1
+
+
+def test_a_result_file_gone_from_storage_is_a_404(reviewer_client, year):
+    job = start(reviewer_client, "csv")
+    default_storage.delete(job.result_name)
+    assert reviewer_client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_purge_jobs_removes_old_jobs_and_their_files(reviewer_client, year):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old, recent = start(reviewer_client, "csv"), start(reviewer_client, "docx")
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    call_command("purge_jobs", stdout=io.StringIO())
+    assert list(Job.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not default_storage.exists(old.result_name) and default_storage.exists(recent.result_name)
