@@ -14,13 +14,14 @@ from django.views.decorators.http import require_GET
 from utilities.storage_files import file_response
 
 from .models import Job, JobState
+from .runner import expire_if_stale
 
 
 def _own_job(request, pk) -> Job:
     job = Job.objects.filter(pk=pk, owner=request.user).first() if request.user.is_authenticated else None
     if job is None:
         raise Http404(_("No such job, or it is not yours."))
-    return job
+    return expire_if_stale(job)
 
 
 def _download_url(job: Job) -> str | None:

@@ -287,3 +287,39 @@ def test_purge_jobs_removes_old_jobs_and_their_files(reviewer_client, year):
     call_command("purge_jobs", stdout=io.StringIO())
     assert list(Job.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not default_storage.exists(old.result_name) and default_storage.exists(recent.result_name)
+
+
+def sleeping_task(job, progress):
+    import time
+
+    progress.set_total(10)
+    time.sleep(5)
+
+
+def test_a_job_the_worker_stops_at_its_timeout_fails(
+    reviewer_client, settings, fake_queue, django_capture_on_commit_callbacks
+):
+    settings.LEDGER_JOB_TIMEOUT = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(kind="export", task="tests.test_jobs.sleeping_task", owner=reviewer_client.user)
+    work(fake_queue)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "Timeout" in job.error
+    assert "未能准备好" in reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_a_running_job_lost_with_its_worker_is_failed_when_asked_about(reviewer_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = Job.objects.create(
+        kind="export",
+        task="tests.test_jobs.counting_task",
+        owner=reviewer_client.user,
+        state=JobState.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=settings.LEDGER_JOB_TIMEOUT + 60),
+    )
+    assert reviewer_client.get(f"/jobs/{job.pk}/status/").json()["state"] == "running"  # within grace
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(days=1))
+    assert reviewer_client.get(f"/jobs/{job.pk}/status/").json()["state"] == "failed"
