@@ -364,3 +364,24 @@ def test_the_one_statement_path_writes_the_rows_the_orm_writes(lead_unit, people
     through_the_orm = written(False)
     assert (through_the_orm[0].messages, len(through_the_orm[2])) == (7, 9)
     assert written(True) == through_the_orm
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_large_first_level_refreshes_the_planners_statistics_before_the_second(
+    lead_unit, people, monkeypatch
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker import escalation
+
+    monkeypatch.setattr(escalation, "BATCH", 2)
+    for days in (40, 41, 42):
+        overdue_by(days, lead_unit)
+    with CaptureQueriesContext(connection) as context:
+        outcome = escalate(on=ON)
+    assert (outcome.heads, outcome.leaders) == (3, 3)
+    statements = [query["sql"] for query in context.captured_queries]
+    analyzed = [n for n, sql in enumerate(statements) if sql.startswith("ANALYZE")]
+    assert len(analyzed) == 1
+    assert "tracker_escalation" in statements[analyzed[0]]
