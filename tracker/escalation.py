@@ -101,14 +101,26 @@ def _due(level: int, on: date) -> QuerySet:
     return items
 
 
+class _Refused(Exception):
+    """The database refused an escalation record of a batch (another run wrote it first)."""
+
+
 def _data(item: Item, level: int, on: date) -> dict:
     """The values an escalation's history entry and messages are worded from."""
     return {"level": int(level), "days": (on - item.due_on).days}
 
 
 def _write(items: list[Item], level: int, on: date) -> int:
-    """The history entries, messages and pushes of ``items``' escalation at ``level`` (their
-    records are written): a few inserts. Returns how many messages were written."""
+    """The records, history entries, messages and pushes of ``items``' escalation at
+    ``level``: a few inserts. Returns how many messages were written; ``_Refused`` when the
+    database refuses a record."""
+    try:
+        with transaction.atomic():
+            Escalation.objects.bulk_create(
+                [Escalation(item=item, level=level, days=(on - item.due_on).days) for item in items]
+            )
+    except IntegrityError as error:
+        raise _Refused from error
     ProgressUpdate.objects.bulk_create(
         [
             ProgressUpdate(
@@ -134,16 +146,17 @@ def _write(items: list[Item], level: int, on: date) -> int:
 
 
 def _in_one_statement() -> bool:
-    """Whether the database writes a batch's entries and messages in one statement (below)."""
+    """Whether the database writes a batch's records, entries and messages in one statement."""
     return connection.vendor == "postgresql"
 
 
 def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
-    """``_write()``'s history entries and messages in one statement, on PostgreSQL: the same
-    rows (tests/tracker/test_escalation.py compares them), without building a model object
-    per row. A first run over a backlog of 125k items overdue by more than 30 days (250k
-    escalations, bench/inbox_bench.py) takes 60 µs an escalation this way against 240 µs
-    through the ORM. The pushes are still written by ``notices.push_each()``."""
+    """``_write()``'s records, history entries and messages in one statement, on PostgreSQL:
+    the same rows (tests/tracker/test_escalation.py compares them), without building a model
+    object per row. A first run over a backlog of 125k items overdue by more than 30 days
+    (250k escalations, bench/inbox_bench.py) takes about 200 µs an escalation this way against
+    400 µs through the ORM on a busy two-core machine. The pushes are still written by
+    ``notices.push_each()``."""
     recipients = (
         f"JOIN {Membership._meta.db_table} AS m ON m.unit_id = i.lead_unit_id AND m.is_head"
         if level == HEAD
@@ -152,6 +165,9 @@ def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
     sql = f"""
         WITH batch AS (
             SELECT item_id, days FROM unnest(%(items)s::bigint[], %(days)s::int[]) AS b (item_id, days)
+        ), records AS (
+            INSERT INTO {Escalation._meta.db_table} (item_id, level, days, created_at)
+            SELECT item_id, %(level)s, days, %(now)s FROM batch
         ), entries AS (
             INSERT INTO {ProgressUpdate._meta.db_table}
                 (item_id, author_id, created_at, kind, note, status_from, status_to, instruction_id, event)
@@ -168,24 +184,25 @@ def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
         {recipients}
         JOIN {get_user_model()._meta.db_table} AS u ON u.id = m.user_id AND u.is_active
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "items": [item.pk for item in items],
-                "days": [(on - item.due_on).days for item in items],
-                "now": timezone.now(),
-                "level": int(level),
-                "code": history.ESCALATED,
-                "update_kind": UpdateKind.ESCALATED.value,
-                "message_kind": MessageKind.ESCALATED.value,
-            },
-        )
-        return cursor.rowcount
-
-
-class _Refused(Exception):
-    """The database refused an escalation record of a batch (another run wrote it first)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    "items": [item.pk for item in items],
+                    "days": [(on - item.due_on).days for item in items],
+                    "now": timezone.now(),
+                    "level": int(level),
+                    "code": history.ESCALATED,
+                    "update_kind": UpdateKind.ESCALATED.value,
+                    "message_kind": MessageKind.ESCALATED.value,
+                },
+            )
+            written = cursor.rowcount
+    except IntegrityError as error:  # escalation_once_per_level
+        raise _Refused from error
+    push_each(kind=MessageKind.ESCALATED, told=[(item, _data(item, level, on)) for item in items])
+    return written
 
 
 def _fire(pks: list[int], level: int, on: date) -> tuple[int, int]:
@@ -210,18 +227,8 @@ def _fire(pks: list[int], level: int, on: date) -> tuple[int, int]:
             )
             if not items:
                 return 0, 0
-            try:
-                with transaction.atomic():
-                    Escalation.objects.bulk_create(
-                        [Escalation(item=item, level=level, days=(on - item.due_on).days) for item in items]
-                    )
-            except IntegrityError as error:
-                raise _Refused from error
-            if _in_one_statement():
-                written = _write_in_one_statement(items, level, on)
-                push_each(kind=MessageKind.ESCALATED, told=[(item, _data(item, level, on)) for item in items])
-            else:
-                written = _write(items, level, on)
+            write = _write_in_one_statement if _in_one_statement() else _write
+            written = write(items, level, on)
             ledger_changed()
             return len(items), written
     except _Refused:
