@@ -99,14 +99,15 @@ def _year_links(year) -> dict[str, str]:
     }
 
 
-def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> dict:
-    """Everything the dashboard shows for ``year``; a fixed number of queries.
+def dashboard(*, user, year: int, government, history: dict[int, Figures] | None = None) -> dict:
+    """Everything the dashboard shows for ``year`` of ``government`` (the government in
+    view); a fixed number of queries.
 
     ``history`` is ``figures_by_year()`` when the caller has it already.
     """
-    figures = dashboard_figures(year=year)
+    figures = dashboard_figures(year=year, government=government)
     if history is None:
-        history = figures_history()
+        history = figures_history(government=government)
     return {
         "year": year,
         "figures": figures.figures,
@@ -139,7 +140,7 @@ def year_work(*, report, user) -> dict:
 
     The links ask for every item the person may see (``scope=all``): staff count the items
     their units cooperate on too, which the list leaves out unless asked."""
-    by_area = year_work_by_area(year=report.year, user=user)
+    by_area = year_work_by_area(report=report, user=user)
     return {
         "figures": sum((figures for _area, figures in by_area), Figures()),
         "bars": _completion_bars(by_area, year=report.year, param="area", scope="all"),

@@ -16,6 +16,7 @@ from .selectors import (
     overdue_q,
     pending_extension_q,
     people_to_choose,
+    reports_visible_to,
     units_to_choose,
 )
 from .widgets import AutocompleteFormMixin, AutocompleteSelect
@@ -158,13 +159,18 @@ class ItemFilter(django_filters.FilterSet):
     use_search_index = True
 
     def __init__(self, data=None, *args, **kwargs):
-        reports = AnnualReport.objects.order_by("-year")
-        years = [str(y) for y in reports.values_list("year", flat=True)]
+        user = kwargs["request"].user if kwargs.get("request") is not None else None
+        reports = AnnualReport.objects.order_by("-year") if user is None else reports_visible_to(user)
+        years = sorted({str(y) for y in reports.values_list("year", flat=True)}, reverse=True)
         if years and (data is None or not data.get("year")):
             # The list opens on the newest year: the ledger people work on now.
             data = data.copy() if data is not None else QueryDict(mutable=True)
             data["year"] = years[0]
         super().__init__(data, *args, **kwargs)
+        if user is not None:  # units and people of the governments the person sees only
+            for name in ("lead_unit", "cooperating_unit"):
+                self.filters[name].queryset = units_to_choose(user)
+            self.filters["assignee"].queryset = people_to_choose(user)
         self.filters["year"].extra["choices"] = [(self.ALL_YEARS, _("All years")), *((y, y) for y in years)]
         for name, field in self.form.fields.items():
             if isinstance(field.widget, forms.Select):

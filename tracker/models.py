@@ -126,7 +126,13 @@ class Government(models.Model):
 
     @property
     def depth(self) -> int:
+        """1 at the top of the tree, 2 below it, and so on."""
         return self.path.count(PATH_SEPARATOR)
+
+    @property
+    def depth_range(self) -> range:
+        """What a template loops over to indent the government by its depth."""
+        return range(self.depth - 1)
 
     def subtree(self):
         """This government and every one below it: one indexed condition."""
