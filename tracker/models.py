@@ -189,6 +189,28 @@ class Affiliation(models.Model):
     def __str__(self):
         return f"{self.user} · {self.government}"
 
+    def clean(self):
+        """A user's units are units of his government."""
+        super().clean()
+        if self.user_id is None or self.government_id is None:
+            return
+        elsewhere = (
+            Unit.objects.filter(memberships__user_id=self.user_id)
+            .exclude(government_id=self.government_id)
+            .order_by("name")
+            .first()
+        )
+        if elsewhere is not None:
+            raise ValidationError(
+                {
+                    "government": _(
+                        "This user belongs to %(unit)s, a unit of %(government)s: a user's units "
+                        "are units of his or her government."
+                    )
+                    % {"unit": elsewhere.name, "government": elsewhere.government}
+                }
+            )
+
 
 class Unit(models.Model):
     """A department, township or office that leads or cooperates on items."""
@@ -266,6 +288,51 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.unit}"
+
+    def clean(self):
+        """A user's units are all of one government, his own (``Affiliation``) when he has one:
+        the admin says so in Chinese rather than let a county's user into another's unit."""
+        super().clean()
+        if self.user_id is None or self.unit_id is None:
+            return
+        unit = Unit.objects.select_related("government").get(pk=self.unit_id)
+        affiliation = Affiliation.objects.filter(user_id=self.user_id).select_related("government").first()
+        if affiliation is not None and affiliation.government_id != unit.government_id:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "%(unit)s is a unit of %(unit_government)s, but this user works for "
+                        "%(government)s: choose a unit of %(government)s."
+                    )
+                    % {
+                        "unit": unit.name,
+                        "unit_government": unit.government,
+                        "government": affiliation.government,
+                    }
+                }
+            )
+        other = (
+            Membership.objects.filter(user_id=self.user_id)
+            .exclude(pk=self.pk)
+            .exclude(unit__government_id=unit.government_id)
+            .select_related("unit__government")
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "%(unit)s is a unit of %(unit_government)s, but this user belongs to %(other)s "
+                        "of %(government)s: a user's units are units of one government."
+                    )
+                    % {
+                        "unit": unit.name,
+                        "unit_government": unit.government,
+                        "other": other.unit.name,
+                        "government": other.unit.government,
+                    }
+                }
+            )
 
 
 class Area(models.Model):
