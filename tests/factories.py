@@ -133,7 +133,8 @@ class ItemFactory(LedgerFactory):
     kind = ItemKind.TASK
     title = factory.Sequence(lambda n: f"工作任务{n}")
     text = factory.LazyAttribute(lambda o: f"{o.title}。全面推进依法行政。")
-    lead_unit = factory.SubFactory(UnitFactory)
+    # A unit of the item's government (its report's).
+    lead_unit = factory.SubFactory(UnitFactory, government=factory.SelfAttribute("..report.government"))
     status = ItemStatus.NOT_STARTED
     order = factory.Sequence(lambda n: n)
     area = factory.LazyFunction(lambda: Area.objects.get(code="2015-functions"))

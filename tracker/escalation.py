@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from . import history, years
+from . import history, permissions, years
 from .choices import MessageKind, UpdateKind
 from .ledger_cache import ledger_changed
 from .lights import Light, light_q
@@ -73,12 +73,14 @@ def head_ids(item: Item) -> list[int]:
 
 
 def leader_ids(item: Item) -> list[int]:
-    """The active users who follow ``item``'s area."""
+    """The active users who follow ``item``'s area, among those who see its government (areas
+    are national; their followers are each county's own leaders)."""
     if item.area_id is None:
         return []
     return list(
         get_user_model()
         .objects.filter(followed_areas=item.area_id, is_active=True)
+        .filter(permissions.seeing_government_q(item.report.government))
         .values_list("pk", flat=True)
         .distinct()
     )

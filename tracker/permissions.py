@@ -188,17 +188,38 @@ def _role_of(user) -> str | None:
 # the set counterparts of ``role_of``, kept beside it.
 
 
-def reviewer_ids() -> QuerySet:
-    """Ids of the active users in the reviewer role (superusers count as reviewers)."""
+def seeing_government_q(government):
+    """The condition on users "sees ``government``": the set counterpart of
+    ``government_scope``. Its ancestors' ids are read off its path (the path is made of
+    them), so the condition needs no query: a user's own government is one of them; or,
+    without one, his units' government is; or, with neither, he is a superuser (the whole
+    tree) or the installation has only this one government."""
+    from django.db.models import Q
+
+    from .models import Government
+
+    ancestors = [int(part) for part in government.path.split(".") if part.isdigit()]
+    unplaced = Q(affiliation__isnull=True, memberships__isnull=True)
+    sole = not Government.objects.exclude(pk=government.pk).exists()
+    return (
+        Q(affiliation__government_id__in=ancestors)
+        | Q(affiliation__isnull=True, memberships__unit__government_id__in=ancestors)
+        | (unplaced & (Q() if sole else Q(is_superuser=True)))
+    )
+
+
+def reviewer_ids(government=None) -> QuerySet:
+    """Ids of the active users in the reviewer role (superusers count as reviewers); of those
+    who see ``government`` when given (an item's: who is told of it)."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    return (
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True)
-        .values_list("pk", flat=True)
-        .distinct()
+    people = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True
     )
+    if government is not None:
+        people = people.filter(seeing_government_q(government))
+    return people.values_list("pk", flat=True).distinct()
 
 
 def unit_staff_ids() -> QuerySet:
