@@ -592,6 +592,11 @@ class UserAdmin(RulesAdminMixin, DjangoUserAdmin):
     inlines = [AffiliationInline, UserMembershipInline]
     list_filter = [*DjangoUserAdmin.list_filter, "affiliation__government", "memberships__unit"]
 
+    def get_inlines(self, request, obj):
+        # Django adds an account in two steps (name and password, then the rest): the
+        # government is chosen with the rest, on the account's page.
+        return self.inlines if obj is not None else [UserMembershipInline]
+
     def get_queryset(self, request):
         """The accounts of the governments the person sees: by their own government, or by
         their units'; the system administrator sees every account."""
