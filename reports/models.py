@@ -20,7 +20,8 @@ def framework_for_year(year: int) -> str:
 
 def default_government_id() -> int | None:
     """``tracker.models.default_government_id``, asked through the app registry (this module
-    sits below tracker's models): the sole government of a tree of one, else None."""
+    sits below tracker's models): the sole government of a tree of one, else None. Asked by
+    ``AnnualReport.save`` for a report saved without a government."""
     from django.apps import apps
 
     return apps.get_model("tracker", "Government").default_id()
@@ -34,7 +35,6 @@ class AnnualReport(models.Model):
         verbose_name=_("government"),
         on_delete=models.PROTECT,
         related_name="reports",
-        default=default_government_id,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
@@ -71,6 +71,11 @@ class AnnualReport(models.Model):
 
     def __str__(self):
         return self.title or str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.government_id is None:
+            self.government_id = default_government_id()
+        super().save(*args, **kwargs)
 
     @property
     def framework(self) -> str:

@@ -162,9 +162,11 @@ class Government(models.Model):
 
 
 def default_government_id() -> int | None:
-    """The default of every ``government`` foreign key: on an installation of one government
-    (a tree of one), that government, so what was written before governments existed still
-    writes; with several, None, and the database refuses a row that says no government."""
+    """The government of a unit or report saved without one: on an installation of one
+    government (a tree of one), that government (made, named ``Government.default_name``,
+    when there is none yet), so what was written before governments existed still writes;
+    with several, None, and the database refuses a row that says no government. Asked by
+    ``save()``, never as a field default: the schema editor calls those during migrations."""
     return Government.default_id()
 
 
@@ -215,12 +217,9 @@ class Affiliation(models.Model):
 class Unit(models.Model):
     """A department, township or office that leads or cooperates on items."""
 
+    # Filled in by save() on an installation of one government (default_government_id).
     government = models.ForeignKey(
-        Government,
-        verbose_name=_("government"),
-        on_delete=models.PROTECT,
-        related_name="units",
-        default=default_government_id,
+        Government, verbose_name=_("government"), on_delete=models.PROTECT, related_name="units"
     )
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
@@ -258,6 +257,11 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.government_id is None:
+            self.government_id = default_government_id()
+        super().save(*args, **kwargs)
 
     @property
     def alias_list(self) -> list[str]:

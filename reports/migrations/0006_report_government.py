@@ -7,8 +7,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import reports.models
-
 DEFAULT_GOVERNMENT_NAME = "本级政府"
 
 
@@ -33,6 +31,11 @@ def attach_to_one_government(apps, schema_editor):
         government.save(update_fields=["path"])
     units.update(government=government)
     reports_.update(government=government)
+    if schema_editor.connection.vendor == "postgresql":
+        # Check the deferred foreign keys of these writes now: PostgreSQL refuses to alter a
+        # table with checks still pending, and the next operations alter these tables.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
@@ -54,23 +57,13 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(attach_to_one_government, migrations.RunPython.noop),
-        # Required first with no default (a callable default would be called here to fill
-        # NULLs, and make a government on a fresh installation), then with it.
+        # Required, with no default in the schema: the model's save() fills in the only
+        # government of a tree of one (a callable default would be called by the schema
+        # editor itself, and write a government in the middle of a migration).
         migrations.AlterField(
             model_name="annualreport",
             name="government",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reports",
-                to="tracker.government",
-                verbose_name="government",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="annualreport",
-            name="government",
-            field=models.ForeignKey(
-                default=reports.models.default_government_id,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="reports",
                 to="tracker.government",

@@ -4,8 +4,6 @@ name is unique within its government (two counties each have a 县司法局)."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-import tracker.models
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,23 +12,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Required first with no default (a callable default would be called here to fill
-        # NULLs, and make a government on a fresh installation), then with it.
+        # Required, with no default in the schema: the model's save() fills in the only
+        # government of a tree of one (a callable default would be called by the schema
+        # editor itself, and write a government in the middle of a migration).
         migrations.AlterField(
             model_name="unit",
             name="government",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="units",
-                to="tracker.government",
-                verbose_name="government",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="unit",
-            name="government",
-            field=models.ForeignKey(
-                default=tracker.models.default_government_id,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="units",
                 to="tracker.government",
