@@ -182,3 +182,26 @@ def test_a_county_reviewer_cannot_import_into_the_sibling_county(client, city):
     )
     assert set(AnnualReport.objects.values_list("government__name", flat=True)) == {"新乡县"}
     assert AnnualReport.objects.filter(year=2020).count() == 1
+
+
+def test_rollover_and_export_summary_take_the_government_among_several(city, tmp_path, capsys):
+    from tests.factories import AnnualReportFactory, ItemFactory, UserFactory
+
+    UserFactory(username="root", is_superuser=True)
+    huojia = GovernmentFactory(name="获嘉县", parent=city)
+    xinxiang = Government.objects.get(name="新乡县")
+    for county in (xinxiang, huojia):
+        ItemFactory(
+            report=AnnualReportFactory(government=county, year=2020, state="active"), title=f"{county}任务"
+        )
+    assert run("rollover", "2020", "2021") == 1  # which county's 2020?
+    assert run("rollover", "2020", "2021", "--government", "获嘉县") == 0
+    assert list(AnnualReport.objects.filter(year=2021).values_list("government__name", flat=True)) == [
+        "获嘉县"
+    ]
+    path = tmp_path / "ledger.csv"
+    assert (
+        run("export_summary", "2020", "--format", "csv", "--output", str(path), "--government", "新乡县") == 0
+    )
+    text = path.read_text(encoding="utf-8-sig")
+    assert "新乡县任务" in text and "获嘉县任务" not in text
