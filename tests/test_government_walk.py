@@ -6,6 +6,7 @@ county shows anywhere (pages, CSV/XLSX/DOCX exports, searches, autocompletes, co
 evidence), and the sibling's objects are 404. The city's reviewer sees both.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -201,3 +202,16 @@ def test_a_county_person_sees_no_government_switch(counties):
     for role, user in counties["a"]["people"].items():
         page = _client(user).get("/").content.decode()
         assert 'data-testid="government-switch"' not in page, role
+
+
+def test_the_citys_reviewer_follows_the_dashboard_to_the_county_in_views_items_only(counties):
+    client = _client(counties["city_reviewer"])
+    a = counties["a"]["government"]
+    home = client.get("/", {"government": a.pk}).content.decode()
+    link = re.search(r'href="(/items/\?[^"]*government=\d+[^"]*)"', home).group(1).replace("&amp;", "&")
+    listed = client.get(link).content.decode()
+    assert DISTINCT["a"][0] in listed and DISTINCT["b"][0] not in listed
+    # The list's filter of governments is his, and only his (a county's people have none).
+    assert 'id="id_government"' in client.get("/items/").content.decode()
+    staff = _client(counties["a"]["people"]["staff"])
+    assert 'id="id_government"' not in staff.get("/items/").content.decode()

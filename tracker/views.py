@@ -157,7 +157,12 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         """What the counts depend on besides the ledger: the filters and what the person sees."""
         valid = not self.filterset.is_bound or self.filterset.is_valid()
         data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
-        filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))
+        # A chosen row by its id, not its name: two counties each have a 县司法局 (issue 19).
+        filters = sorted(
+            (name, ("pk", value.pk) if hasattr(value, "pk") else value)
+            for name, value in data.items()
+            if value not in (None, "")
+        )
         filters.append(("valid", valid))
         scope = permissions.visibility_key(self.request.user)
         return (scope, self.own_units_only(), repr(filters), SEARCH_COUNT_CAP)
