@@ -275,9 +275,14 @@ def _write_items(
     return items
 
 
-def sample_task_sheet_import(*, year: int = 2021, user=None) -> TaskImportResult:
-    """Import the invented sample 任务分解表 (SAMPLE_TASK_SHEET) into ``year``, for the demo.
-    Safe to run again: the same file creates nothing the second time."""
+def sample_task_sheet_import(*, year: int = 2021, user=None, government=None) -> TaskImportResult:
+    """Import the invented sample 任务分解表 (SAMPLE_TASK_SHEET) into ``year`` (of
+    ``government``, by default the only one), for the demo. Safe to run again: the same file
+    creates nothing the second time."""
     return task_sheet_import(
-        data=SAMPLE_TASK_SHEET.read_bytes(), filename=SAMPLE_TASK_SHEET.name, year=year, user=user
+        data=SAMPLE_TASK_SHEET.read_bytes(),
+        filename=SAMPLE_TASK_SHEET.name,
+        year=year,
+        user=user,
+        government=government,
     )
