@@ -577,7 +577,12 @@ def stated_by_q(report_id: int, year: int) -> list[Q]:
     (``stated_in``), and the items of its own year that no report stated (a report imported
     before statements became next year's work, or a problem recorded by hand). Never a copy
     carried on from either: the original shows where it went."""
-    return [Q(NOT_CARRIED, stated_in_id=report_id), Q(NOT_CARRIED, stated_in__isnull=True, year=year)]
+    # The year's own items are the report's (its government's), not every government's of that
+    # year: ``year`` stays for the index it picks.
+    return [
+        Q(NOT_CARRIED, stated_in_id=report_id),
+        Q(NOT_CARRIED, stated_in__isnull=True, year=year, report_id=report_id),
+    ]
 
 
 def _stated(*, reports: list[tuple[int, int]], user, limit: int | None, unlinked: bool) -> dict[int, dict]:
@@ -849,7 +854,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
 
     return AnnualSummary(
         report=report,
-        figures=year_figures(year=report.year, items=visible),
+        figures=year_figures(year=report.year, items=visible, government=report.government_id),
         tasks=tasks,
         shortfalls=shortfalls,
         metrics=rows(),

@@ -40,6 +40,8 @@ DISTINCT = {
         "新乡县批示内容",
         "新乡县催办意见",
         "新乡县佐证",
+        "新乡县执法队伍不足",
+        "新乡县充实执法力量",
     ),
     "b": (
         "获嘉县依法行政专项任务",
@@ -48,6 +50,8 @@ DISTINCT = {
         "获嘉县批示内容",
         "获嘉县催办意见",
         "获嘉县佐证",
+        "获嘉县执法队伍不足",
+        "获嘉县充实执法力量",
     ),
 }
 # Routes naming one object of a county: another county's people get 404 for it.
@@ -63,7 +67,13 @@ def _client(user):
 
 def _county(key, name, city, pdf):
     """One county's government, units, people and 2020 ledger with everything hanging off it."""
-    secrets = dict(zip(("title", "unit", "note", "instruction", "chase", "file"), DISTINCT[key], strict=True))
+    secrets = dict(
+        zip(
+            ("title", "unit", "note", "instruction", "chase", "file", "shortfall", "measure"),
+            DISTINCT[key],
+            strict=True,
+        )
+    )
     county = GovernmentFactory(name=name, parent=city, level="county")
     justice = UnitFactory(government=county, name="县司法局", short_name="司法局")
     own = UnitFactory(government=county, name=secrets["unit"], short_name=secrets["unit"][3:])
@@ -73,6 +83,10 @@ def _county(key, name, city, pdf):
     report = AnnualReportFactory(government=county, year=2020, state="active", title=f"{name}2020年报告")
     item = ItemFactory(report=report, lead_unit=justice, title=secrets["title"])
     item.cooperating_units.add(own)
+    # A problem of the year and the measure answering it (the item pages' link candidates).
+    shortfall = ItemFactory(report=report, lead_unit=justice, kind="shortfall", title=secrets["shortfall"])
+    measure = ItemFactory(report=report, lead_unit=own, kind="measure", title=secrets["measure"])
+    measure.addresses.add(shortfall)
     update = item_add_progress(
         item=item, user=staff, note=secrets["note"], files=[pdf(f"{secrets['file']}.pdf")], expected_version=1
     )
@@ -85,7 +99,8 @@ def _county(key, name, city, pdf):
     message = Message.objects.filter(recipient=staff, kind=MessageKind.INSTRUCTION).get()
     objects = {
         "item": item.pk,
-        "shortfall": item.pk,
+        "shortfall": shortfall.pk,
+        "measure": measure.pk,
         "chase": chase.pk,
         "message": message.pk,
         "evidence": update.evidence.get().pk,
@@ -189,8 +204,13 @@ def test_the_citys_reviewer_sees_both_counties_and_switches_the_one_in_view(coun
         # The choice is kept: the year URLs without the parameter stay on that county.
         again = client.get("/reports/2020/").content.decode()
         assert counties[key]["report"].title in again
+        for fmt in ("csv", "xlsx", "docx", "tasks"):
+            text = readable_text(client.get(f"/reports/2020/export/{fmt}/"))
+            assert not [secret for secret in DISTINCT[other] if secret in text], (key, fmt)
         csv = readable_text(client.get("/reports/2020/export/csv/"))
-        assert DISTINCT[key][0] in csv and DISTINCT[other][0] not in csv
+        assert DISTINCT[key][0] in csv
+        page = client.get("/reports/2020/").content.decode()
+        assert DISTINCT[key][6] in page and DISTINCT[other][6] not in page  # the year's problems
         units = client.get("/units/").content.decode()
         assert DISTINCT[key][1] in units and DISTINCT[other][1] not in units
     for key in ("a", "b"):

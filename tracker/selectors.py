@@ -487,7 +487,8 @@ LINK_CANDIDATES = 60
 def link_candidates(item: Item) -> QuerySet[Item]:
     """The items a reviewer may link to ``item`` on its page: for a measure, the shortfalls of
     its year or stated in the same report, at most LINK_CANDIDATES of them; for a shortfall,
-    the measures alike; and whatever is linked to it now. In the order of the ledger. Reviewers only (they see every item)."""
+    the measures alike; and whatever is linked to it now; all of ``item``'s government. In the
+    order of the ledger. Reviewers only (they see every item of their governments)."""
     measure = item.kind == ItemKind.MEASURE
     other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
     # Those of its year or stated by the same report: the first LINK_CANDIDATES of them (a
@@ -495,8 +496,10 @@ def link_candidates(item: Item) -> QuerySet[Item]:
     near = Q(year=item.year)
     if item.stated_in_id is not None:
         near |= Q(stated_in_id=item.stated_in_id)
+    # Of the item's own government only: a county's reviewer links his county's problems.
+    own = Item.objects.filter(report__government_id=item.report.government_id)
     nearest = (
-        Item.objects.filter(near, kind=other_kind)
+        own.filter(near, kind=other_kind)
         .exclude(pk=item.pk)
         .order_by("-year", "order", "pk")
         .values("pk")[:LINK_CANDIDATES]
@@ -505,7 +508,7 @@ def link_candidates(item: Item) -> QuerySet[Item]:
         **({"from_item_id": item.pk} if measure else {"to_item_id": item.pk})
     ).values("to_item_id" if measure else "from_item_id")
     return (
-        Item.objects.filter(kind=other_kind)
+        own.filter(kind=other_kind)
         .filter(Q(pk__in=nearest) | Q(pk__in=linked))
         .only("pk", "title", "year", "kind", "status")
         .order_by("-year", "order", "pk")
