@@ -168,7 +168,7 @@ def _governments(*, city: bool) -> dict[str, Government]:
 
 
 @transaction.atomic
-def _directory_and_users(*, random_passwords: bool, city: bool) -> dict[str, str]:
+def _directory_and_users(*, random_passwords: bool, city: bool = False) -> dict[str, str]:
     governments = _governments(city=city)
     county = governments[COUNTY[0]]
     # Units that an installation of one government made before it had a name go to the county.

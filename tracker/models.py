@@ -850,9 +850,10 @@ class Chase(models.Model):
 
     @cached_property
     def number(self) -> int:
-        """The notice's number: this chase's place among its year's, in the order given
-        (chases are history: none is deleted, so a number never changes)."""
-        return Chase.objects.filter(item__year=self.item.year, pk__lte=self.pk).count()
+        """The notice's number: this chase's place among its year's (its government's year:
+        each county numbers its own), in the order given (chases are history: none is
+        deleted, so a number never changes)."""
+        return Chase.objects.filter(item__report_id=self.item.report_id, pk__lte=self.pk).count()
 
 
 class Follow(models.Model):
