@@ -66,7 +66,10 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
     user = request.user
     reports = _years(request)
     if not reports:
-        return render(request, "reports/scoreboard.html", {"years": [], "rows": []})
+        # No year (yet, or of the government in view: a city's own office files none).
+        return render(
+            request, "reports/scoreboard.html", {"years": [], "rows": [], "yellow_days": yellow_days()}
+        )
     report = next((r for r in reports if str(r.year) == chosen), reports[0])
     year, report_id = report.year, report.pk
     rows = unit_scoreboard(year=year, report_id=report_id, government=report.government_id)

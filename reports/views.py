@@ -54,6 +54,7 @@ def home(request):
     sees_all = permissions.sees_all_items(user)
     government = government_in_view(request)
     board, by_year = None, None
+    sees_all = sees_all and government is not None  # a reviewer of no government sees no figure
     if sees_all:
         history = selectors.figures_history(government=government)
         by_year = {year: figures.by_status() for year, figures in history.items()}

@@ -235,3 +235,12 @@ def test_the_citys_reviewer_follows_the_dashboard_to_the_county_in_views_items_o
     assert 'id="id_government"' in client.get("/items/").content.decode()
     staff = _client(counties["a"]["people"]["staff"])
     assert 'id="id_government"' not in staff.get("/items/").content.decode()
+
+
+def test_a_reviewer_of_no_government_among_several_sees_nothing_of_any(counties):
+    client = _client(ReviewerFactory(username="stray"))
+    for path in ("/", "/items/?year=all", "/units/", "/reports/", "/review/", "/autocomplete/units/?q=局"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not _leaks(response, "a") and not _leaks(response, "b"), path
+    assert client.get("/reports/2020/").status_code == 404
