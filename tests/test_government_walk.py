@@ -176,6 +176,16 @@ def test_the_sibling_countys_objects_are_404_for_each_countys_people(counties):
             for action in ("follow", "chase", "instruction", "assign", "review", "submit", "extension"):
                 response = client.post(f"/items/{item}/{action}/", {"note": "x", "text": "x"})
                 assert response.status_code == 404, (key, role, action, response.status_code)
+            objects = counties[other]["objects"]
+            for path in (
+                f"/extensions/{objects['extension']}/decide/",
+                f"/instructions/{objects['instruction']}/reply/",
+                f"/instructions/{objects['instruction']}/handle/",
+                f"/inbox/{objects['message']}/read/",
+                f"/items/{objects['shortfall']}/links/",
+            ):
+                response = client.post(path, {"decision": "approve", "note": "x"})
+                assert response.status_code == 404, (key, role, path, response.status_code)
 
 
 def test_year_urls_resolve_to_each_countys_own_report_of_that_year(counties):
