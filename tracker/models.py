@@ -138,10 +138,6 @@ class Government(models.Model):
         """This government and every one below it: one indexed condition."""
         return Government.objects.filter(path__startswith=self.path)
 
-    def is_within(self, other: "Government") -> bool:
-        """Whether this government is ``other`` or below it."""
-        return self.path.startswith(other.path)
-
     @classmethod
     def default_name(cls) -> str:
         return getattr(settings, "LEDGER_GOVERNMENT_NAME", "") or DEFAULT_GOVERNMENT_NAME
