@@ -135,9 +135,12 @@ def sees_government(user, government) -> bool:
 
 
 def supervises(user) -> bool:
-    """Whether ``user`` sees more than one government (a city's or a province's office, an
-    administrator of several): then the pages offer a choice of the government in view. No
-    query of its own (``own_government`` read it)."""
+    """Whether ``user`` is a reviewer or leader who sees more than one government (a city's or
+    a province's office, an administrator of several): then the pages offer a choice of the
+    government in view. Unit staff never do: they work on their units' items, whatever lies
+    below their government. No query of its own (``own_government`` read it)."""
+    if not sees_all_items(user):
+        return False
     government = own_government(user)
     if government is not None:
         return bool(getattr(government, "has_children", False))

@@ -107,6 +107,9 @@ def test_each_person_sees_his_government_and_those_below(tree):
     assert not permissions.sees_government(county_leader, tree["huojia"])
     assert permissions.own_government(staff) == tree["huojia"]
     assert permissions.supervises(city_reviewer) and not permissions.supervises(staff)
+    # The county's leader has a township below: he supervises it; the county's staff never do.
+    county_staff = StaffFactory(units=[UnitFactory(government=tree["xinxiang"])])
+    assert permissions.supervises(county_leader) and not permissions.supervises(county_staff)
     keys = {permissions.visibility_key(u) for u in (city_reviewer, county_leader, admin)}
     assert len(keys) == 3  # cached figures never cross from one scope to another
 
