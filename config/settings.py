@@ -363,6 +363,10 @@ LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rst
 LEDGER_WEBHOOK_URL = os.environ.get("LEDGER_WEBHOOK_URL", "").strip()
 LEDGER_WEBHOOK_KIND = os.environ.get("LEDGER_WEBHOOK_KIND", "wecom").strip().lower()
 LEDGER_WEBHOOK_SECRET = os.environ.get("LEDGER_WEBHOOK_SECRET", "")
+# The name of the government an installation of one government serves (新乡县人民政府): the
+# government the upgrade to governments as a tree puts every existing unit and report in, and
+# the one a fresh installation starts with. Unset: the newest report's issuer, else 本级政府.
+LEDGER_GOVERNMENT_NAME = os.environ.get("LEDGER_GOVERNMENT_NAME", "").strip()
 
 # Security. Production defaults are strict; an intranet behind a TLS proxy sets
 # DJANGO_SECURE_PROXY_SSL_HEADER=1 so that Django knows the request came in over HTTPS.

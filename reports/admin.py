@@ -37,8 +37,9 @@ class ItemInline(ReadOnlyInlineMixin, admin.TabularInline):
 class AnnualReportAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     """A year's state moves only on its page (a reviewer closes it there), never back."""
 
-    list_display = ["year", "title", "issuer", "published_on", "state", "previous"]
-    list_filter = ["state"]
+    government_path = "government"
+    list_display = ["year", "government", "title", "issuer", "published_on", "state", "previous"]
+    list_filter = ["government", "state"]
     search_fields = ["title", "issuer", "year"]
     autocomplete_fields = ["previous"]
     list_select_related = ["previous"]
@@ -49,11 +50,12 @@ class AnnualReportAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdm
         fixed = ["state", "source_sha256", "created_at", "updated_at"]
         # The source text is kept as imported, never altered; the year is the record's identity
         # (its items carry it, the chain of years follows it).
-        return [*fixed, "year", "source_text"] if obj is not None else fixed
+        return [*fixed, "government", "year", "source_text"] if obj is not None else fixed
 
 
 @admin.register(Section)
 class SectionAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
+    government_path = "report__government"
     form = OpenYearForm
     list_display = ["__str__", "report", "level", "kind", "area", "order"]
     list_filter = ["report", "level", "kind", "area"]
@@ -69,6 +71,7 @@ class SectionAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
 class UnitRatingAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
     """Ratings are written by ``ratings_set``, as on the scoreboard: never in a closed year."""
 
+    government_path = "report__government"
     form = OpenYearForm
     list_display = ["unit", "report", "grade"]
     list_filter = ["report", "grade"]

@@ -59,12 +59,17 @@ def month_circular(*, report: AnnualReport, month: int) -> Circular:
     year = report.year
     on = min(month_end(year, month), today())
     start, cutoff = _moment(datetime.date(year, month, 1)), _moment(on + datetime.timedelta(days=1))
-    figures = year_figures(year=year, on=on).figures
-    units = [row for row in unit_scoreboard(year=year, report_id=report.pk, on=on) if row.rank is not None]
+    government = report.government_id  # the figures of that government's year only
+    figures = year_figures(year=year, on=on, government=government).figures
+    units = [
+        row
+        for row in unit_scoreboard(year=year, report_id=report.pk, on=on, government=government)
+        if row.rank is not None
+    ]
     place = {row.unit.pk: row.rank for row in units}
 
     overdue = list(
-        Item.objects.filter(tracked_q(), overdue_q(on), year=year)
+        Item.objects.filter(tracked_q(), overdue_q(on), report=report)
         .select_related("lead_unit")
         .order_by("due_on", "pk")
     )
@@ -79,14 +84,14 @@ def month_circular(*, report: AnnualReport, month: int) -> Circular:
         created_at__lt=cutoff,
     )
     chases = list(
-        Chase.objects.filter(item__year=year, created_at__gte=start, created_at__lt=cutoff)
+        Chase.objects.filter(item__report=report, created_at__gte=start, created_at__lt=cutoff)
         .select_related("item__lead_unit")
         .annotate(answered=Exists(answer))
         .order_by("created_at", "pk")
     )
 
     instructions = list(
-        Instruction.objects.filter(item__year=year, created_at__lt=cutoff)
+        Instruction.objects.filter(item__report=report, created_at__lt=cutoff)
         .filter(Q(handled_at__isnull=True) | Q(handled_at__gte=cutoff))
         .select_related("item__lead_unit")
         .annotate(
@@ -103,7 +108,7 @@ def month_circular(*, report: AnnualReport, month: int) -> Circular:
         on=on,
         figures=figures,
         units=units,
-        unassigned=unassigned_figures(year=year, on=on),
+        unassigned=unassigned_figures(year=year, on=on, government=government),
         overdue=overdue,
         chases=chases,
         instructions=instructions,

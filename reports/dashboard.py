@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tracker import permissions
 from tracker import selectors as tracker_selectors
 from tracker.filters import NONE, TRACKED, ItemFilter
 from tracker.lights import Light, yellow_days
@@ -35,6 +36,32 @@ class Bar:
 def items_url(**params) -> str:
     """The item list filtered by ``params`` (None left out), in the order given."""
     return f"{reverse('tracker:items')}?{urlencode({k: v for k, v in params.items() if v is not None})}"
+
+
+def _of_government(data, government, user):
+    """``data`` (the dashboard's or a year page's figures) with every link to the item list
+    narrowed to ``government`` (the government in view, or its id), for a supervisor: the list would
+    otherwise count every government he sees. Unchanged for anybody who sees only one."""
+    if government is None or not permissions.supervises(user):
+        return data
+    items = reverse("tracker:items")
+    suffix = f"&government={getattr(government, 'pk', government)}"
+
+    def scoped(value):
+        if isinstance(value, str) and value.startswith(f"{items}?"):
+            return value + suffix
+        if isinstance(value, Bar):
+            value.url = scoped(value.url)
+            return value
+        if isinstance(value, dict):
+            return {key: scoped(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [scoped(inner) for inner in value]
+        if isinstance(value, tuple):
+            return tuple(scoped(inner) for inner in value)
+        return value
+
+    return scoped(data)
 
 
 def _group_label(group, *, param: str) -> str:
@@ -99,15 +126,16 @@ def _year_links(year) -> dict[str, str]:
     }
 
 
-def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> dict:
-    """Everything the dashboard shows for ``year``; a fixed number of queries.
+def dashboard(*, user, year: int, government, history: dict[int, Figures] | None = None) -> dict:
+    """Everything the dashboard shows for ``year`` of ``government`` (the government in
+    view); a fixed number of queries.
 
     ``history`` is ``figures_by_year()`` when the caller has it already.
     """
-    figures = dashboard_figures(year=year)
+    figures = dashboard_figures(year=year, government=government)
     if history is None:
-        history = figures_history()
-    return {
+        history = figures_history(government=government)
+    board = {
         "year": year,
         "figures": figures.figures,
         "area_bars": _completion_bars(figures.by_area, year=year, param="area"),
@@ -130,6 +158,7 @@ def dashboard(*, user, year: int, history: dict[int, Figures] | None = None) -> 
             "extensions": items_url(year=ItemFilter.ALL_YEARS, extension="pending"),
         },
     }
+    return _of_government(board, government, user)
 
 
 def year_work(*, report, user) -> dict:
@@ -139,8 +168,8 @@ def year_work(*, report, user) -> dict:
 
     The links ask for every item the person may see (``scope=all``): staff count the items
     their units cooperate on too, which the list leaves out unless asked."""
-    by_area = year_work_by_area(year=report.year, user=user)
-    return {
+    by_area = year_work_by_area(report=report, user=user)
+    work = {
         "figures": sum((figures for _area, figures in by_area), Figures()),
         "bars": _completion_bars(by_area, year=report.year, param="area", scope="all"),
         "links": {
@@ -149,3 +178,4 @@ def year_work(*, report, user) -> dict:
             "submitted": items_url(year=report.year, kind=TRACKED, status="submitted", scope="all"),
         },
     }
+    return _of_government(work, report.government_id, user)

@@ -6,9 +6,15 @@
 - 2021 holds the work that report left (its two problems and three suggestions, real text)
   with progress in every state: done, in progress, waiting for review, returned, overdue.
 
-What the demo invents (units' progress notes, review comments, evidence files) is marked
-（示例） in its text, and the evidence file says 示例材料: nothing invented is presented as the
-county's. Used by ``manage.py load_demo`` (and so by ``make run``). Safe to run again: it
+Governments (issue 19): the county is 新乡县人民政府, a tree of one, as a county's own
+installation is. ``load_demo(city=True)`` (``manage.py load_demo --city``) puts 新乡市人民政府
+above it and a second, smaller county beside it, 获嘉县人民政府, with two units and a 2021 ledger
+of three invented tasks, so that the city's supervisor (``city``, a reviewer of 新乡市) has two
+counties to look at and switch between. Every other account belongs to 新乡县.
+
+What the demo invents (units' progress notes, review comments, evidence files, the second
+county's tasks) is marked （示例） in its text, and the evidence file says 示例材料: nothing
+invented is presented as the county's. Used by ``manage.py load_demo`` (and so by ``make run``). Safe to run again: it
 updates what exists and creates what is missing, so counts stay the same.
 """
 
@@ -26,7 +32,7 @@ from django.utils import timezone
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, ReviewDecision, UnitKind, UpdateKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Chase, Instruction, Item, ProgressUpdate, Review, Unit
+from tracker.models import Affiliation, Chase, Government, Instruction, Item, ProgressUpdate, Review, Unit
 from tracker.services import (
     instruction_add,
     instruction_handle,
@@ -81,6 +87,18 @@ UNITS: list[tuple[str, str, list[str], str, str | None]] = [
 ]
 
 
+# The governments: (name, short name, level, parent name).
+CITY = ("新乡市人民政府", "新乡市", "city", None)
+COUNTY = ("新乡县人民政府", "新乡县", "county", CITY[0])
+SECOND_COUNTY = ("获嘉县人民政府", "获嘉县", "county", CITY[0])
+SECOND_COUNTY_UNITS = [("县司法局", "司法局"), ("县财政局", "财政局")]
+SECOND_COUNTY_TASKS = [
+    ("（示例）完善行政规范性文件合法性审核机制", "县司法局"),
+    ("（示例）推进法治政府建设示范创建", "县司法局"),
+    ("（示例）规范财政资金监管执法", "县财政局"),
+]
+
+
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -88,15 +106,22 @@ class DemoUser:
     group: str | None
     unit: str | None
     superuser: bool = False
+    government: str | None = COUNTY[0]  # the government the account works for
 
 
 DEMO_USERS = [
-    DemoUser("admin", "系统管理员", None, None, superuser=True),
+    DemoUser("admin", "系统管理员", None, None, superuser=True, government=None),
     DemoUser("reviewer", "李审核", roles.REVIEWER, "县法治政府建设工作领导小组办公室"),
     DemoUser("leader", "张县长", roles.LEADER, None),
     DemoUser("staff1", "王经办", roles.STAFF, "县司法局"),
     DemoUser("staff2", "赵经办", roles.STAFF, "县市场监督管理局"),
 ]
+# With the city (load_demo(city=True)): its supervisor, who sees both counties.
+CITY_USERS = [DemoUser("city", "刘督查", roles.REVIEWER, None, government=CITY[0])]
+
+
+def demo_users(*, city: bool) -> list[DemoUser]:
+    return [*DEMO_USERS, *CITY_USERS] if city else DEMO_USERS
 
 
 def demo_password(username: str, *, random: bool) -> str:
@@ -106,26 +131,54 @@ def demo_password(username: str, *, random: bool) -> str:
     return f"{username}-demo-2020"
 
 
-def load_demo(*, random_passwords: bool = False) -> dict[str, str]:
+def load_demo(*, random_passwords: bool = False, city: bool = False) -> dict[str, str]:
     """Create or update the demo units, users, the 2020 report and the 2021 ledger's sample
-    progress. Returns {username: password}."""
-    passwords = _directory_and_users(random_passwords=random_passwords)
+    progress; with ``city``, the city above the county and a second county beside it.
+    Returns {username: password}."""
+    passwords = _directory_and_users(random_passwords=random_passwords, city=city)
+    county = Government.objects.get(name=COUNTY[0])
     # The same text imported again is recognised and creates nothing (nor does the progress).
-    result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"))
+    result = report_import(text=SEED_REPORT.read_text(encoding="utf-8"), government=county)
     if result.created:
         _sample_year(result.report.next)
-        _sample_tasks(year=result.report.year + 1)
+        _sample_tasks(year=result.report.year + 1, government=county)
         _set_up_dated(years=[result.report.year, result.report.year + 1])
+    if city:
+        _second_county()
     # Units written above, history dated by hand: not all of it went through a service.
     ledger_changed()
     return passwords
 
 
+def _government(name: str, short_name: str, level: str, parent: str | None) -> Government:
+    """The demo's government ``name``, made or put in its place in the tree (an installation
+    migrated from one government holds the county already, at the top)."""
+    government = Government.objects.filter(name=name).order_by("path").first() or Government(name=name)
+    government.short_name, government.level = short_name, level
+    government.parent = Government.objects.get(name=parent) if parent else None
+    government.save()
+    return government
+
+
+def _governments(*, city: bool) -> dict[str, Government]:
+    if not city:  # the county alone, where an earlier --city left it
+        county = Government.objects.filter(name=COUNTY[0]).first()
+        return {COUNTY[0]: county or _government(*COUNTY[:3], None)}
+    return {spec[0]: _government(*spec) for spec in (CITY, COUNTY, SECOND_COUNTY)}
+
+
 @transaction.atomic
-def _directory_and_users(*, random_passwords: bool) -> dict[str, str]:
+def _directory_and_users(*, random_passwords: bool, city: bool = False) -> dict[str, str]:
+    governments = _governments(city=city)
+    county = governments[COUNTY[0]]
+    # Units that an installation of one government made before it had a name go to the county.
+    Unit.objects.exclude(government__in=governments.values()).filter(name__in=[u[0] for u in UNITS]).update(
+        government=county
+    )
     units = {}
     for order, (name, short_name, aliases, kind, parent) in enumerate(UNITS, start=1):
         units[name], _ = Unit.objects.update_or_create(
+            government=county,
             name=name,
             defaults={
                 "short_name": short_name,
@@ -139,7 +192,7 @@ def _directory_and_users(*, random_passwords: bool) -> dict[str, str]:
 
     User = get_user_model()
     passwords = {}
-    for spec in DEMO_USERS:
+    for spec in demo_users(city=city):
         user, _ = User.objects.get_or_create(username=spec.username)
         user.first_name = spec.full_name
         user.is_superuser = spec.superuser
@@ -150,7 +203,50 @@ def _directory_and_users(*, random_passwords: bool) -> dict[str, str]:
         user.save()
         user.groups.set([Group.objects.get(name=spec.group)] if spec.group else [])
         user_set_units(user=user, units=[units[spec.unit]] if spec.unit else [])
+        if spec.government:
+            Affiliation.objects.update_or_create(
+                user=user, defaults={"government": governments[spec.government]}
+            )
+        else:
+            Affiliation.objects.filter(user=user).delete()
     return passwords
+
+
+def _second_county() -> None:
+    """The second county's units and its 2021 ledger of invented tasks (once)."""
+    import datetime
+
+    from .models import AnnualReport
+
+    government = Government.objects.get(name=SECOND_COUNTY[0])
+    units = {
+        name: Unit.objects.update_or_create(
+            government=government, name=name, defaults={"short_name": short, "kind": UnitKind.DEPARTMENT}
+        )[0]
+        for name, short in SECOND_COUNTY_UNITS
+    }
+    report, _ = AnnualReport.objects.get_or_create(
+        government=government,
+        year=2021,
+        defaults={
+            "title": "获嘉县2021年度法治政府建设台账（示例）",
+            "issuer": SECOND_COUNTY[0],
+            "state": "active",
+        },
+    )
+    for order, (title, unit) in enumerate(SECOND_COUNTY_TASKS, start=1):
+        Item.objects.get_or_create(
+            report=report,
+            title=title,
+            defaults={
+                "year": report.year,
+                "kind": ItemKind.TASK,
+                "text": f"{title}。",
+                "lead_unit": units[unit],
+                "order": order,
+                "due_on": datetime.date(2021, 12, 31),
+            },
+        )
 
 
 SAMPLE = "（示例）"
@@ -269,7 +365,7 @@ def _sample_instructions(*, staffing, training, staff1, day) -> None:
     )
 
 
-def _sample_tasks(*, year: int) -> None:
+def _sample_tasks(*, year: int, government) -> None:
     """The year's 任务分解表: an invented sample sheet (its title says 示例数据), imported as
     the office would, its tasks titled （示例）…, and sample progress on four of them."""
     import datetime
@@ -281,7 +377,7 @@ def _sample_tasks(*, year: int) -> None:
 
     User = get_user_model()
     reviewer = User.objects.get(username="reviewer")
-    result = sample_task_sheet_import(year=year, user=reviewer)
+    result = sample_task_sheet_import(year=year, user=reviewer, government=government)
     if not result.created:
         return
     tasks = Item.objects.filter(pk__in=[item.pk for item in result.items])

@@ -102,7 +102,10 @@ def start_year_export(*, report: AnnualReport, user, fmt: str):
     from jobs.runner import start_job
 
     return start_job(
-        kind=JobKind.EXPORT, task=EXPORT_TASK, owner=user, params={"year": report.year, "format": fmt}
+        kind=JobKind.EXPORT,
+        task=EXPORT_TASK,
+        owner=user,
+        params={"report": report.pk, "year": report.year, "format": fmt},
     )
 
 
@@ -117,7 +120,8 @@ def run_year_export(job, progress):
     described = export_file(year, fmt)
     with temporary_file() as output:
         with replica_reads():
-            report = AnnualReport.objects.get(year=year)
+            # The report itself, not its year: several governments have a report of each year.
+            report = AnnualReport.objects.get(pk=job.params["report"])
             write_year_export(report=report, user=job.owner, fmt=fmt, output=output, progress=progress)
         return store_result(
             job,

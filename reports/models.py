@@ -18,10 +18,25 @@ def framework_for_year(year: int) -> str:
     return Framework.OUTLINE_2015 if year < FIRST_YEAR_OF_2021_FRAMEWORK else Framework.OUTLINE_2021
 
 
+def default_government_id() -> int | None:
+    """``tracker.models.default_government_id``, asked through the app registry (this module
+    sits below tracker's models): the sole government of a tree of one, else None. Asked by
+    ``AnnualReport.save`` for a report saved without a government."""
+    from django.apps import apps
+
+    return apps.get_model("tracker", "Government").default_id()
+
+
 class AnnualReport(models.Model):
     """One year's rule-of-law government report: the record the year's items belong to."""
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    government = models.ForeignKey(
+        "tracker.Government",
+        verbose_name=_("government"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
     issuer = models.CharField(_("issuer"), max_length=100, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
@@ -47,6 +62,7 @@ class AnnualReport(models.Model):
         verbose_name_plural = _("annual reports")
         ordering = ["-year", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["government", "year"], name="report_unique_year_per_government"),
             models.CheckConstraint(
                 condition=Q(year__gte=1990) & Q(year__lte=2100), name="report_year_in_range"
             ),
@@ -55,6 +71,11 @@ class AnnualReport(models.Model):
 
     def __str__(self):
         return self.title or str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.government_id is None:
+            self.government_id = default_government_id()
+        super().save(*args, **kwargs)
 
     @property
     def framework(self) -> str:

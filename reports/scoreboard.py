@@ -167,28 +167,43 @@ class YearFigures:
     by_unit: list = field(default_factory=list)
 
 
-def _unit_counts(year: int, on: date) -> tuple[dict, dict]:
-    """``({lead unit id: counts}, {lead unit id: evidence files})`` of a year, the items
-    without a lead unit under the key None; the counts hold ``chased``, how many times the
-    unit's items were chased (催办). Three queries, cached until the ledger changes."""
+def _government_id(government) -> int | None:
+    return getattr(government, "pk", government)
+
+
+def _of_government(rows, government, path: str = ""):
+    """``rows`` narrowed to one government's (a Government or its id; None: every
+    government's, for the command line and the tests of one government). ``path`` leads from
+    the rows to an item ("item__")."""
+    gid = _government_id(government)
+    return rows if gid is None else rows.filter(**{f"{path}report__government_id": gid})
+
+
+def _unit_counts(year: int, on: date, government=None) -> tuple[dict, dict]:
+    """``({lead unit id: counts}, {lead unit id: evidence files})`` of a year of
+    ``government``, the items without a lead unit under the key None; the counts hold
+    ``chased``, how many times the unit's items were chased (催办). Three queries, cached until
+    the ledger changes."""
 
     def count():
         rows = {
             row["lead_unit_id"]: row
-            for row in Item.objects.filter(year=year)
+            for row in _of_government(Item.objects.filter(year=year), government)
             .order_by()
             .values("lead_unit_id")
             .annotate(**_counts(on))
         }
         evidence = dict(
-            Evidence.objects.filter(tracked_q("item__"), item__year=year)
+            _of_government(
+                Evidence.objects.filter(tracked_q("item__"), item__year=year), government, "item__"
+            )
             .order_by()
             .values_list("item__lead_unit_id")
             .annotate(n=Count("item_id"))
             .values_list("item__lead_unit_id", "n")
         )
         chased = (
-            Chase.objects.filter(tracked_q("item__"), item__year=year)
+            _of_government(Chase.objects.filter(tracked_q("item__"), item__year=year), government, "item__")
             .order_by()
             .values_list("item__lead_unit_id")
             .annotate(n=Count("pk"))
@@ -197,21 +212,26 @@ def _unit_counts(year: int, on: date) -> tuple[dict, dict]:
             rows.setdefault(unit_id, {"lead_unit_id": unit_id})["chased"] = n
         return rows, evidence
 
-    return cached("unit_counts", year, on, build=count)
+    return cached("unit_counts", year, on, _government_id(government), build=count)
 
 
-def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None = None) -> list[UnitRow]:
-    """Every active unit (and any unit leading items that year) with its figures, ranked.
+def unit_scoreboard(
+    *, year: int, report_id: int | None = None, on: date | None = None, government=None
+) -> list[UnitRow]:
+    """Every active unit of ``government`` (and any unit leading items that year) with its
+    figures, ranked.
 
     Four queries whatever the number of units and items.
     """
-    rows, evidence = _unit_counts(year, on or today())
+    rows, evidence = _unit_counts(year, on or today(), government)
     ratings = {}
     if report_id is not None:
         ratings = {r.unit_id: r for r in UnitRating.objects.filter(report_id=report_id)}
     # A unit no longer active shows while it leads tracked work that year.
     leading = [pk for pk, row in rows.items() if row["total"] and pk is not None]
     units = Unit.objects.filter(Q(active=True) | Q(pk__in=leading)).order_by("kind", "order", "name", "pk")
+    if _government_id(government) is not None:
+        units = units.filter(government_id=_government_id(government))
     result = []
     for unit in units:
         figures = Figures.from_row(rows.get(unit.pk, {}))
@@ -228,11 +248,11 @@ def unit_scoreboard(*, year: int, report_id: int | None = None, on: date | None 
     return ranked + idle
 
 
-def unassigned_figures(*, year: int, on: date | None = None) -> Figures | None:
+def unassigned_figures(*, year: int, on: date | None = None, government=None) -> Figures | None:
     """The figures of the year's tracked work that has no lead unit yet (the scoreboard's
     last row, unranked), or None when every item has one. Counted with the units' figures
     (``unit_scoreboard``): no query of its own once they are."""
-    rows, evidence = _unit_counts(year, on or today())
+    rows, evidence = _unit_counts(year, on or today(), government)
     row = rows.get(None)
     if not row or not row["total"]:
         return None
@@ -253,16 +273,17 @@ def _unit_order(pair) -> tuple:
     return (unit is None, -figures.total, unit.name if unit else "")
 
 
-def year_figures(*, year: int, on: date | None = None, items=None) -> YearFigures:
+def year_figures(*, year: int, on: date | None = None, items=None, government=None) -> YearFigures:
     """The dashboard's figures for one year: totals, by area, by lead unit (the items with
     none as a row of their own, unit None, last).
 
     One GROUP BY (area, lead unit) query, served by an index alone on PostgreSQL; the few
     hundred groups are added up here; the chases (催办) by lead unit in one more: four
-    queries in all. ``items`` narrows the count (to what one person may see, for exports).
+    queries in all. ``items`` narrows the count (to what one person may see, for exports),
+    ``government`` to one government's year.
     """
     on = on or today()
-    items = Item.objects.all() if items is None else items
+    items = _of_government(Item.objects.all() if items is None else items, government)
     rows = list(items.filter(year=year).order_by().values("area_id", "lead_unit_id").annotate(**_counts(on)))
     totals, areas_seen, units_seen = Figures(), {}, {}
     for row in rows:
@@ -312,10 +333,15 @@ def figures_by_area(*, year: int, items=None, on: date | None = None) -> list[tu
     return pairs
 
 
-def figures_by_year(*, on: date | None = None) -> dict[int, Figures]:
-    """The same totals for every year, for comparing with earlier years. One query."""
+def figures_by_year(*, on: date | None = None, government=None) -> dict[int, Figures]:
+    """The same totals for every year (of ``government``), for comparing with earlier years.
+    One query."""
     on = on or today()
     return {
         row["year"]: Figures.from_row(row)
-        for row in Item.objects.order_by().values("year").annotate(**_counts(on)).order_by("-year")
+        for row in _of_government(Item.objects.all(), government)
+        .order_by()
+        .values("year")
+        .annotate(**_counts(on))
+        .order_by("-year")
     }

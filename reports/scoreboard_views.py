@@ -13,13 +13,14 @@ from tracker import permissions
 from tracker.choices import Grade
 from tracker.decorators import reviewer_required
 from tracker.filters import NONE, TRACKED
+from tracker.governments import government_in_view
 from tracker.lights import yellow_days
 from tracker.models import Unit
+from tracker.selectors import reports_visible_to
 from tracker.services import Conflict
 from utilities.replica import replica_view
 
 from .dashboard import items_url
-from .models import AnnualReport
 from .scoreboard import unassigned_figures, unit_scoreboard
 from .services import ratings_set
 
@@ -38,9 +39,18 @@ SCOREBOARD_SORTS = {
 }
 
 
-def _years():
-    """The reports, newest first (their year, id and state: whether the year is open)."""
-    return list(AnnualReport.objects.order_by("-year").only("year", "state"))
+def _years(request):
+    """The reports of the government in view, newest first (their year, id and state:
+    whether the year is open)."""
+    government = government_in_view(request)
+    if government is None:
+        return []
+    return list(
+        reports_visible_to(request.user)
+        .filter(government=government)
+        .order_by("-year")
+        .only("year", "state", "government")
+    )
 
 
 @require_GET
@@ -56,12 +66,15 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
     comment)) fills the rating fields with what a refused save held, the current rating shown
     beside each that differs."""
     user = request.user
-    reports = _years()
+    reports = _years(request)
     if not reports:
-        return render(request, "reports/scoreboard.html", {"years": [], "rows": []})
+        # No year (yet, or of the government in view: a city's own office files none).
+        return render(
+            request, "reports/scoreboard.html", {"years": [], "rows": [], "yellow_days": yellow_days()}
+        )
     report = next((r for r in reports if str(r.year) == chosen), reports[0])
     year, report_id = report.year, report.pk
-    rows = unit_scoreboard(year=year, report_id=report_id)
+    rows = unit_scoreboard(year=year, report_id=report_id, government=report.government_id)
     ranked_count = sum(1 for row in rows if row.rank is not None)
     if not permissions.sees_all_items(user):
         mine = permissions.unit_ids(user)
@@ -87,7 +100,11 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
                 else grade
             )
     # Items without a lead unit: a row of their own below the ranking, for those who see them.
-    unassigned = unassigned_figures(year=year) if permissions.sees_all_items(user) else None
+    unassigned = (
+        unassigned_figures(year=year, government=report.government_id)
+        if permissions.sees_all_items(user)
+        else None
+    )
     can_rate = permissions.can_rate(user, report)
     return render(
         request,
@@ -113,12 +130,12 @@ def _scoreboard_page(request, chosen: str, *, typed: dict | None = None, status:
 def ratings_save(request):
     """Save the grades and comments typed on the scoreboard, all in one transaction. A save
     that loses a race is answered 409 with what was typed kept in the form."""
-    reports = {str(report.year): report for report in _years()}
+    reports = {str(report.year): report for report in _years(request)}
     report = reports.get(request.POST.get("year", ""))
     if report is None:
         raise Http404(_("No such year."))
     year, report_id = report.year, report.pk
-    valid_units = set(Unit.objects.values_list("pk", flat=True))
+    valid_units = set(Unit.objects.filter(government_id=report.government_id).values_list("pk", flat=True))
     grades = {}
     for key, value in request.POST.items():
         if key.startswith("grade_") and key[6:].isdigit() and int(key[6:]) in valid_units:

@@ -18,8 +18,10 @@ from tracker.ledger_cache import cached, note_version, stored_version
 from tracker.models import Area, Item, Metric, Unit
 from tracker.selectors import (
     carried_ends,
+    governments_visible_to,
     is_overdue,
     items_visible_to,
+    reports_visible_to,
     status_counts_by_report,
     visible_item_q,
     with_carried,
@@ -32,13 +34,21 @@ from .importing.parse import split_parts
 from .importing.summary import parse_counts
 from .models import AnnualReport, Section
 from .scoreboard import Figures, YearFigures, figures_by_area, figures_by_year, year_figures
-from .services import default_report_title, default_work_due_on, report_parse, text_sha256
+from .services import (
+    default_report_title,
+    default_work_due_on,
+    import_government,
+    report_parse,
+    reports_of,
+    text_sha256,
+)
 
 
 def reports_with_status_counts(
-    user, *, by_year: dict[int, dict[str, int]] | None = None
+    user, *, by_year: dict[int, dict[str, int]] | None = None, government=None
 ) -> list[AnnualReport]:
-    """Every year, newest first, with the counts of the items ``user`` may see.
+    """Every year of ``government`` (the government in view; None: of every government
+    ``user`` sees), newest first, with the counts of the items ``user`` may see.
 
     Each report gets ``.counts`` (tracked work by status, plus ``total``, and apart from them
     ``achievements``), ``.status_cells`` (the counts in status order) and ``.status_figures``
@@ -46,7 +56,10 @@ def reports_with_status_counts(
     the caller already counted by year (``by_year``, for people who see every item).
     """
     empty = dict.fromkeys([*ItemStatus.values, "total", "achievements"], 0)
-    reports = list(AnnualReport.objects.order_by("-year").only("pk", "year", "title", "state", "issuer"))
+    reports = reports_visible_to(user)
+    if government is not None:
+        reports = reports.filter(government=government)
+    reports = list(reports.order_by("-year", "pk").only("pk", "year", "title", "state", "issuer"))
     if by_year is None:
         by_report = status_counts_by_report(user)
         by_year = {report.year: by_report.get(report.pk, empty) for report in reports}
@@ -62,12 +75,24 @@ def units_of(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=permissions.unit_ids(user)).order_by("name"))
 
 
-def year_page_report(*, year: int) -> AnnualReport | None:
-    """The year page's report with the years before and after it (their texts left out),
-    or None. Reads the ledger's version in the same query: the page's cached outline and
-    figures need no query of their own for it."""
+def report_in_view(*, user, year: int, government) -> AnnualReport | None:
+    """The report of ``year`` of ``government`` (the government in view), if ``user`` sees
+    that government; else None. What every year URL (/reports/<year>/…) resolves to."""
+    if government is None:
+        return None
+    return reports_visible_to(user).filter(government=government, year=year).first()
+
+
+def year_page_report(*, year: int, user, government) -> AnnualReport | None:
+    """The year page's report (``report_in_view``) with the years before and after it (their
+    texts left out), or None. Reads the ledger's version in the same query: the page's cached
+    outline and figures need no query of their own for it."""
+    if government is None:
+        return None
     report = (
-        AnnualReport.objects.select_related("previous", "next")
+        reports_visible_to(user)
+        .filter(government=government)
+        .select_related("previous", "next")
         .defer("source_text", "previous__source_text", "next__source_text")
         .annotate(ledger_version=stored_version())
         .filter(year=year)
@@ -78,26 +103,29 @@ def year_page_report(*, year: int) -> AnnualReport | None:
     return report
 
 
-def figures_history() -> dict[int, Figures]:
-    """Every year's totals (``figures_by_year``), for the dashboard and the home page.
-    Cached until the ledger changes."""
-    return cached("figures_by_year", build=figures_by_year)
+def figures_history(*, government) -> dict[int, Figures]:
+    """Every year's totals of ``government`` (``figures_by_year``), for the dashboard and the
+    home page. Cached until the ledger changes."""
+    gid = getattr(government, "pk", None)
+    return cached("figures_by_year", gid, build=lambda: figures_by_year(government=gid))
 
 
-def dashboard_figures(*, year: int) -> YearFigures:
-    """One year's dashboard figures: totals, by area, by lead unit (``year_figures``).
-    Cached until the ledger changes."""
-    return cached("year_figures", year, build=lambda: year_figures(year=year))
+def dashboard_figures(*, year: int, government) -> YearFigures:
+    """One year's dashboard figures of ``government``: totals, by area, by lead unit
+    (``year_figures``). Cached until the ledger changes."""
+    gid = getattr(government, "pk", None)
+    return cached("year_figures", year, gid, build=lambda: year_figures(year=year, government=gid))
 
 
-def year_work_by_area(*, year: int, user) -> list[tuple[Area | None, Figures]]:
-    """One year's tracked work that ``user`` may see, by area (``figures_by_area``), for the
-    year page. Cached until the ledger changes, per what the person may see."""
+def year_work_by_area(*, report: AnnualReport, user) -> list[tuple[Area | None, Figures]]:
+    """One year's tracked work (``report``'s) that ``user`` may see, by area
+    (``figures_by_area``), for the year page. Cached until the ledger changes, per what the
+    person may see."""
     return cached(
         "area_figures",
-        year,
+        report.pk,
         permissions.visibility_key(user),
-        build=lambda: figures_by_area(year=year, items=items_visible_to(user)),
+        build=lambda: figures_by_area(year=report.year, items=items_visible_to(user).filter(report=report)),
     )
 
 
@@ -337,6 +365,7 @@ class ImportPreview:
     corrections: Corrections = field(default_factory=Corrections)
     flags: list[PreviewFlag] = field(default_factory=list)
     areas: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the framework
+    government: object = None  # the government it goes into
 
     @property
     def work_year(self) -> int:
@@ -359,13 +388,32 @@ CORRECTABLE_KINDS = [
 ]
 
 
+def government_of_issuer(user, issuer: str):
+    """The government among those ``user`` sees that a report's ``issuer`` names (新乡县人民政府
+    names the government 新乡县人民政府 and the one called 新乡县), or None when none or
+    several do: the import then proposes the government in view."""
+    issuer = (issuer or "").strip()
+    if not issuer:
+        return None
+    found = [
+        government
+        for government in governments_visible_to(user)
+        if issuer == government.name
+        or any(name and issuer.startswith(name) for name in (government.name, government.short_name))
+    ]
+    exact = [government for government in found if government.name == issuer]
+    if len(exact) == 1:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
+
+
 def import_preview(
-    *, text: str, year: int | None, replace: bool, corrections: Corrections | None = None
+    *, text: str, year: int | None, replace: bool, corrections: Corrections | None = None, government=None
 ) -> ImportPreview:
-    """What an import of ``text`` (with the reviewer's ``corrections``) would write, for the
-    reviewer to check before confirming."""
+    """What an import of ``text`` (with the reviewer's ``corrections``) into ``government``
+    (by default the only one) would write, for the reviewer to check before confirming."""
     corrections = corrections or Corrections()
-    parsed, names = report_parse(text=text, year=year, corrections=corrections)
+    parsed, names = report_parse(text=text, year=year, corrections=corrections, government=government)
     framework_areas = list(
         Area.objects.filter(framework__in=[parsed.framework, Framework.CROSS_CUTTING])
         .order_by("framework", "order", "pk")
@@ -427,7 +475,7 @@ def import_preview(
                 **controls,
             )
         )
-    existing = AnnualReport.objects.filter(year=parsed.year).first()
+    existing = reports_of(import_government(government)).filter(year=parsed.year).first()
     duplicate = bool(
         existing and existing.source_sha256 == text_sha256(text, corrections) and existing.sections.exists()
     )
@@ -447,6 +495,7 @@ def import_preview(
         shortfalls=[(n, item.title) for n, item in enumerate(parsed.items) if item.kind == "shortfall"],
         due_on=default_work_due_on(parsed.year),
         corrections=corrections,
+        government=import_government(government),
         areas=framework_areas,
     )
     preview.flags = _preview_flags(preview)
@@ -528,7 +577,12 @@ def stated_by_q(report_id: int, year: int) -> list[Q]:
     (``stated_in``), and the items of its own year that no report stated (a report imported
     before statements became next year's work, or a problem recorded by hand). Never a copy
     carried on from either: the original shows where it went."""
-    return [Q(NOT_CARRIED, stated_in_id=report_id), Q(NOT_CARRIED, stated_in__isnull=True, year=year)]
+    # The year's own items are the report's (its government's), not every government's of that
+    # year: ``year`` stays for the index it picks.
+    return [
+        Q(NOT_CARRIED, stated_in_id=report_id),
+        Q(NOT_CARRIED, stated_in__isnull=True, year=year, report_id=report_id),
+    ]
 
 
 def _stated(*, reports: list[tuple[int, int]], user, limit: int | None, unlinked: bool) -> dict[int, dict]:
@@ -800,7 +854,7 @@ def annual_summary(*, report: AnnualReport, user=None) -> AnnualSummary:
 
     return AnnualSummary(
         report=report,
-        figures=year_figures(year=report.year, items=visible),
+        figures=year_figures(year=report.year, items=visible, government=report.government_id),
         tasks=tasks,
         shortfalls=shortfalls,
         metrics=rows(),

@@ -7,15 +7,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tracker import history, permissions
-from tracker.choices import Grade, ItemKind, ItemStatus, UpdateKind
+from tracker.choices import GovernmentLevel, Grade, ItemKind, ItemStatus, UpdateKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Area, Item, Metric, ProgressUpdate, Unit
+from tracker.models import DEFAULT_GOVERNMENT_NAME, Area, Government, Item, Metric, ProgressUpdate, Unit
 from tracker.services import Conflict, conflicts_as
 from tracker.years import YearClosed, refuse_closed
 
@@ -41,6 +42,7 @@ class ImportResult:
     duplicate: bool = False  # the same text was imported before
     kept_items: list[Item] = field(default_factory=list)  # items kept on replace (they have progress)
     unit_names: dict[object, str] = field(default_factory=dict)
+    government: Government | None = None  # the government imported into
 
     @property
     def work_year(self) -> dict[str, int | None]:
@@ -74,9 +76,152 @@ class ImportResult:
         return seen
 
 
-def unit_directory() -> tuple[list[UnitName], dict[int, str]]:
-    """The active units as the importer matches them: full name, short name and aliases."""
-    units = list(Unit.objects.filter(active=True).only("pk", "name", "short_name", "aliases"))
+def import_government(government: Government | None = None, *, issuer: str = "") -> Government:
+    """The government an import writes into: ``government`` when given; else the
+    installation's only one; else, on an installation with none yet, a new one (not saved
+    until the import writes), named from settings.LEDGER_GOVERNMENT_NAME, else the report's
+    ``issuer``, else 本级政府. With several governments and none given, ImportRefused: an
+    import never guesses among governments."""
+    if government is not None:
+        return government
+    found = list(Government.objects.order_by("path", "pk")[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        name = getattr(settings, "LEDGER_GOVERNMENT_NAME", "") or issuer.strip() or DEFAULT_GOVERNMENT_NAME
+        return Government(name=name[:100])
+    raise ImportRefused(
+        _("This installation keeps the ledgers of several governments: say which government to import into.")
+    )
+
+
+# A government's level read from the end of its name (新乡市人民政府: a city), and otherwise
+# the level below its parent's.
+_LEVEL_SUFFIXES = (
+    ("街道", GovernmentLevel.TOWNSHIP),
+    ("乡", GovernmentLevel.TOWNSHIP),
+    ("镇", GovernmentLevel.TOWNSHIP),
+    ("省", GovernmentLevel.PROVINCE),
+    ("自治区", GovernmentLevel.PROVINCE),
+    ("市", GovernmentLevel.CITY),
+    ("州", GovernmentLevel.CITY),
+    ("盟", GovernmentLevel.CITY),
+    ("县", GovernmentLevel.COUNTY),
+    ("区", GovernmentLevel.COUNTY),
+    ("旗", GovernmentLevel.COUNTY),
+)
+_LEVEL_BELOW = {
+    GovernmentLevel.PROVINCE: GovernmentLevel.CITY,
+    GovernmentLevel.CITY: GovernmentLevel.COUNTY,
+    GovernmentLevel.COUNTY: GovernmentLevel.TOWNSHIP,
+}
+
+
+def government_level(name: str, parent: Government | None = None) -> str:
+    """The level a government called ``name`` most likely has: from its name's ending
+    (人民政府 left aside), else the level below ``parent``'s, else a county."""
+    bare = name.strip().removesuffix("人民政府").removesuffix("政府")
+    for suffix, level in _LEVEL_SUFFIXES:
+        if bare.endswith(suffix):
+            return level
+    if parent is not None:
+        return _LEVEL_BELOW.get(parent.level, GovernmentLevel.DEPARTMENT)
+    return GovernmentLevel.COUNTY
+
+
+def _governments_called(name: str):
+    return Government.objects.filter(Q(name=name) | Q(short_name=name)).order_by("path", "pk")
+
+
+def government_named(name: str, *, parent: str = "", create: bool = True) -> Government:
+    """The government called ``name`` (its name or short name), for the import commands'
+    ``--government NAME [--parent NAME]``. ``parent`` tells apart governments of one name
+    under different parents, and is where a new government goes: a government not found is
+    made under ``parent`` (saved only when ``create``; a dry run writes nothing), or at the
+    top of the tree on an installation with no government yet; on an installation whose only
+    government still bears the default name (本级政府), ``name`` names that one. ImportRefused,
+    with what to do, for an unknown parent, an ambiguous name, or a new name without a
+    parent."""
+    name, parent = name.strip(), parent.strip()
+    if not name:
+        raise ImportRefused(_("Give the government's name."))
+    above = None
+    if parent:
+        parents = list(_governments_called(parent)[:2])
+        if not parents:
+            raise ImportRefused(
+                _("There is no government called %(name)s to be the parent.") % {"name": parent}
+            )
+        if len(parents) > 1:
+            raise ImportRefused(
+                _("Several governments are called %(name)s; give the parent by its full name.")
+                % {"name": parent}
+            )
+        above = parents[0]
+    found = _governments_called(name)
+    if above is not None:
+        found = found.filter(parent=above)
+    found = list(found[:2])
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise ImportRefused(
+            _("Several governments are called %(name)s; say which with --parent.") % {"name": name}
+        )
+    if above is None:
+        unnamed = _unnamed_sole_government()
+        if unnamed is not None:
+            # The installation's only government, made before anybody named it (本级政府):
+            # the first import that names a government names it.
+            if create:
+                unnamed.name = name[:100]
+                unnamed.level = government_level(name)
+                unnamed.save(update_fields=["name", "level"])
+            return unnamed
+    if above is None and Government.objects.exists():
+        raise ImportRefused(
+            _(
+                "There is no government called %(name)s. To add it, say which government it is "
+                "below with --parent."
+            )
+            % {"name": name}
+        )
+    government = Government(name=name[:100], parent=above, level=government_level(name, above))
+    if create:
+        government.save()
+    return government
+
+
+def _unnamed_sole_government() -> Government | None:
+    """The installation's only government when it still bears the name given by default
+    (``Government.default_name``), else None."""
+    found = list(Government.objects.order_by("pk")[:2])
+    if len(found) == 1 and found[0].name == Government.default_name():
+        return found[0]
+    return None
+
+
+def saved_government(government: Government) -> Government:
+    """``government`` (from ``import_government``), saved if it is the new one."""
+    if government.pk is None:
+        government.save()
+    return government
+
+
+def reports_of(government: Government | None):
+    """The reports of ``government``; none of a government not saved yet."""
+    if government is None or government.pk is None:
+        return AnnualReport.objects.none()
+    return AnnualReport.objects.filter(government=government)
+
+
+def unit_directory(government: Government | None = None) -> tuple[list[UnitName], dict[int, str]]:
+    """The active units (of ``government``, when given) as the importer matches them: full
+    name, short name and aliases."""
+    units = Unit.objects.filter(active=True)
+    if government is not None:
+        units = units.filter(government_id=government.pk)
+    units = list(units.only("pk", "name", "short_name", "aliases"))
     directory = [UnitName(key=u.pk, names=[u.name, u.short_name, *u.alias_list]) for u in units]
     return directory, {u.pk: u.name for u in units}
 
@@ -90,10 +235,15 @@ def text_sha256(text: str, corrections: Corrections | None = None) -> str:
 
 
 def report_parse(
-    *, text: str, year: int | None = None, corrections: Corrections | None = None
+    *,
+    text: str,
+    year: int | None = None,
+    corrections: Corrections | None = None,
+    government: Government | None = None,
 ) -> tuple[ParsedReport, dict[int, str]]:
-    """Parse ``text`` against the unit directory, refusing what cannot become a ledger."""
-    directory, names = unit_directory()
+    """Parse ``text`` against the unit directory (of ``government``, when given), refusing what
+    cannot become a ledger."""
+    directory, names = unit_directory(government)
     parsed = parse_report(text, directory=directory, year=year, corrections=corrections)
     if parsed.year is None:
         raise ImportRefused(
@@ -110,21 +260,29 @@ def report_parse(
 
 
 def report_import_target(
-    *, year: int, sha: str, replace: bool, lock: bool = False, next_year_work: bool = True
+    *,
+    year: int,
+    sha: str,
+    replace: bool,
+    lock: bool = False,
+    next_year_work: bool = True,
+    government: Government | None = None,
 ) -> tuple[AnnualReport | None, bool]:
-    """The year's existing record (or None) and whether it already holds this very text.
+    """The year's existing record of ``government`` (``import_government``: by default the
+    only one) or None, and whether it already holds this very text.
 
     Refuses (YearClosed) a closed year, a closed next year when the report states work for it
     (``next_year_work``: shortfalls or plans), and a year holding a different imported text
     unless ``replace``. ``lock`` (inside a transaction) holds the record until the transaction
     ends, so that two imports of one year cannot both write it.
     """
-    records = AnnualReport.objects.select_for_update() if lock else AnnualReport.objects
+    records = reports_of(import_government(government))
+    records = records.select_for_update() if lock else records
     existing = records.filter(year=year).first()
     if existing is not None and existing.source_sha256 == sha and existing.sections.exists():
         return existing, True
     if next_year_work:  # the report's shortfalls and plans are work of the next year
-        refuse_closed(AnnualReport.objects.filter(year=year + 1).first())
+        refuse_closed(reports_of(import_government(government)).filter(year=year + 1).first())
     if existing is None:
         return None, False
     has_outline = existing.sections.exists()
@@ -151,8 +309,11 @@ def report_import(
     due_on: datetime.date | None = None,
     links: dict[int, list[int]] | None = None,
     corrections: Corrections | None = None,
+    government: Government | None = None,
 ) -> ImportResult:
-    """Import the report of year N: N's record (sections, metrics) and its items by meaning.
+    """Import the report of year N of ``government`` (by default the installation's only
+    government, made from the report's issuer on an installation with none yet; see
+    ``import_government``): N's record (sections, metrics) and its items by meaning.
 
     Each leaf of a work section becomes an achievement of N (done, as the report says); each
     problem a shortfall and each plan or suggestion a measure of N+1 (the record of N+1 is
@@ -169,35 +330,54 @@ def report_import(
     nothing. ``corrections`` are the reviewer's changes to the outline and metadata, applied
     by the parser (the confirm writes what the preview showed). All or nothing: one transaction.
     """
-    parsed, names = report_parse(text=text, year=year, corrections=corrections)
+    if government is None and not Government.objects.exists():
+        # An installation with no government yet: the report's issuer may name it.
+        government = import_government(issuer=parse_report(text, directory=[], year=year).issuer or "")
+    government = import_government(government)
+    parsed, names = report_parse(text=text, year=year, corrections=corrections, government=government)
     sha = text_sha256(text, corrections)
     next_year_work = has_next_year_work(parsed)
     existing, duplicate = report_import_target(
-        year=parsed.year, sha=sha, replace=replace, next_year_work=next_year_work
+        year=parsed.year, sha=sha, replace=replace, next_year_work=next_year_work, government=government
     )
     if duplicate:
-        return ImportResult(parsed=parsed, report=existing, created=False, duplicate=True, unit_names=names)
+        return ImportResult(
+            parsed=parsed,
+            report=existing,
+            created=False,
+            duplicate=True,
+            unit_names=names,
+            government=government,
+        )
     if dry_run:
-        return ImportResult(parsed=parsed, report=existing, created=False, unit_names=names)
+        return ImportResult(
+            parsed=parsed, report=existing, created=False, unit_names=names, government=government
+        )
     try:
         with transaction.atomic():
             # Checked again under lock: a second confirm of the same import (a double click, two
             # reviewers) waits for the first, then finds the text there and writes nothing.
             existing, duplicate = report_import_target(
-                year=parsed.year, sha=sha, replace=replace, lock=True, next_year_work=next_year_work
+                year=parsed.year,
+                sha=sha,
+                replace=replace,
+                lock=True,
+                next_year_work=next_year_work,
+                government=government,
             )
             if not duplicate:
+                saved_government(government)
                 choices = _Choices(
                     lead_units=lead_units or {},
                     due_on=due_on or default_work_due_on(parsed.year),
                     links=links or {},
                 )
-                report, kept = _write(parsed, text, sha, existing, source_url, choices, user)
+                report, kept = _write(parsed, text, sha, existing, source_url, choices, user, government)
     except IntegrityError as error:
         # The year's record did not exist to be locked, and another import created it between
         # our check and our insert (the unique year refused ours).
         existing, duplicate = report_import_target(
-            year=parsed.year, sha=sha, replace=True, next_year_work=next_year_work
+            year=parsed.year, sha=sha, replace=True, next_year_work=next_year_work, government=government
         )
         if not duplicate:
             raise Conflict(
@@ -208,8 +388,17 @@ def report_import(
                 % {"year": parsed.year}
             ) from error
     if duplicate:
-        return ImportResult(parsed=parsed, report=existing, created=False, duplicate=True, unit_names=names)
-    return ImportResult(parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names)
+        return ImportResult(
+            parsed=parsed,
+            report=existing,
+            created=False,
+            duplicate=True,
+            unit_names=names,
+            government=government,
+        )
+    return ImportResult(
+        parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names, government=government
+    )
 
 
 NEXT_YEAR_KINDS = (ItemKind.SHORTFALL, ItemKind.MEASURE)
@@ -239,10 +428,12 @@ class _Choices:
 
 
 def next_year_record(report: AnnualReport) -> AnnualReport:
-    """The record of the year after ``report``'s, created as a draft linked to it when missing."""
-    following = AnnualReport.objects.filter(year=report.year + 1).first()
+    """The record of the year after ``report``'s (of its government), created as a draft
+    linked to it when missing."""
+    following = AnnualReport.objects.filter(government_id=report.government_id, year=report.year + 1).first()
     if following is None:
         following = AnnualReport.objects.create(
+            government_id=report.government_id,
             year=report.year + 1,
             title=_("%(year)s rule-of-law government construction ledger") % {"year": report.year + 1},
             issuer=report.issuer,
@@ -258,9 +449,9 @@ def next_year_record(report: AnnualReport) -> AnnualReport:
 
 
 def _write(
-    parsed, text, sha, existing, source_url, choices: _Choices, user=None
+    parsed, text, sha, existing, source_url, choices: _Choices, user=None, government=None
 ) -> tuple[AnnualReport, list[Item]]:
-    report = existing or AnnualReport(year=parsed.year)
+    report = existing or AnnualReport(year=parsed.year, government=government)
     report.title = parsed.title or default_report_title(parsed.year)
     report.issuer = parsed.issuer[:100]
     report.published_on = parsed.published_on
@@ -270,7 +461,9 @@ def _write(
     if report.state == ReportState.DRAFT:
         report.state = ReportState.ACTIVE
     if report.previous_id is None:
-        report.previous = AnnualReport.objects.filter(year=parsed.year - 1, next__isnull=True).first()
+        report.previous = AnnualReport.objects.filter(
+            government_id=report.government_id, year=parsed.year - 1, next__isnull=True
+        ).first()
     report.save()
 
     kept: list[Item] = []
@@ -443,10 +636,12 @@ def _area_in_framework(area, framework: str, areas_by_code: dict):
     return areas_by_code.get(f"{framework[:4]}-{suffix}", area)
 
 
-def rollover_plan(*, from_year: int, to_year: int) -> RolloverPlan:
-    """What ``year_rollover`` would carry, without writing: every item of ``from_year`` not
-    done, and the measures of every open shortfall (as tasks), that no earlier run carried."""
-    source = AnnualReport.objects.filter(year=from_year).first()
+def rollover_plan(*, from_year: int, to_year: int, government: Government | None = None) -> RolloverPlan:
+    """What ``year_rollover`` would carry, without writing: every item of ``from_year`` (of
+    ``government``, by default the only one) not done, and the measures of every open
+    shortfall (as tasks), that no earlier run carried."""
+    government = import_government(government)
+    source = reports_of(government).filter(year=from_year).first()
     if source is None:
         raise ImportRefused(_("There is no record for the year %(year)s.") % {"year": from_year})
     if to_year != from_year + 1:
@@ -460,7 +655,7 @@ def rollover_plan(*, from_year: int, to_year: int) -> RolloverPlan:
     open_shortfalls = {i.pk for i in items if i.kind == "shortfall" and i.status != "done"}
     carried_ids = set(Item.objects.filter(carried_from__in=items).values_list("carried_from_id", flat=True))
     plan = RolloverPlan(
-        source=source, target_year=to_year, target=AnnualReport.objects.filter(year=to_year).first()
+        source=source, target_year=to_year, target=reports_of(government).filter(year=to_year).first()
     )
     for item in items:
         answers_open = item.kind == "measure" and any(s.pk in open_shortfalls for s in item.addresses.all())
@@ -473,7 +668,9 @@ def rollover_plan(*, from_year: int, to_year: int) -> RolloverPlan:
     return plan
 
 
-def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = False) -> RolloverPlan:
+def year_rollover(
+    *, from_year: int, to_year: int, user, keep_status: bool = False, government: Government | None = None
+) -> RolloverPlan:
     """Carry ``from_year`` into ``to_year``: the next year's record (created, linked to the
     last, when missing), a new item for each unfinished item (``carried_from`` set, same
     units and responsible person, deadline moved into the new year, status reset to not
@@ -491,13 +688,15 @@ def year_rollover(*, from_year: int, to_year: int, user, keep_status: bool = Fal
     ) % {"year": from_year, "next": to_year}
     with conflicts_as(conflict), transaction.atomic():
         # Two rollovers of one year take turns: the second then finds everything carried.
-        AnnualReport.objects.select_for_update().filter(year=from_year).first()
-        plan = rollover_plan(from_year=from_year, to_year=to_year)
+        government = import_government(government)
+        reports_of(government).select_for_update().filter(year=from_year).first()
+        plan = rollover_plan(from_year=from_year, to_year=to_year, government=government)
         target = plan.target
         refuse_closed(target)
         if target is None:
             source = plan.source
             target = AnnualReport.objects.create(
+                government_id=source.government_id,
                 year=to_year,
                 title=_("%(year)s rule-of-law government construction ledger") % {"year": to_year},
                 issuer=source.issuer,

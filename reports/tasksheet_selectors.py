@@ -56,11 +56,12 @@ class TaskSheetPreview:
         }
 
 
-def task_sheet_preview(*, data: bytes, year: int) -> TaskSheetPreview:
-    """What importing ``data`` into ``year`` would write, row by row, for the reviewer to check
-    and correct before confirming. Raises ImportRefused (unreadable file) or YearClosed."""
-    sheet = task_sheet_parse(data=data, year=year)
-    report, duplicate = task_sheet_target(year=year, sha=file_sha256(data))
+def task_sheet_preview(*, data: bytes, year: int, government=None) -> TaskSheetPreview:
+    """What importing ``data`` into ``year`` (of ``government``, by default the only one)
+    would write, row by row, for the reviewer to check and correct before confirming. Raises
+    ImportRefused (unreadable file) or YearClosed."""
+    sheet = task_sheet_parse(data=data, year=year, government=government)
+    report, duplicate = task_sheet_target(year=year, sha=file_sha256(data), government=government)
     names = sheet.unit_names
     areas = dict(Area.objects.values_list("code", "name"))
     # A sheet saved again is another file (its bytes differ): say which of its tasks the year
@@ -97,8 +98,12 @@ def task_sheet_preview(*, data: bytes, year: int) -> TaskSheetPreview:
     )
 
 
-def active_units():
-    return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk").only("pk", "name")
+def active_units(government=None):
+    """The active units (of ``government``, when given) a task may be led by."""
+    units = Unit.objects.filter(active=True)
+    if government is not None:
+        units = units.filter(government=government)
+    return units.order_by("kind", "order", "name", "pk").only("pk", "name")
 
 
 # -- the year's items as a 任务分解表 -------------------------------------------------------------

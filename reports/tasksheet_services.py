@@ -16,13 +16,20 @@ from django.utils.translation import gettext as _
 from tracker import history, permissions
 from tracker.choices import ItemKind, UpdateKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Area, Item, Membership, ProgressUpdate
+from tracker.models import Area, Government, Item, Membership, ProgressUpdate
 from tracker.services import conflicts_as
 from tracker.years import refuse_closed
 
 from .choices import ReportState
 from .models import AnnualReport, TaskSheet
-from .services import ImportRefused, next_year_record, unit_directory
+from .services import (
+    ImportRefused,
+    import_government,
+    next_year_record,
+    reports_of,
+    saved_government,
+    unit_directory,
+)
 from .tasksheets import ParsedSheet, TaskRow, TaskSheetError, read_task_sheet
 
 MAX_FILENAME = 255
@@ -89,21 +96,26 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def task_sheet_parse(*, data: bytes, year: int) -> ParsedSheet:
-    """Read a 任务分解表 for ``year`` against the active units. Raises ImportRefused with the
-    reader's translated message when the file cannot be read at all."""
-    directory, _names = unit_directory()
+def task_sheet_parse(*, data: bytes, year: int, government: Government | None = None) -> ParsedSheet:
+    """Read a 任务分解表 for ``year`` against the active units (of ``government``, by default
+    the only one). Raises ImportRefused with the reader's translated message when the file
+    cannot be read at all."""
+    directory, _names = unit_directory(import_government(government))
     try:
         return read_task_sheet(data, year=year, directory=directory)
     except TaskSheetError as error:
         raise ImportRefused(str(error)) from error
 
 
-def task_sheet_target(*, year: int, sha: str, lock: bool = False) -> tuple[AnnualReport | None, bool]:
-    """The year's record (or None) and whether it holds this very file already. Refuses a
-    closed year. ``lock`` (inside a transaction) holds the record until the transaction ends,
-    so that two imports into one year take turns."""
-    records = AnnualReport.objects.select_for_update() if lock else AnnualReport.objects
+def task_sheet_target(
+    *, year: int, sha: str, lock: bool = False, government: Government | None = None
+) -> tuple[AnnualReport | None, bool]:
+    """The year's record of ``government`` (by default the only one; or None) and whether it
+    holds this very file already. Refuses a closed year. ``lock`` (inside a transaction)
+    holds the record until the transaction ends, so that two imports into one year take
+    turns."""
+    records = reports_of(import_government(government))
+    records = records.select_for_update() if lock else records
     report = records.filter(year=year).first()
     if report is None:
         return None, False
@@ -119,6 +131,7 @@ def task_sheet_import(
     user=None,
     dry_run: bool = False,
     choices: dict[int, RowChoice] | None = None,
+    government: Government | None = None,
 ) -> TaskImportResult:
     """Import a 任务分解表 into the ledger of ``year``: a task for each row, with its lead and
     cooperating units, its responsible official (the lead unit's user of that full name when
@@ -134,9 +147,10 @@ def task_sheet_import(
     """
     if user is not None and not permissions.can_manage_years(user):
         raise PermissionDenied
-    sheet = task_sheet_parse(data=data, year=year)
+    government = import_government(government)
+    sheet = task_sheet_parse(data=data, year=year, government=government)
     sha = file_sha256(data)
-    report, duplicate = task_sheet_target(year=year, sha=sha)
+    report, duplicate = task_sheet_target(year=year, sha=sha, government=government)
     if duplicate or dry_run:
         return TaskImportResult(sheet=sheet, report=report, duplicate=duplicate)
     choices = choices or {}
@@ -147,11 +161,11 @@ def task_sheet_import(
         "Look at the year's ledger before importing again."
     ) % {"year": year}
     with conflicts_as(conflict), transaction.atomic():
-        report, duplicate = task_sheet_target(year=year, sha=sha, lock=True)
+        report, duplicate = task_sheet_target(year=year, sha=sha, lock=True, government=government)
         if duplicate:
             return TaskImportResult(sheet=sheet, report=report, duplicate=True)
         if report is None:
-            report = _year_record(year)
+            report = _year_record(year, saved_government(government))
         record = TaskSheet.objects.create(
             report=report, sha256=sha, filename=_clean_filename(filename), imported_by=user
         )
@@ -162,12 +176,14 @@ def task_sheet_import(
     return TaskImportResult(sheet=sheet, report=report, created=len(items), items=items)
 
 
-def _year_record(year: int) -> AnnualReport:
-    """The record of ``year``, created as a draft (linked to the year before when it exists)."""
-    previous = AnnualReport.objects.filter(year=year - 1).first()
+def _year_record(year: int, government: Government) -> AnnualReport:
+    """The record of ``year`` of ``government``, created as a draft (linked to the year before
+    when it exists)."""
+    previous = reports_of(government).filter(year=year - 1).first()
     if previous is not None:
         return next_year_record(previous)
     return AnnualReport.objects.create(
+        government=government,
         year=year,
         title=_("%(year)s rule-of-law government construction ledger") % {"year": year},
         state=ReportState.DRAFT,
@@ -259,9 +275,14 @@ def _write_items(
     return items
 
 
-def sample_task_sheet_import(*, year: int = 2021, user=None) -> TaskImportResult:
-    """Import the invented sample 任务分解表 (SAMPLE_TASK_SHEET) into ``year``, for the demo.
-    Safe to run again: the same file creates nothing the second time."""
+def sample_task_sheet_import(*, year: int = 2021, user=None, government=None) -> TaskImportResult:
+    """Import the invented sample 任务分解表 (SAMPLE_TASK_SHEET) into ``year`` (of
+    ``government``, by default the only one), for the demo. Safe to run again: the same file
+    creates nothing the second time."""
     return task_sheet_import(
-        data=SAMPLE_TASK_SHEET.read_bytes(), filename=SAMPLE_TASK_SHEET.name, year=year, user=user
+        data=SAMPLE_TASK_SHEET.read_bytes(),
+        filename=SAMPLE_TASK_SHEET.name,
+        year=year,
+        user=user,
+        government=government,
     )

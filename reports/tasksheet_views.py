@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker.decorators import reviewer_required
+from tracker.governments import government_in_view
+from tracker.models import Government
+from tracker.selectors import reports_visible_to
 from tracker.services import Conflict
 from utilities.uploads import upload_failed
 
@@ -44,12 +47,18 @@ DRAFT_MAX_AGE = datetime.timedelta(days=1)
 # -- the draft waiting for confirmation ---------------------------------------------------------
 
 
-def _save_draft(request, *, data: bytes, filename: str, year: int) -> None:
+def _save_draft(request, *, data: bytes, filename: str, year: int, government) -> None:
     _drop_draft(request)
     _prune_drafts()
     token = secrets.token_urlsafe(16)
     name = default_storage.save(f"{DRAFT_DIR}/{token}.bin", ContentFile(data))
-    request.session[SESSION_KEY] = {"token": token, "name": name, "filename": filename, "year": year}
+    request.session[SESSION_KEY] = {
+        "token": token,
+        "name": name,
+        "filename": filename,
+        "year": year,
+        "government": government.pk if government is not None else None,
+    }
 
 
 def _draft_data(draft: dict) -> bytes | None:
@@ -85,19 +94,39 @@ def _check_year(year: int) -> None:
 
 
 def _draft_for(request, year: int) -> dict | None:
+    """The draft of ``year``, for the government in view: a draft of another government (the
+    person switched governments since the upload) is not this page's."""
     draft = request.session.get(SESSION_KEY)
-    return draft if draft and draft.get("year") == year else None
+    government = government_in_view(request)
+    if not draft or draft.get("year") != year:
+        return None
+    return draft if draft.get("government") == (government.pk if government is not None else None) else None
+
+
+def _government(request):
+    """The government the task list goes into: the government in view (tracker.governments);
+    None on an installation with no government yet (the import makes the first one)."""
+    government = government_in_view(request)
+    if government is None and Government.objects.exists():
+        raise Http404(_("No government to import into."))
+    return government
 
 
 # -- the three steps ------------------------------------------------------------------------------
 
 
 def _start_page(request, year: int, form, status: int = 200):
-    report = AnnualReport.objects.filter(year=year).only("pk", "year", "title", "state").first()
+    government = government_in_view(request)
+    report = (
+        reports_visible_to(request.user)
+        .filter(year=year, government=government)
+        .only("pk", "year", "title", "state")
+        .first()
+    )
     return render(
         request,
         "reports/tasks_import_start.html",
-        {"form": form, "year": year, "report": report},
+        {"form": form, "year": year, "report": report, "government": government},
         status=status,
     )
 
@@ -122,13 +151,19 @@ def task_sheet_import_start(request, year: int):
         target_year = form.cleaned_data["year"]
         data = form.cleaned_data["data"]
         try:
-            task_sheet_parse(data=data, year=target_year)
-            task_sheet_target(year=target_year, sha="")
+            task_sheet_parse(data=data, year=target_year, government=_government(request))
+            task_sheet_target(year=target_year, sha="", government=_government(request))
         except REFUSED as error:
             form.add_error(None, str(error))
         else:
             try:
-                _save_draft(request, data=data, filename=form.cleaned_data["file"].name, year=target_year)
+                _save_draft(
+                    request,
+                    data=data,
+                    filename=form.cleaned_data["file"].name,
+                    year=target_year,
+                    government=_government(request),
+                )
             except OSError:
                 messages.error(
                     request,
@@ -155,7 +190,7 @@ def task_sheet_import_preview(request, year: int):
         messages.info(request, _("There is no task list waiting for confirmation; upload one."))
         return redirect("reports:tasks_import", year=year)
     try:
-        preview = task_sheet_preview(data=data, year=year)
+        preview = task_sheet_preview(data=data, year=year, government=_government(request))
     except REFUSED as error:
         _drop_draft(request)
         messages.error(request, str(error))
@@ -163,7 +198,7 @@ def task_sheet_import_preview(request, year: int):
     return render(
         request,
         "reports/tasks_import_preview.html",
-        {"preview": preview, "draft": draft, "unit_options": UnitOptions(active_units())},
+        {"preview": preview, "draft": draft, "unit_options": UnitOptions(active_units(_government(request)))},
     )
 
 
@@ -213,7 +248,7 @@ def task_sheet_import_confirm(request, year: int):
         request.session.pop(SESSION_KEY, None)
         messages.error(request, _("The uploaded file is no longer there; please upload it again."))
         return redirect("reports:tasks_import", year=year)
-    valid_units = {unit.pk for unit in active_units()}
+    valid_units = {unit.pk for unit in active_units(_government(request))}
     try:
         result = task_sheet_import(
             data=data,
@@ -221,6 +256,7 @@ def task_sheet_import_confirm(request, year: int):
             year=year,
             user=request.user,
             choices=_choices(request.POST, valid_units),
+            government=_government(request),
         )
     except (*REFUSED, Conflict) as error:
         # Nothing was written; the preview shows where things now stand.

@@ -3,7 +3,7 @@ import secrets
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +13,7 @@ from tracker import selectors as tracker_selectors
 from tracker.choices import ItemStatus
 from tracker.decorators import reviewer_required
 from tracker.filters import TRACKED, ItemFilter
+from tracker.governments import government_in_view
 from tracker.models import Unit
 from tracker.services import Conflict
 from utilities.replica import replica_view
@@ -39,6 +40,14 @@ from .services import (
 IMPORT_SESSION_KEY = "report_import_draft"
 
 
+def _report_in_view_or_404(request, year: int) -> AnnualReport:
+    """The report of ``year`` of the government in view (``tracker.governments``), or 404."""
+    report = selectors.report_in_view(user=request.user, year=year, government=government_in_view(request))
+    if report is None:
+        raise Http404(_("No report of that year."))
+    return report
+
+
 @require_GET
 @replica_view
 def home(request):
@@ -46,16 +55,18 @@ def home(request):
     the years with how many of the user's items stand in each status."""
     user = request.user
     sees_all = permissions.sees_all_items(user)
+    government = government_in_view(request)
     board, by_year = None, None
+    sees_all = sees_all and government is not None  # a reviewer of no government sees no figure
     if sees_all:
-        history = selectors.figures_history()
+        history = selectors.figures_history(government=government)
         by_year = {year: figures.by_status() for year, figures in history.items()}
-    reports = selectors.reports_with_status_counts(user, by_year=by_year)
+    reports = selectors.reports_with_status_counts(user, by_year=by_year, government=government)
     if sees_all and reports:
         years = [report.year for report in reports]
         chosen = request.GET.get("year", "")
         year = next((y for y in years if str(y) == chosen), years[0])
-        board = dashboard(user=user, year=year, history=history)
+        board = dashboard(user=user, year=year, government=government, history=history)
         board["years"] = years
     return render(
         request,
@@ -92,7 +103,9 @@ def report_list(request):
         request,
         "reports/report_list.html",
         {
-            "reports": selectors.reports_with_status_counts(request.user),
+            "reports": selectors.reports_with_status_counts(
+                request.user, government=government_in_view(request)
+            ),
             "statuses": ItemStatus.choices,
             "can_import": permissions.can_manage_years(request.user),
         },
@@ -105,7 +118,7 @@ def report_detail(request, year: int):
     """The year as the county lives it: its tracked work and how far it got, the record its
     report gives (本年度成效, the outline), what went wrong and is being put right (its own
     report's problems, and last year's), and what the next year holds."""
-    report = selectors.year_page_report(year=year)
+    report = selectors.year_page_report(year=year, user=request.user, government=government_in_view(request))
     if report is None:
         raise Http404
     rows = selectors.report_outline_rows(report=report, user=request.user)
@@ -148,8 +161,14 @@ def report_import_start(request):
         text = form.cleaned_data["report_text"]
         try:
             parsed, _names = report_parse(text=text, year=form.cleaned_data["year"])
+            # The government the report's issuer names, else the one in view; the preview
+            # shows it and lets the reviewer choose another he manages.
+            government = selectors.government_of_issuer(request.user, parsed.issuer) or _import_into(request)
             report_import_target(
-                year=parsed.year, sha=text_sha256(text), replace=form.cleaned_data["replace"]
+                year=parsed.year,
+                sha=text_sha256(text),
+                replace=form.cleaned_data["replace"],
+                government=government,
             )
         except REFUSED as error:
             form.add_error(None, str(error))
@@ -161,9 +180,27 @@ def report_import_start(request):
                 "start_year": form.cleaned_data["year"],
                 "replace": form.cleaned_data["replace"],
                 "corrections": {},
+                "government": government.pk if government is not None else None,
             }
             return redirect("reports:import_preview")
     return render(request, "reports/import_start.html", {"form": form})
+
+
+def _import_into(request):
+    """The government in view, as the default government of an import; None on an
+    installation with no government yet (the import makes it, see
+    ``reports.services.import_government``)."""
+    return government_in_view(request)
+
+
+def _draft_government(request, draft: dict):
+    """The government ``draft`` goes into, if the reviewer still sees it (else 404)."""
+    if draft.get("government") is None:
+        return None
+    government = tracker_selectors.governments_visible_to(request.user).filter(pk=draft["government"]).first()
+    if government is None:
+        raise Http404(_("No such government."))
+    return government
 
 
 def _draft(request) -> dict:
@@ -183,7 +220,7 @@ def report_import_preview(request):
         messages.info(request, _("There is no import waiting for confirmation; start a new one."))
         return redirect("reports:import")
     try:
-        preview = _preview(draft)
+        preview = _preview(draft, government=_draft_government(request, draft))
     except REFUSED as error:
         messages.error(request, str(error))
         request.session.pop(IMPORT_SESSION_KEY, None)
@@ -196,18 +233,31 @@ def report_import_preview(request):
         {
             "preview": preview,
             "token": draft["token"],
-            "units": Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk"),
+            "units": _import_units(preview.government),
+            # A reviewer who sees several governments chooses the one the report is of.
+            "governments": list(tracker_selectors.governments_visible_to(request.user)),
             "details": details,
             "kinds": [(kind.value, kind.label) for kind in selectors.CORRECTABLE_KINDS],
         },
     )
 
 
-def _preview(draft: dict, corrections: Corrections | None = None):
+def _import_units(government):
+    """The units an imported item may be led by: the active units of the import's government."""
+    units = Unit.objects.filter(active=True)
+    units = units.filter(government=government) if government.pk is not None else units.none()
+    return units.order_by("kind", "order", "name", "pk")
+
+
+def _preview(draft: dict, corrections: Corrections | None = None, *, government):
     if corrections is None:
         corrections = Corrections.from_json(draft.get("corrections"))
     return selectors.import_preview(
-        text=draft["text"], year=draft["year"], replace=draft["replace"], corrections=corrections
+        text=draft["text"],
+        year=draft["year"],
+        replace=draft["replace"],
+        corrections=corrections,
+        government=government,
     )
 
 
@@ -226,8 +276,11 @@ def report_import_correct(request):
         request.session[IMPORT_SESSION_KEY] = draft
         messages.info(request, _("Every correction was undone; the preview shows the report as it was read."))
         return redirect("reports:import_preview")
+    if "government" in request.POST:
+        return _choose_government(request, draft)
+    government = _draft_government(request, draft)
     try:
-        current = _preview(draft)
+        current = _preview(draft, government=government)
     except REFUSED as error:
         messages.error(request, str(error))
         return redirect("reports:import")
@@ -236,9 +289,14 @@ def report_import_correct(request):
     if error is None:
         try:
             # The corrected import must still be one that can be written.
-            parsed, _names = report_parse(text=draft["text"], year=year, corrections=corrections)
+            parsed, _names = report_parse(
+                text=draft["text"], year=year, corrections=corrections, government=government
+            )
             report_import_target(
-                year=parsed.year, sha=text_sha256(draft["text"], corrections), replace=draft["replace"]
+                year=parsed.year,
+                sha=text_sha256(draft["text"], corrections),
+                replace=draft["replace"],
+                government=government,
             )
         except REFUSED as refused:
             error = str(refused)
@@ -249,6 +307,44 @@ def report_import_correct(request):
         request.session[IMPORT_SESSION_KEY] = draft
         messages.success(request, _("Corrected. Check the preview again, then confirm."))
     return redirect(reverse("reports:import_preview") + (f"#{anchor}" if anchor else ""))
+
+
+def _choose_government(request, draft: dict):
+    """The reviewer chose the government the report is of, among those he sees: the preview
+    is read again against its units (the units suggested before were another's)."""
+    value = request.POST.get("government", "")
+    government = (
+        tracker_selectors.governments_visible_to(request.user).filter(pk=int(value)).first()
+        if value.isdigit()
+        else None
+    )
+    if government is None:
+        messages.error(request, _("Choose the government from the list."))
+        return redirect("reports:import_preview")
+    try:
+        parsed, _names = report_parse(
+            text=draft["text"],
+            year=draft["year"],
+            corrections=Corrections.from_json(draft.get("corrections")),
+            government=government,
+        )
+        report_import_target(
+            year=parsed.year,
+            sha=text_sha256(draft["text"], Corrections.from_json(draft.get("corrections"))),
+            replace=draft["replace"],
+            government=government,
+        )
+    except REFUSED as refused:
+        messages.error(request, _("The correction was not made. %(reason)s") % {"reason": str(refused)})
+        return redirect("reports:import_preview")
+    draft.update(government=government.pk, token=secrets.token_urlsafe(16))
+    request.session[IMPORT_SESSION_KEY] = draft
+    messages.success(
+        request,
+        _("The report goes into %(government)s. Check the preview again, then confirm.")
+        % {"government": government},
+    )
+    return redirect("reports:import_preview")
 
 
 def _row_above(node):
@@ -322,7 +418,12 @@ def report_import_confirm(request):
     if request.POST.get("token") != draft["token"]:
         messages.error(request, _("This preview is out of date; please check it again before confirming."))
         return redirect("reports:import_preview")
-    valid_units = set(Unit.objects.filter(active=True).values_list("pk", flat=True))
+    government = _draft_government(request, draft)
+    valid_units = (
+        set(Unit.objects.filter(active=True, government=government).values_list("pk", flat=True))
+        if government is not None
+        else set()
+    )
     lead_units: dict[int, int | None] = {}
     for key, value in request.POST.items():
         if key.startswith("lead_") and key[5:].isdigit():
@@ -352,6 +453,7 @@ def report_import_confirm(request):
             lead_units=lead_units,
             due_on=due_on,
             links=links,
+            government=government,
         )
     except REFUSED as error:
         messages.error(request, str(error))
@@ -382,7 +484,12 @@ def report_import_confirm(request):
         )
     for item in result.kept_items:
         messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})
-    return redirect(reverse("reports:detail", args=[result.report.year]))
+    # The year page of the government imported into (put in view when it is not).
+    url = reverse("reports:detail", args=[result.report.year])
+    in_view = government_in_view(request)
+    if in_view is None or in_view.pk != result.report.government_id:
+        url += f"?government={result.report.government_id}"
+    return redirect(url)
 
 
 def _posted_date(value: str):
@@ -407,22 +514,25 @@ def report_import_cancel(request):
 @reviewer_required
 def report_rollover(request, year: int):
     """Preview what carrying ``year`` into the next would do; confirm writes it."""
-    report = get_object_or_404(AnnualReport, year=year)
+    report = _report_in_view_or_404(request, year)
+    government = report.government
     try:
-        plan = rollover_plan(from_year=year, to_year=year + 1)
+        plan = rollover_plan(from_year=year, to_year=year + 1, government=government)
     except REFUSED as error:
         messages.error(request, str(error))
         return redirect("reports:detail", year=year)
     if request.method == "POST":
         keep = request.POST.get("keep_status") == "1"
         try:
-            plan = year_rollover(from_year=year, to_year=year + 1, user=request.user, keep_status=keep)
+            plan = year_rollover(
+                from_year=year, to_year=year + 1, user=request.user, keep_status=keep, government=government
+            )
         except REFUSED as error:
             messages.error(request, str(error))
             return redirect("reports:rollover", year=year)
         except Conflict as conflict:
             messages.error(request, str(conflict))
-            plan = rollover_plan(from_year=year, to_year=year + 1)
+            plan = rollover_plan(from_year=year, to_year=year + 1, government=government)
             return render(request, "reports/rollover.html", {"report": report, "plan": plan}, status=409)
         messages.success(
             request,
@@ -436,7 +546,7 @@ def report_rollover(request, year: int):
 @reviewer_required
 def report_close(request, year: int):
     """Close a year: its record becomes read-only for everyone."""
-    report = get_object_or_404(AnnualReport, year=year)
+    report = _report_in_view_or_404(request, year)
     year_close(report=report, user=request.user)
     messages.success(request, _("The year %(year)s is closed; its record is now read-only.") % {"year": year})
     return redirect("reports:detail", year=year)
@@ -462,7 +572,7 @@ def report_export(request, year: int, fmt: str):
 
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("No such export format."))
-    report = get_object_or_404(AnnualReport, year=year)
+    report = _report_in_view_or_404(request, year)
     if fmt == "tasks":  # the year's tracked items as a 任务分解表 (.xlsx)
         from .tasksheet_views import task_sheet_response
 
@@ -487,7 +597,7 @@ def report_export_job(request, year: int, fmt: str):
 
     if fmt not in JOB_FORMATS:
         raise Http404(_("No such export format."))
-    report = get_object_or_404(AnnualReport, year=year)
+    report = _report_in_view_or_404(request, year)
     job = start_year_export(report=report, user=request.user, fmt=fmt)
     response = redirect("jobs:detail", pk=job.pk)
     response.status_code = 303
@@ -508,7 +618,7 @@ def report_circular(request, year: int):
     from .circulars import month_circular
     from .exporting.circular import write_circular
 
-    report = get_object_or_404(AnnualReport, year=year)
+    report = _report_in_view_or_404(request, year)
     form = CircularForm(request.GET, year=year)
     if not form.is_valid():
         return render(request, "reports/circular_form.html", {"report": report, "form": form}, status=400)

@@ -8,7 +8,17 @@ from reports.models import AnnualReport, Section, UnitRating
 from tracker import roles
 from tracker.choices import ItemKind, ItemStatus, UnitKind
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Area, Item, Membership, Metric, ProgressUpdate, Review, Unit
+from tracker.models import (
+    Affiliation,
+    Area,
+    Government,
+    Item,
+    Membership,
+    Metric,
+    ProgressUpdate,
+    Review,
+    Unit,
+)
 
 
 class LedgerFactory(factory.django.DjangoModelFactory):
@@ -25,10 +35,20 @@ class LedgerFactory(factory.django.DjangoModelFactory):
         return instance
 
 
+class GovernmentFactory(LedgerFactory):
+    class Meta:
+        model = Government
+
+    name = factory.Sequence(lambda n: f"测试县{n}")
+    level = "county"
+
+
 class UnitFactory(LedgerFactory):
     class Meta:
         model = Unit
 
+    # The installation's only government when the test says none (a tree of one).
+    government = factory.LazyFunction(Government.sole)
     name = factory.Sequence(lambda n: f"县测试局{n}")
     short_name = factory.Sequence(lambda n: f"测试局{n}")
     kind = UnitKind.DEPARTMENT
@@ -63,6 +83,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             for unit in extracted:
                 Membership.objects.create(user=self, unit=unit)
 
+    @factory.post_generation
+    def government(self, create, extracted, **kwargs):
+        """``government=``: the user's own government (Affiliation)."""
+        if create and extracted:
+            Affiliation.objects.create(user=self, government=extracted)
+
 
 class StaffFactory(UserFactory):
     role = _role(roles.STAFF)
@@ -79,8 +105,9 @@ class LeaderFactory(UserFactory):
 class AnnualReportFactory(LedgerFactory):
     class Meta:
         model = AnnualReport
-        django_get_or_create = ("year",)
+        django_get_or_create = ("government", "year")
 
+    government = factory.LazyFunction(Government.sole)
     year = factory.Sequence(lambda n: 2001 + n % 90)
     title = factory.LazyAttribute(lambda o: f"测试县{o.year}年度法治政府建设工作报告")
     issuer = "测试县人民政府"
@@ -106,7 +133,8 @@ class ItemFactory(LedgerFactory):
     kind = ItemKind.TASK
     title = factory.Sequence(lambda n: f"工作任务{n}")
     text = factory.LazyAttribute(lambda o: f"{o.title}。全面推进依法行政。")
-    lead_unit = factory.SubFactory(UnitFactory)
+    # A unit of the item's government (its report's).
+    lead_unit = factory.SubFactory(UnitFactory, government=factory.SelfAttribute("..report.government"))
     status = ItemStatus.NOT_STARTED
     order = factory.Sequence(lambda n: n)
     area = factory.LazyFunction(lambda: Area.objects.get(code="2015-functions"))

@@ -34,6 +34,7 @@ from tests.factories import (
 from tracker import roles
 from tracker.models import (
     AccessRefusal,
+    Affiliation,
     Area,
     Escalation,
     Evidence,
@@ -69,6 +70,10 @@ ACCESS = {
     "axes.accessattempt": {**LOGS, "administrator": (200, 403, "edit")},
     "axes.accesslog": {**LOGS, "administrator": (200, 403, "edit")},
     "axes.accessfailurelog": {**LOGS, "administrator": (200, 403, "edit")},
+    # The governments' tree and who works for which: the system administrator keeps them (the
+    # pages' government switch shows a supervisor the tree he sees).
+    "tracker.government": ADMINISTRATORS_ONLY,
+    "tracker.affiliation": ADMINISTRATORS_ONLY,
     "tracker.unit": READ_BY_OFFICE,
     "tracker.membership": READ_BY_OFFICE,
     "tracker.area": READ_BY_OFFICE,
@@ -130,6 +135,10 @@ def _rows(year, state):
     return {
         "auth.group": Group.objects.get(name=roles.REVIEWER),
         "auth.user": person,
+        "tracker.government": report.government,
+        "tracker.affiliation": Affiliation.objects.create(
+            user=ReviewerFactory(), government=report.government
+        ),
         "axes.accessattempt": AccessAttempt.objects.create(
             username="x", ip_address="127.0.0.1", user_agent="t", failures_since_start=1
         ),

@@ -34,7 +34,9 @@ def test_an_assignment_form_draws_only_the_chosen_unit_and_person_without_a_quer
 ):
     UnitFactory.create_batch(30)
     person = StaffFactory(first_name="李四", units=[lead_unit])
-    form = AssignForm(initial={"lead_unit": lead_unit, "cooperating_units": [coop_unit], "assignee": person})
+    form = AssignForm(
+        user=None, initial={"lead_unit": lead_unit, "cooperating_units": [coop_unit], "assignee": person}
+    )
     with django_assert_num_queries(0), translation.override("zh-hans"):
         html = str(form["lead_unit"]) + str(form["cooperating_units"]) + str(form["assignee"])
     assert options(html, "lead_unit") == [("", "未指定", False), (str(lead_unit.pk), "县司法局", True)]
@@ -49,12 +51,12 @@ def test_an_assignment_form_draws_only_the_chosen_unit_and_person_without_a_quer
 
 def test_an_empty_assignment_form_draws_no_unit_at_all(lead_unit, other_unit):
     with translation.override("zh-hans"):
-        html = str(BulkAssignForm(items_queryset=None)["lead_unit"])
+        html = str(BulkAssignForm(items_queryset=None, user=None)["lead_unit"])
     assert options(html, "lead_unit") == [("", "(不变)", True)]
 
 
 def test_a_unit_chosen_in_a_posted_form_is_drawn_again_with_its_name(lead_unit, other_unit):
-    form = AssignForm({"lead_unit": str(other_unit.pk), "due_on": "not a date"})
+    form = AssignForm({"lead_unit": str(other_unit.pk), "due_on": "not a date"}, user=None)
     assert not form.is_valid()
     assert options(str(form["lead_unit"]), "lead_unit")[1] == (str(other_unit.pk), "县市场监督管理局", True)
 
@@ -62,7 +64,7 @@ def test_a_unit_chosen_in_a_posted_form_is_drawn_again_with_its_name(lead_unit, 
 def test_a_unit_that_may_not_be_chosen_is_refused_with_djangos_translated_error(lead_unit):
     retired = UnitFactory(name="县已撤销的局", active=False)
     with translation.override("zh-hans"):
-        form = AssignForm({"lead_unit": str(retired.pk), "cooperating_units": ["x"]})
+        form = AssignForm({"lead_unit": str(retired.pk), "cooperating_units": ["x"]}, user=None)
         assert not form.is_valid()
         assert "选择一个有效的选项" in form.errors["lead_unit"][0]
         assert form.errors["cooperating_units"]

@@ -14,11 +14,13 @@ from . import permissions, services, years
 from .ledger_cache import ledger_changed
 from .models import (
     AccessRefusal,
+    Affiliation,
     Area,
     Escalation,
     Evidence,
     ExtensionRequest,
     Follow,
+    Government,
     Instruction,
     Item,
     Membership,
@@ -58,6 +60,16 @@ class RulesAdminMixin(_RulesWriteMixin):
     change_form_template = "admin/ledger_change_form.html"
     # Why rows of this kind are never changed here, when that is the reason.
     read_only_reason = None
+    # The lookup from a row to its government ("report__government"): the admin lists only the
+    # rows of the governments the person sees (permissions.government_q), as the pages do.
+    # None: rows of no government (areas, groups, logs).
+    government_path: str | None = None
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if self.government_path is None:
+            return rows
+        return rows.filter(permissions.government_q(request.user, self.government_path))
 
     def has_module_permission(self, request):
         return permissions.can_read_admin(request.user) and super().has_module_permission(request)
@@ -190,14 +202,33 @@ class MembershipInline(RulesInlineMixin, admin.TabularInline):
     autocomplete_fields = ["user", "unit"]
 
 
-@admin.register(Unit)
-class UnitAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "parent", "active"]
-    list_filter = ["kind", "active"]
-    search_fields = ["name", "short_name", "aliases"]
+@admin.register(Government)
+class GovernmentAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """The governments' tree (省 → 市 → 县/区 → 乡镇/街道): its place is its parent; the path
+    follows (``Government.save``)."""
+
+    list_display = ["indented_name", "short_name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
+    ordering = ["path", "pk"]
+    government_path = ""
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, government):
+        return "　" * (government.depth - 1) + government.name
+
+
+@admin.register(Unit)
+class UnitAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "short_name", "government", "kind", "parent", "active"]
+    list_filter = ["government", "kind", "active"]
+    search_fields = ["name", "short_name", "aliases"]
+    autocomplete_fields = ["government", "parent"]
+    list_select_related = ["government", "parent"]
     inlines = [MembershipInline]
+    government_path = "government"
 
     def has_delete_permission(self, request, obj=None):
         return permissions.can_delete_unit_in_admin(request.user, obj) and super().has_delete_permission(
@@ -207,6 +238,7 @@ class UnitAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(RulesAdminMixin, admin.ModelAdmin):
+    government_path = "unit__government"
     list_display = ["user", "unit", "is_head"]
     list_filter = ["is_head", "unit__kind", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
@@ -295,7 +327,17 @@ class ItemAdminForm(forms.ModelForm):
         lead = cleaned.get("lead_unit")
         cooperating = list(cleaned.get("cooperating_units") or [])
         conflict = services.lead_unit_conflict_error(lead, cooperating)
-        if conflict:
+        elsewhere = services.units_government_error(
+            report.government_id if report is not None else None, [lead, *cooperating]
+        )
+        if elsewhere:
+            self.add_error(
+                "lead_unit"
+                if lead is not None and lead.government_id != report.government_id
+                else "cooperating_units",
+                elsewhere,
+            )
+        elif conflict:
             self.add_error("cooperating_units", conflict)
         elif not item.pk or "assignee" in self.changed_data:
             # As on the item page: a new lead unit without a new responsible person drops one
@@ -310,6 +352,7 @@ class ItemAdminForm(forms.ModelForm):
 
 @admin.register(Item)
 class ItemAdmin(LedgerChangedAdminMixin, RulesAdminMixin, admin.ModelAdmin):
+    government_path = "report__government"
     form = ItemAdminForm
     list_display = ["title", "report", "kind", "area", "lead_unit", "status", "due_on", "updated_at"]
     list_filter = ["report", "kind", "status", "area", "lead_unit"]
@@ -423,6 +466,7 @@ class EvidenceInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    government_path = "item__report__government"
     list_display = ["item", "author", "kind", "status_from", "status_to", "created_at"]
     list_filter = ["kind", "status_to", "item__report"]
     search_fields = ["note", "item__title", "author__username"]
@@ -436,6 +480,7 @@ class ProgressUpdateAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.Mod
 
 @admin.register(Evidence)
 class EvidenceAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    government_path = "item__report__government"
     list_display = ["original_name", "size", "content_type", "uploaded_by", "created_at"]
     list_filter = ["content_type"]
     search_fields = ["original_name", "sha256", "item__title"]
@@ -445,6 +490,7 @@ class EvidenceAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 @admin.register(Review)
 class ReviewAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    government_path = "item__report__government"
     list_display = ["item", "reviewer", "decision", "created_at"]
     list_filter = ["decision", "item__report"]
     search_fields = ["item__title", "comment", "reviewer__username"]
@@ -455,6 +501,7 @@ class ReviewAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
 class ExtensionRequestAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Requests and decisions are made on the item pages and the review queue."""
 
+    government_path = "item__report__government"
     list_display = [
         "item",
         "requested_by",
@@ -471,6 +518,7 @@ class ExtensionRequestAdmin(LedgerChangedAdminMixin, ReadOnlyAdminMixin, admin.M
 
 @admin.register(Instruction)
 class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    government_path = "item__report__government"
     list_display = ["item", "author", "created_at", "handled_at", "handled_by"]
     list_filter = ["item__report", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = ["item__title", "text", "author__username"]
@@ -479,6 +527,7 @@ class InstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Follow)
 class FollowAdmin(RulesAdminMixin, admin.ModelAdmin):
+    government_path = "item__report__government"
     form = OpenYearForm
     list_display = ["user", "item", "created_at"]
     search_fields = ["item__title", "user__username"]
@@ -490,6 +539,7 @@ class FollowAdmin(RulesAdminMixin, admin.ModelAdmin):
 class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The escalation rules that fired (tracker/escalation.py): one row per item and level."""
 
+    government_path = "item__report__government"
     list_display = ["created_at", "item", "level", "days"]
     list_filter = ["level"]
     search_fields = ["item__title"]
@@ -521,6 +571,16 @@ class UserMembershipInline(MembershipInline):
     verbose_name_plural = _("units")
 
 
+class AffiliationInline(RulesInlineMixin, admin.StackedInline):
+    """The user's own government: what he or she sees (it and every government below)."""
+
+    model = Affiliation
+    extra = 0
+    max_num = 1
+    autocomplete_fields = ["government"]
+    verbose_name_plural = _("government")
+
+
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
@@ -529,13 +589,42 @@ admin.site.unregister(Group)
 class UserAdmin(RulesAdminMixin, DjangoUserAdmin):
     """Only administrators edit accounts: whoever edits them can make anyone a superuser."""
 
-    inlines = [UserMembershipInline]
-    list_filter = [*DjangoUserAdmin.list_filter, "memberships__unit"]
+    inlines = [AffiliationInline, UserMembershipInline]
+    list_filter = [*DjangoUserAdmin.list_filter, "affiliation__government", "memberships__unit"]
+
+    def get_inlines(self, request, obj):
+        # Django adds an account in two steps (name and password, then the rest): the
+        # government is chosen with the rest, on the account's page.
+        return self.inlines if obj is not None else [UserMembershipInline]
+
+    def get_queryset(self, request):
+        """The accounts of the governments the person sees: by their own government, or by
+        their units'; the system administrator sees every account."""
+        rows = super().get_queryset(request)
+        if permissions.is_administrator(request.user):
+            return rows  # the system administrator keeps every account, one not placed yet too
+        inside = User.objects.filter(
+            permissions.government_q(request.user, "affiliation__government")
+            | permissions.government_q(request.user, "memberships__unit__government")
+        )
+        return rows.filter(pk__in=inside.values("pk"))
 
     def has_delete_permission(self, request, obj=None):
         return permissions.can_delete_user_in_admin(request.user, obj) and super().has_delete_permission(
             request, obj
         )
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """Who works for which government (also on each user's page)."""
+
+    list_display = ["user", "government"]
+    list_filter = ["government"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "government__name"]
+    autocomplete_fields = ["user", "government"]
+    list_select_related = ["user", "government"]
+    government_path = "government"
 
 
 @admin.register(Group)

@@ -82,3 +82,14 @@ class MessageKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     CHASED = "chased", _("Chased")
     ESCALATED = "escalated", _("Escalated")
+
+
+class GovernmentLevel(models.TextChoices):
+    """Where a government stands in the tree (省 → 市 → 县/区 → 乡镇/街道), or a department that
+    files its own reports."""
+
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County (district)")
+    TOWNSHIP = "township", _("Township (subdistrict)")
+    DEPARTMENT = "department", _("Department")

@@ -1,6 +1,6 @@
 from functools import partial
 
-from . import notices, permissions
+from . import governments, notices, permissions
 
 
 def _unread(request, user) -> int:
@@ -17,9 +17,18 @@ def navigation(request):
     request however often it is drawn (none for an anonymous visitor)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_role": None, "inbox_unread": 0, "inbox_unread_cap": notices.UNREAD_CAP}
+        return {
+            "user_role": None,
+            "inbox_unread": 0,
+            "inbox_unread_cap": notices.UNREAD_CAP,
+            "government_in_view": None,
+            "government_choices": (),
+        }
     return {
         "user_role": permissions.role_of(user),
+        # Callables too: the government switch (a supervisor's) is read only where drawn.
+        "government_in_view": partial(governments.government_in_view, request),
+        "government_choices": partial(governments.government_choices, request),
         # A callable: templates call it when they draw it.
         "inbox_unread": partial(_unread, request, user),
         "inbox_unread_cap": notices.UNREAD_CAP,

@@ -29,20 +29,21 @@ seconds per ten thousand items, not minutes (bench/inbox_bench.py).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
-from . import history, years
+from . import history, permissions, years
 from .choices import MessageKind, UpdateKind
 from .ledger_cache import ledger_changed
 from .lights import Light, light_q
-from .models import Area, Escalation, Item, Membership, Message, ProgressUpdate
+from .models import Area, Escalation, Government, Item, Membership, Message, ProgressUpdate
 from .notices import notify_each, push_each
 from .workflow import tracked_q
 
@@ -64,26 +65,40 @@ def level_days() -> dict[int, int]:
     return {HEAD: settings.LEDGER_ESCALATE_HEAD_DAYS, LEADERS: settings.LEDGER_ESCALATE_LEADER_DAYS}
 
 
-def _heads_of(items: list[Item]) -> dict[int, list[int]]:
-    """The active heads of each of ``items``' lead units, by unit (one query)."""
-    heads: dict[int, list[int]] = {}
-    memberships = Membership.objects.filter(
-        unit_id__in={item.lead_unit_id for item in items} - {None}, is_head=True, user__is_active=True
-    )
-    for unit_id, user_id in memberships.values_list("unit_id", "user_id").distinct():
-        heads.setdefault(unit_id, []).append(user_id)
-    return heads
-
-
-def _followers_of(items: list[Item]) -> dict[int, list[int]]:
-    """The active users who follow each of ``items``' areas, by area (one query)."""
-    followers: dict[int, list[int]] = {}
-    following = Area.followers.through.objects.filter(
-        area_id__in={item.area_id for item in items} - {None}, user__is_active=True
-    )
-    for area_id, user_id in following.values_list("area_id", "user_id").distinct():
-        followers.setdefault(area_id, []).append(user_id)
-    return followers
+def _recipients(items: list[Item], level: int) -> dict[int, list[int]]:
+    """Who hears of each of ``items``' escalation at ``level``, by item: the active heads of
+    its lead unit (level 1; a unit is its government's own), or the active users who follow
+    its area among those who see its government (level 2: areas are national, their
+    followers each government's own leaders). One query for level 1, one per government of
+    the items for level 2."""
+    User = get_user_model()
+    told: dict[int, list[int]] = {item.pk: [] for item in items}
+    if level == HEAD:
+        heads = defaultdict(list)
+        memberships = Membership.objects.filter(
+            unit_id__in={item.lead_unit_id for item in items} - {None}, is_head=True, user__is_active=True
+        )
+        for unit_id, user_id in memberships.values_list("unit_id", "user_id").distinct():
+            heads[unit_id].append(user_id)
+        for item in items:
+            told[item.pk] = heads.get(item.lead_unit_id, [])
+        return told
+    by_government = defaultdict(list)
+    for item in items:
+        if item.area_id is not None:
+            by_government[item.government_id].append(item)
+    governments = Government.objects.in_bulk(list(by_government))
+    for government_id, its_items in by_government.items():
+        seeing = User.objects.filter(permissions.seeing_government_q(governments[government_id]))
+        following = Area.followers.through.objects.filter(
+            area_id__in={item.area_id for item in its_items}, user__is_active=True, user__in=seeing
+        )
+        followers = defaultdict(list)
+        for area_id, user_id in following.values_list("area_id", "user_id").distinct():
+            followers[area_id].append(user_id)
+        for item in its_items:
+            told[item.pk] = followers.get(item.area_id, [])
+    return told
 
 
 def _due(level: int, on: date) -> QuerySet:
@@ -132,12 +147,7 @@ def _write(items: list[Item], level: int, on: date) -> int:
             for item in items
         ]
     )
-    if level == HEAD:
-        heads = _heads_of(items)
-        recipients = {item.pk: heads.get(item.lead_unit_id, []) for item in items}
-    else:
-        followers = _followers_of(items)
-        recipients = {item.pk: followers.get(item.area_id, []) for item in items}
+    recipients = _recipients(items, level)
     written = notify_each(
         kind=MessageKind.ESCALATED,
         told=[(item, recipients[item.pk], _data(item, level, on)) for item in items],
@@ -153,15 +163,12 @@ def _in_one_statement() -> bool:
 def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
     """``_write()``'s records, history entries and messages in one statement, on PostgreSQL:
     the same rows (tests/tracker/test_escalation.py compares them), without building a model
-    object per row. A first run over a backlog of 125k items overdue by more than 30 days
+    object per row (who is told is `_recipients()`'s answer, as for the ORM). A first run over a backlog of 125k items overdue by more than 30 days
     (250k escalations, bench/inbox_bench.py) takes about 200 µs an escalation this way against
     400 µs through the ORM on a busy two-core machine. The pushes are still written by
     ``notices.push_each()``."""
-    recipients = (
-        f"JOIN {Membership._meta.db_table} AS m ON m.unit_id = i.lead_unit_id AND m.is_head"
-        if level == HEAD
-        else f"JOIN {Area.followers.through._meta.db_table} AS m ON m.area_id = i.area_id"
-    )
+    recipients = _recipients(items, level)
+    told = [(item.pk, user_id) for item in items for user_id in sorted(recipients[item.pk])]
     sql = f"""
         WITH batch AS (
             SELECT item_id, days FROM unnest(%(items)s::bigint[], %(days)s::int[]) AS b (item_id, days)
@@ -177,12 +184,10 @@ def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
         )
         INSERT INTO {Message._meta.db_table}
             (recipient_id, kind, item_id, actor_id, text, data, "on", created_at, read_at)
-        SELECT m.user_id, %(message_kind)s, batch.item_id, NULL, '',
+        SELECT told.user_id, %(message_kind)s, told.item_id, NULL, '',
                jsonb_build_object('level', %(level)s::int, 'days', batch.days), NULL, %(now)s, NULL
-        FROM batch
-        JOIN {Item._meta.db_table} AS i ON i.id = batch.item_id
-        {recipients}
-        JOIN {get_user_model()._meta.db_table} AS u ON u.id = m.user_id AND u.is_active
+        FROM unnest(%(told_items)s::bigint[], %(told_users)s::bigint[]) AS told (item_id, user_id)
+        JOIN batch ON batch.item_id = told.item_id
     """
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -196,6 +201,8 @@ def _write_in_one_statement(items: list[Item], level: int, on: date) -> int:
                     "code": history.ESCALATED,
                     "update_kind": UpdateKind.ESCALATED.value,
                     "message_kind": MessageKind.ESCALATED.value,
+                    "told_items": [item_id for item_id, _user in told],
+                    "told_users": [user_id for _item, user_id in told],
                 },
             )
             written = cursor.rowcount
@@ -222,6 +229,7 @@ def _fire(pks: list[int], level: int, on: date) -> tuple[int, int]:
             items = list(
                 _due(level, on)
                 .filter(pk__in=pks)
+                .annotate(government_id=F("report__government_id"))
                 .only("pk", "title", "due_on", "lead_unit_id", "area_id")
                 .order_by("due_on", "pk")
             )

@@ -6,16 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from reports.models import AnnualReport
 from utilities.people import user_label
 
+from . import permissions
 from .choices import ItemKind, MessageKind
 from .lights import Light, light_q
-from .models import Area, Item, Message
+from .models import Area, Government, Item, Message
 from .search import search_items
 from .selectors import (
     due_soon_q,
+    governments_visible_to,
     open_instruction_q,
     overdue_q,
     pending_extension_q,
     people_to_choose,
+    reports_visible_to,
     units_to_choose,
 )
 from .widgets import AutocompleteFormMixin, AutocompleteSelect
@@ -123,6 +126,15 @@ class ItemFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
 
+    # A supervisor's items of one government and those below it (issue 19): the dashboard's
+    # links of the government in view carry it. Offered only to who sees several.
+    government = django_filters.ModelChoiceFilter(
+        queryset=Government.objects.none(),
+        method="filter_government",
+        label=_("Government"),
+        empty_label=_("All"),
+    )
+
     # Measures whose shortfall the import could not tell, for a reviewer to link.
     links = django_filters.ChoiceFilter(
         choices=[("unsure", _("Shortfall to confirm"))],
@@ -151,6 +163,7 @@ class ItemFilter(django_filters.FilterSet):
             "instruction",
             "links",
             "section",
+            "government",
         ]
 
     ALL_YEARS = "all"
@@ -158,13 +171,22 @@ class ItemFilter(django_filters.FilterSet):
     use_search_index = True
 
     def __init__(self, data=None, *args, **kwargs):
-        reports = AnnualReport.objects.order_by("-year")
-        years = [str(y) for y in reports.values_list("year", flat=True)]
+        user = kwargs["request"].user if kwargs.get("request") is not None else None
+        reports = AnnualReport.objects.order_by("-year") if user is None else reports_visible_to(user)
+        years = sorted({str(y) for y in reports.values_list("year", flat=True)}, reverse=True)
         if years and (data is None or not data.get("year")):
             # The list opens on the newest year: the ledger people work on now.
             data = data.copy() if data is not None else QueryDict(mutable=True)
             data["year"] = years[0]
         super().__init__(data, *args, **kwargs)
+        if user is not None:  # units and people of the governments the person sees only
+            for name in ("lead_unit", "cooperating_unit"):
+                self.filters[name].queryset = units_to_choose(user)
+            self.filters["assignee"].queryset = people_to_choose(user)
+        if user is not None and permissions.supervises(user):
+            self.filters["government"].queryset = governments_visible_to(user)
+        else:
+            del self.filters["government"]
         self.filters["year"].extra["choices"] = [(self.ALL_YEARS, _("All years")), *((y, y) for y in years)]
         for name, field in self.form.fields.items():
             if isinstance(field.widget, forms.Select):
@@ -200,6 +222,9 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_year(self, queryset, name, value):
         return queryset if value == self.ALL_YEARS else queryset.filter(year=int(value))
+
+    def filter_government(self, queryset, name, value):
+        return queryset.filter(report__government__path__startswith=value.path)
 
     def filter_q(self, queryset, name, value):
         # Substring match over title and source text; tracker.search says how it stays fast.

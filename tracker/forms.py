@@ -1,9 +1,11 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from utilities.people import user_label
 
 from . import permissions, workflow
+from .models import Unit
 from .selectors import people_to_choose, units_to_choose
 from .widgets import AutocompleteFormMixin, AutocompleteSelect, AutocompleteSelectMultiple
 
@@ -142,21 +144,21 @@ class AssignForm(AutocompleteFormMixin, forms.Form):
 
     lead_unit = forms.ModelChoiceField(
         label=_("Lead unit"),
-        queryset=units_to_choose(),
+        queryset=Unit.objects.none(),  # the person's: see __init__
         required=False,
         empty_label=_("not assigned"),
         widget=AutocompleteSelect("tracker:autocomplete_units"),
     )
     cooperating_units = forms.ModelMultipleChoiceField(
         label=_("Cooperating units"),
-        queryset=units_to_choose(),
+        queryset=Unit.objects.none(),
         required=False,
         widget=AutocompleteSelectMultiple("tracker:autocomplete_units"),
         help_text=_("Type part of a name; choose as many as needed."),
     )
     assignee = PersonChoiceField(
         label=_("Responsible person"),
-        queryset=people_to_choose(),
+        queryset=get_user_model().objects.none(),
         required=False,
         empty_label="—",
         # The people offered are those of the lead unit chosen (the service requires it).
@@ -188,8 +190,12 @@ class AssignForm(AutocompleteFormMixin, forms.Form):
 
     OFFICIAL = ("responsible_name", "responsible_post", "responsible_phone")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The units and people of the governments the person sees, never another's.
+        self.fields["lead_unit"].queryset = units_to_choose(user)
+        self.fields["cooperating_units"].queryset = units_to_choose(user)
+        self.fields["assignee"].queryset = people_to_choose(user)
         for name in self.OFFICIAL:  # choosing a user empties these, typing here the user (ledger.js)
             self.fields[name].widget.attrs["data-responsible"] = "official"
 

@@ -8,9 +8,13 @@ exports). So tracker's selectors and filters may import ``reports.models``, and 
 reports; no module imports back up.
 """
 
+import uuid
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -22,6 +26,7 @@ from . import roles
 from .choices import (
     ExtensionDecision,
     Framework,
+    GovernmentLevel,
     ItemKind,
     ItemStatus,
     MessageKind,
@@ -32,11 +37,187 @@ from .choices import (
 from .evidence import is_previewable
 from .workflow import STATUS_COLOURS, status_label
 
+# The name a government gets when nothing says otherwise (settings.LEDGER_GOVERNMENT_NAME unset,
+# no report to read an issuer from): "this level's government".
+DEFAULT_GOVERNMENT_NAME = "本级政府"
+PATH_SEPARATOR = "."
+
+
+class Government(models.Model):
+    """A government whose ledger this installation keeps (新乡县人民政府), in a tree: 省 → 市 →
+    县/区 → 乡镇/街道, and departments that file their own reports. Every unit and every report
+    belongs to one; a supervisor of a city sees every government below it.
+
+    ``path`` is the materialized path: the ancestors' ids and its own, zero-padded, each followed
+    by a dot ("00001.00005."). A subtree is one indexed condition, ``path__startswith`` (the dot
+    keeps "00001." from matching "000012."); the unique index on ``path`` serves it (on
+    PostgreSQL Django adds its ``varchar_pattern_ops`` twin for LIKE 'x%').
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    level = models.CharField(
+        _("level"), max_length=20, choices=GovernmentLevel, default=GovernmentLevel.COUNTY
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent government"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path in the tree"), max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("government")
+        verbose_name_plural = _("governments")
+        ordering = ["path", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="government_unique_name_per_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="government_unique_root_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=GovernmentLevel.values), name="government_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        """Keep ``path`` (and, when the parent changed, every descendant's) in step with the
+        tree. A new government is written once for its id, then its path is set from it."""
+        with transaction.atomic():
+            if self.pk is None:
+                self.path = f"new-{uuid.uuid4().hex}"
+                super().save(*args, **kwargs)
+                self.path = self.expected_path()
+                super().save(update_fields=["path"])
+                return
+            old_path = Government.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            self.path = self.expected_path()
+            if old_path and self.path != old_path and self.path.startswith(old_path):
+                raise ValueError("a government cannot be moved below itself")
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path, self.path)
+
+    def clean(self):
+        super().clean()
+        if self.pk is not None and self.parent_id is not None:
+            parent = Government.objects.filter(pk=self.parent_id).values_list("path", flat=True).first() or ""
+            own = Government.objects.filter(pk=self.pk).values_list("path", flat=True).first() or "-"
+            if parent.startswith(own):
+                raise ValidationError(
+                    {"parent": _("A government cannot be placed below itself or a government below it.")}
+                )
+
+    def expected_path(self) -> str:
+        parent_path = Government.objects.get(pk=self.parent_id).path if self.parent_id else ""
+        return f"{parent_path}{self.pk:05d}{PATH_SEPARATOR}"
+
+    @staticmethod
+    def _move_descendants(old_path: str, new_path: str) -> None:
+        Government.objects.filter(path__startswith=old_path).exclude(path=old_path).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+        )
+
+    @property
+    def depth(self) -> int:
+        """1 at the top of the tree, 2 below it, and so on."""
+        return self.path.count(PATH_SEPARATOR)
+
+    @property
+    def depth_range(self) -> range:
+        """What a template loops over to indent the government by its depth."""
+        return range(self.depth - 1)
+
+    def subtree(self):
+        """This government and every one below it: one indexed condition."""
+        return Government.objects.filter(path__startswith=self.path)
+
+    @classmethod
+    def default_name(cls) -> str:
+        return getattr(settings, "LEDGER_GOVERNMENT_NAME", "") or DEFAULT_GOVERNMENT_NAME
+
+    @classmethod
+    def sole(cls) -> "Government | None":
+        """The installation's only government, made (named ``default_name``) when there is none
+        yet; None when there are several (then every writer must say which)."""
+        governments = list(cls.objects.order_by("pk")[:2])
+        if not governments:
+            return cls.objects.create(name=cls.default_name())
+        return governments[0] if len(governments) == 1 else None
+
+    @classmethod
+    def default_id(cls) -> int | None:
+        government = cls.sole()
+        return government.pk if government is not None else None
+
+
+def default_government_id() -> int | None:
+    """The government of a unit or report saved without one: on an installation of one
+    government (a tree of one), that government (made, named ``Government.default_name``,
+    when there is none yet), so what was written before governments existed still writes;
+    with several, None, and the database refuses a row that says no government. Asked by
+    ``save()``, never as a field default: the schema editor calls those during migrations."""
+    return Government.default_id()
+
+
+class Affiliation(models.Model):
+    """The government a user works for (所属政府): what he or she sees is that government and
+    every government below it. Reviewers and leaders may belong to no unit, so the government
+    is told here rather than derived from memberships; a user without one sees the only
+    government of a one-government installation, or (an administrator) the whole tree."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="affiliation"
+    )
+    government = models.ForeignKey(
+        Government, verbose_name=_("government"), on_delete=models.PROTECT, related_name="affiliations"
+    )
+
+    class Meta:
+        verbose_name = _("government of a user")
+        verbose_name_plural = _("governments of users")
+        ordering = ["government", "user", "pk"]
+
+    def __str__(self):
+        return f"{self.user} · {self.government}"
+
+    def clean(self):
+        """A user's units are units of his government."""
+        super().clean()
+        if self.user_id is None or self.government_id is None:
+            return
+        elsewhere = (
+            Unit.objects.filter(memberships__user_id=self.user_id)
+            .exclude(government_id=self.government_id)
+            .order_by("name")
+            .first()
+        )
+        if elsewhere is not None:
+            raise ValidationError(
+                {
+                    "government": _(
+                        "This user belongs to %(unit)s, a unit of %(government)s: a user's units "
+                        "are units of his or her government."
+                    )
+                    % {"unit": elsewhere.name, "government": elsewhere.government}
+                }
+            )
+
 
 class Unit(models.Model):
     """A department, township or office that leads or cooperates on items."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Filled in by save() on an installation of one government (default_government_id).
+    government = models.ForeignKey(
+        Government, verbose_name=_("government"), on_delete=models.PROTECT, related_name="units"
+    )
+    name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     aliases = models.TextField(
         _("aliases"),
@@ -66,9 +247,17 @@ class Unit(models.Model):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["kind", "order", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["government", "name"], name="unit_unique_name_per_government")
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.government_id is None:
+            self.government_id = default_government_id()
+        super().save(*args, **kwargs)
 
     @property
     def alias_list(self) -> list[str]:
@@ -99,6 +288,51 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.unit}"
+
+    def clean(self):
+        """A user's units are all of one government, his own (``Affiliation``) when he has one:
+        the admin says so in Chinese rather than let a county's user into another's unit."""
+        super().clean()
+        if self.user_id is None or self.unit_id is None:
+            return
+        unit = Unit.objects.select_related("government").get(pk=self.unit_id)
+        affiliation = Affiliation.objects.filter(user_id=self.user_id).select_related("government").first()
+        if affiliation is not None and affiliation.government_id != unit.government_id:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "%(unit)s is a unit of %(unit_government)s, but this user works for "
+                        "%(government)s: choose a unit of %(government)s."
+                    )
+                    % {
+                        "unit": unit.name,
+                        "unit_government": unit.government,
+                        "government": affiliation.government,
+                    }
+                }
+            )
+        other = (
+            Membership.objects.filter(user_id=self.user_id)
+            .exclude(pk=self.pk)
+            .exclude(unit__government_id=unit.government_id)
+            .select_related("unit__government")
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "%(unit)s is a unit of %(unit_government)s, but this user belongs to %(other)s "
+                        "of %(government)s: a user's units are units of one government."
+                    )
+                    % {
+                        "unit": unit.name,
+                        "unit_government": unit.government,
+                        "other": other.unit.name,
+                        "government": other.unit.government,
+                    }
+                }
+            )
 
 
 class Area(models.Model):
@@ -612,9 +846,10 @@ class Chase(models.Model):
 
     @cached_property
     def number(self) -> int:
-        """The notice's number: this chase's place among its year's, in the order given
-        (chases are history: none is deleted, so a number never changes)."""
-        return Chase.objects.filter(item__year=self.item.year, pk__lte=self.pk).count()
+        """The notice's number: this chase's place among its year's (its government's year:
+        each county numbers its own), in the order given (chases are history: none is
+        deleted, so a number never changes)."""
+        return Chase.objects.filter(item__report_id=self.item.report_id, pk__lte=self.pk).count()
 
 
 class Follow(models.Model):

@@ -55,8 +55,8 @@ UNREAD_CAP = 100
 
 
 def _recipient_ids(to, item: Item) -> set[int]:
-    if to == REVIEWERS:
-        return set(permissions.reviewer_ids())
+    if to == REVIEWERS:  # those who see the item's government, not every county's office
+        return set(permissions.reviewer_ids(item.report.government))
     if to == LEAD_STAFF:
         return set(permissions.lead_staff_ids(item))
     if isinstance(to, str):

@@ -3,6 +3,16 @@
 Roles come from group membership (see ``tracker.roles``); a superuser counts as a reviewer.
 The rules follow the permission table of DESIGN.md. Every answer about an item or a year
 is "no" in a closed year (``tracker.years``), following excepted.
+
+Governments (issue 19): everybody sees one government and every government below it, never
+one beside it. ``government_scope`` says which, as a path prefix of the government tree, and
+``government_q`` turns it into the one condition every selector starts from (items, reports,
+units, people, counts). Whose government is what:
+- a user with a government of his own (``Affiliation``, set in the admin): that government;
+- else a member of units: their government (a user's units are all of one government);
+- else, on an installation of one government (a tree of one), that government, so that an
+  installation from before governments works unchanged;
+- else a superuser (system administrator): the whole tree; anybody else: nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +56,95 @@ def _units(user) -> dict[int, str]:
         )
         user._ledger_units = cached
     return cached
+
+
+# A path prefix no government's path starts with: the scope of somebody who sees nothing.
+NOWHERE = "!"
+WHOLE_TREE = ""
+
+
+def own_government(user):
+    """The government ``user`` works for (see the module's docstring), or None for the whole
+    tree (a superuser with no government of his own) and for nobody's; kept on the user
+    object for the request."""
+    try:
+        return user._ledger_government
+    except AttributeError:
+        pass
+    government = _own_government(user)
+    if user.is_authenticated:
+        user._ledger_government = government
+    return government
+
+
+def _own_government(user):
+    """One query: the governments, the user's own first (an affiliation, else his units'),
+    then in tree order; two at most are read, enough to tell a tree of one."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Affiliation, Government, Membership
+
+    if not user.is_authenticated:
+        return None
+    rows = list(
+        Government.objects.annotate(
+            mine=Exists(Affiliation.objects.filter(user_id=user.pk, government_id=OuterRef("pk"))),
+            ours=Exists(Membership.objects.filter(user_id=user.pk, unit__government_id=OuterRef("pk"))),
+            has_children=Exists(Government.objects.filter(parent_id=OuterRef("pk"))),
+        ).order_by("-mine", "-ours", "path", "pk")[:2]
+    )
+    if rows and (rows[0].mine or rows[0].ours):
+        return rows[0]
+    if len(rows) == 1:
+        return rows[0]
+    if rows and user.is_superuser:
+        user._ledger_several_governments = True
+    return None
+
+
+def government_scope(user) -> str:
+    """The path prefix of the governments ``user`` sees: his own government's path (it and
+    every government below), ``WHOLE_TREE`` for a superuser without a government, ``NOWHERE``
+    for somebody who has none."""
+    government = own_government(user)
+    if government is not None:
+        return government.path
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return WHOLE_TREE
+    return NOWHERE
+
+
+def government_q(user, field: str = "government"):
+    """The condition "the government at ``field`` (a lookup path to a Government:
+    ``government``, ``report__government``, ``unit__government``; "" for the Government
+    itself) is one ``user`` sees": one
+    indexed prefix match on the tree's materialized path; no condition for the whole tree."""
+    from django.db.models import Q
+
+    scope = government_scope(user)
+    if scope == WHOLE_TREE:
+        return Q()
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    return Q(**{lookup: scope})
+
+
+def sees_government(user, government) -> bool:
+    """Whether ``government`` is ``user``'s own or one below it."""
+    scope = government_scope(user)
+    return scope != NOWHERE and government.path.startswith(scope)
+
+
+def supervises(user) -> bool:
+    """Whether ``user`` is a reviewer or leader who sees more than one government (a city's or
+    a province's office, an administrator of several): then the pages offer a choice of the
+    government in view. Unit staff never do: they work on their units' items, whatever lies
+    below their government. No query of its own (``own_government`` read it)."""
+    if not sees_all_items(user):
+        return False
+    government = own_government(user)
+    if government is not None:
+        return bool(getattr(government, "has_children", False))
+    return government_scope(user) == WHOLE_TREE and getattr(user, "_ledger_several_governments", False)
 
 
 def unit_ids(user) -> frozenset[int]:
@@ -92,17 +191,38 @@ def _role_of(user) -> str | None:
 # the set counterparts of ``role_of``, kept beside it.
 
 
-def reviewer_ids() -> QuerySet:
-    """Ids of the active users in the reviewer role (superusers count as reviewers)."""
+def seeing_government_q(government):
+    """The condition on users "sees ``government``": the set counterpart of
+    ``government_scope``. Its ancestors' ids are read off its path (the path is made of
+    them), so the condition needs no query: a user's own government is one of them; or,
+    without one, his units' government is; or, with neither, he is a superuser (the whole
+    tree) or the installation has only this one government."""
+    from django.db.models import Q
+
+    from .models import Government
+
+    ancestors = [int(part) for part in government.path.split(".") if part.isdigit()]
+    unplaced = Q(affiliation__isnull=True, memberships__isnull=True)
+    sole = not Government.objects.exclude(pk=government.pk).exists()
+    return (
+        Q(affiliation__government_id__in=ancestors)
+        | Q(affiliation__isnull=True, memberships__unit__government_id__in=ancestors)
+        | (unplaced & (Q() if sole else Q(is_superuser=True)))
+    )
+
+
+def reviewer_ids(government=None) -> QuerySet:
+    """Ids of the active users in the reviewer role (superusers count as reviewers); of those
+    who see ``government`` when given (an item's: who is told of it)."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    return (
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True)
-        .values_list("pk", flat=True)
-        .distinct()
+    people = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name=roles.REVIEWER), is_active=True
     )
+    if government is not None:
+        people = people.filter(seeing_government_q(government))
+    return people.values_list("pk", flat=True).distinct()
 
 
 def unit_staff_ids() -> QuerySet:
@@ -127,8 +247,10 @@ def lead_staff_ids(item: Item) -> QuerySet:
 
 
 def visibility_key(user) -> object:
-    """What decides which items ``user`` sees, for cache keys: "all", or their units."""
-    return "all" if sees_all_items(user) else tuple(sorted(unit_ids(user)))
+    """What decides which items ``user`` sees, for cache keys: the governments he sees (their
+    path prefix) and "all" of their items, or his units' items."""
+    items = "all" if sees_all_items(user) else tuple(sorted(unit_ids(user)))
+    return (government_scope(user), items)
 
 
 def is_reviewer(user) -> bool:
@@ -152,8 +274,23 @@ def is_cooperating_staff(user, item: Item) -> bool:
     return role_of(user) == ROLE_STAFF and bool(_cooperating_unit_ids(item) & unit_ids(user))
 
 
+def item_in_scope(user, item: Item) -> bool:
+    """Whether ``item`` belongs to a government ``user`` sees (its report's government)."""
+    scope = government_scope(user)
+    if scope == WHOLE_TREE:
+        return True
+    if scope == NOWHERE:
+        return False
+    own = own_government(user)
+    if own is not None and item.report.government_id == own.pk:
+        return True  # his own government's: no query for its path
+    return item.report.government.path.startswith(scope)
+
+
 def can_view_item(user, item: Item) -> bool:
-    return sees_all_items(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+    return item_in_scope(user, item) and (
+        sees_all_items(user) or is_lead_staff(user, item) or is_cooperating_staff(user, item)
+    )
 
 
 def is_tracked(item: Item) -> bool:

@@ -83,10 +83,32 @@ def is_overdue(item: Item, on: date | None = None) -> bool:
     return light_of(due_on=item.due_on, status=item.status, on=on or today()) == Light.RED
 
 
+def reports_visible_to(user) -> QuerySet:
+    """The years (annual reports) of the governments ``user`` sees: his government's and those
+    below it (``permissions.government_q``)."""
+    from reports.models import AnnualReport
+
+    return AnnualReport.objects.filter(permissions.government_q(user))
+
+
+def governments_visible_to(user) -> QuerySet:
+    """The governments ``user`` sees: his own and every one below it, in tree order."""
+    from .models import Government
+
+    return Government.objects.filter(permissions.government_q(user, "")).order_by("path", "pk")
+
+
 def items_visible_to(user) -> QuerySet[Item]:
-    """The items ``user`` may see: all for reviewers and leaders; for staff, those their
+    """The items ``user`` may see. First the governments: only items of years of his
+    government and those below it (a subquery on the reports, one indexed prefix match on the
+    tree's path). Then the role: all of them for reviewers and leaders; for staff, those their
     units lead or cooperate on. No DISTINCT: cooperation is matched by a subquery."""
     items = Item.objects.all()
+    scope = permissions.government_scope(user)
+    if scope == permissions.NOWHERE:
+        return items.none()
+    if scope != permissions.WHOLE_TREE:
+        items = items.filter(report_id__in=reports_visible_to(user).values("pk"))
     if permissions.sees_all_items(user):
         return items
     units = permissions.unit_ids(user)
@@ -101,20 +123,27 @@ def items_visible_to(user) -> QuerySet[Item]:
 # feed the selects (tracker.views.autocomplete_*) search them.
 
 
-def units_to_choose() -> QuerySet[Unit]:
-    """The units that may lead or cooperate on an item (and be filtered on): active ones."""
-    return Unit.objects.filter(active=True).order_by("kind", "order", "name", "pk")
+def units_to_choose(user=None) -> QuerySet[Unit]:
+    """The units that may lead or cooperate on an item (and be filtered on): active ones, of
+    the governments ``user`` sees (every government's for None: the command line)."""
+    units = Unit.objects.filter(active=True)
+    if user is not None:
+        units = units.filter(permissions.government_q(user))
+    return units.order_by("kind", "order", "name", "pk")
 
 
-def people_to_choose() -> QuerySet:
-    """The people who may be made responsible for an item: users of at least one unit."""
-    members = Membership.objects.values("user_id")
-    return get_user_model().objects.filter(pk__in=members).order_by("username")
+def people_to_choose(user=None) -> QuerySet:
+    """The people who may be made responsible for an item: users of at least one unit (of
+    the governments ``user`` sees)."""
+    members = Membership.objects.all()
+    if user is not None:
+        members = members.filter(permissions.government_q(user, "unit__government"))
+    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("username")
 
 
-def units_matching(text: str) -> QuerySet[Unit]:
+def units_matching(text: str, user=None) -> QuerySet[Unit]:
     """Units to choose whose name, short name or an alias holds ``text``, by name."""
-    units = units_to_choose()
+    units = units_to_choose(user)
     if text:
         units = units.filter(
             Q(name__icontains=text) | Q(short_name__icontains=text) | Q(aliases__icontains=text)
@@ -122,10 +151,13 @@ def units_matching(text: str) -> QuerySet[Unit]:
     return units.order_by("name", "pk")
 
 
-def people_matching(text: str, *, unit_id: int | None = None) -> QuerySet:
+def people_matching(text: str, *, unit_id: int | None = None, user=None) -> QuerySet:
     """People to choose (members of ``unit_id`` only, when given) whose name or user name
-    holds ``text``, by the name shown (full name, else user name)."""
+    holds ``text``, by the name shown (full name, else user name); of the governments
+    ``user`` sees."""
     memberships = Membership.objects.all() if unit_id is None else Membership.objects.filter(unit_id=unit_id)
+    if user is not None:
+        memberships = memberships.filter(permissions.government_q(user, "unit__government"))
     people = get_user_model().objects.filter(pk__in=memberships.values("user_id"))
     if text:
         people = people.filter(
@@ -455,7 +487,8 @@ LINK_CANDIDATES = 60
 def link_candidates(item: Item) -> QuerySet[Item]:
     """The items a reviewer may link to ``item`` on its page: for a measure, the shortfalls of
     its year or stated in the same report, at most LINK_CANDIDATES of them; for a shortfall,
-    the measures alike; and whatever is linked to it now. In the order of the ledger. Reviewers only (they see every item)."""
+    the measures alike; and whatever is linked to it now; all of ``item``'s government. In the
+    order of the ledger. Reviewers only (they see every item of their governments)."""
     measure = item.kind == ItemKind.MEASURE
     other_kind = ItemKind.SHORTFALL if measure else ItemKind.MEASURE
     # Those of its year or stated by the same report: the first LINK_CANDIDATES of them (a
@@ -463,8 +496,10 @@ def link_candidates(item: Item) -> QuerySet[Item]:
     near = Q(year=item.year)
     if item.stated_in_id is not None:
         near |= Q(stated_in_id=item.stated_in_id)
+    # Of the item's own government only: a county's reviewer links his county's problems.
+    own = Item.objects.filter(report__government_id=item.report.government_id)
     nearest = (
-        Item.objects.filter(near, kind=other_kind)
+        own.filter(near, kind=other_kind)
         .exclude(pk=item.pk)
         .order_by("-year", "order", "pk")
         .values("pk")[:LINK_CANDIDATES]
@@ -473,7 +508,7 @@ def link_candidates(item: Item) -> QuerySet[Item]:
         **({"from_item_id": item.pk} if measure else {"to_item_id": item.pk})
     ).values("to_item_id" if measure else "from_item_id")
     return (
-        Item.objects.filter(kind=other_kind)
+        own.filter(kind=other_kind)
         .filter(Q(pk__in=nearest) | Q(pk__in=linked))
         .only("pk", "title", "year", "kind", "status")
         .order_by("-year", "order", "pk")

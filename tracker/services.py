@@ -147,6 +147,17 @@ def lead_unit_conflict_error(lead_unit: Unit | None, cooperating_units: Iterable
     return None
 
 
+def units_government_error(government_id: int | None, units: Iterable[Unit | None]) -> str | None:
+    """The message when a unit chosen for an item is not of the item's government (its
+    report's), else None: a county's item is never led by another county's unit."""
+    for unit in units:
+        if unit is not None and government_id is not None and unit.government_id != government_id:
+            return _("%(unit)s is a unit of another government; choose one of this item's government.") % {
+                "unit": unit
+            }
+    return None
+
+
 def item_add_progress(
     *,
     item: Item,
@@ -563,6 +574,9 @@ def _assignment_error(item: Item, fields: dict, members: set[tuple[int, int]]) -
     cooperating = fields.get("cooperating_units")
     if cooperating is None:
         cooperating = list(item.cooperating_units.all())
+    elsewhere = units_government_error(item.report.government_id, [lead, *cooperating])
+    if elsewhere:
+        return elsewhere
     return _assignment_rule_error(lead, cooperating, fields.get("assignee"), members)
 
 

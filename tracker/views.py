@@ -241,7 +241,12 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         """What the counts depend on besides the ledger: the filters and what the person sees."""
         valid = not self.filterset.is_bound or self.filterset.is_valid()
         data = self.filterset.form.cleaned_data if valid and self.filterset.is_bound else {}
-        filters = sorted((name, value) for name, value in data.items() if value not in (None, ""))
+        # A chosen row by its id, not its name: two counties each have a 县司法局 (issue 19).
+        filters = sorted(
+            (name, ("pk", value.pk) if hasattr(value, "pk") else value)
+            for name, value in data.items()
+            if value not in (None, "")
+        )
         filters.append(("valid", valid))
         scope = permissions.visibility_key(self.request.user)
         return (scope, self.own_units_only(), repr(filters), SEARCH_COUNT_CAP)
@@ -346,7 +351,9 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
         context["filters_in_force"] = " · ".join(f"{label} {value}" for label, value in in_force)
         if permissions.can_assign(self.request.user):
             # Ids of its own: the filters above have fields of the same names.
-            context["bulk_form"] = BulkAssignForm(items_queryset=Item.objects.none(), auto_id="id_bulk_%s")
+            context["bulk_form"] = BulkAssignForm(
+                items_queryset=Item.objects.none(), user=self.request.user, auto_id="id_bulk_%s"
+            )
         if permissions.can_chase(self.request.user):
             context["bulk_chase_form"] = BulkChaseForm(
                 items_queryset=Item.objects.none(), auto_id="id_chase_%s"
@@ -380,6 +387,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
         forms.setdefault(
             "assign_form",
             AssignForm(
+                user=user,
                 initial={
                     "lead_unit": item.lead_unit,
                     "cooperating_units": list(item.cooperating_units.all()),
@@ -389,7 +397,7 @@ def _render_item(request, item: Item, *, status: int = 200, **forms):
                     "responsible_phone": item.responsible_phone,
                     "due_on": item.due_on,
                     "version": item.version,
-                }
+                },
             ),
         )
     if can.link and (item.link_unsure or request.GET.get("links")):
@@ -709,7 +717,7 @@ def item_assign_view(request, pk: int):
     user = request.user
     item = _item_or_404(user, pk)
     years.require(permissions.can_assign_item(user, item), item)
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST, user=user)
     return _save_item_form(
         request,
         item,
@@ -751,7 +759,7 @@ def _bulk_action(request, *, allowed: bool, form, act, done, refused: str):
 def items_bulk_assign_view(request):
     """A reviewer assigns the items ticked in the list, all in one transaction."""
     user = request.user
-    form = BulkAssignForm(request.POST, items_queryset=selectors.items_visible_to(user))
+    form = BulkAssignForm(request.POST, items_queryset=selectors.items_visible_to(user), user=user)
     return _bulk_action(
         request,
         allowed=permissions.can_assign(user),
@@ -783,7 +791,7 @@ def _search_text(request) -> str:
 @require_GET
 def autocomplete_units(request):
     """Units to choose as lead or cooperating unit, matching ``?q=``."""
-    return _choices_page(request, selectors.units_matching(_search_text(request)), str)
+    return _choices_page(request, selectors.units_matching(_search_text(request), request.user), str)
 
 
 @require_GET
@@ -793,7 +801,7 @@ def autocomplete_people(request):
     unit = request.GET.get("unit", "").strip()
     if unit and not is_id(unit):
         return JsonResponse({"error": _("Choose the unit from the list.")}, status=400)
-    people = selectors.people_matching(text, unit_id=int(unit) if unit else None)
+    people = selectors.people_matching(text, unit_id=int(unit) if unit else None, user=request.user)
     return _choices_page(request, people, user_label)
 
 

@@ -181,3 +181,34 @@ def test_the_demo_has_an_open_instruction_answered_and_one_handled(client):
     assert "请县司法局加快推进执法人员编制申请" in page and "培训要覆盖全部乡镇执法人员" not in page
     item = client.get(open_one.item.get_absolute_url()).content.decode()
     assert "已与县编办对接" in item
+
+
+def test_the_demo_with_the_city_gives_its_supervisor_two_counties(client, capsys):
+    from tracker.models import Government
+
+    call_command("load_demo", "--city")
+    call_command("load_demo", "--city")  # again: nothing more
+    out = capsys.readouterr().out
+    assert "city      city-demo-2020" in out
+    assert sorted(Government.objects.values_list("name", "parent__name")) == [
+        ("新乡县人民政府", "新乡市人民政府"),
+        ("新乡市人民政府", None),
+        ("获嘉县人民政府", "新乡市人民政府"),
+    ]
+    assert Item.objects.filter(report__government__name="获嘉县人民政府").count() == 3
+    assert (
+        client.post(reverse("login"), {"username": "city", "password": "city-demo-2020"}).status_code == 302
+    )
+    huojia = Government.objects.get(name="获嘉县人民政府")
+    page = client.get("/reports/2021/", {"government": huojia.pk}).content.decode()
+    assert "获嘉县2021年度法治政府建设台账（示例）" in page and 'data-testid="government-switch"' in page
+    assert "（示例）规范财政资金监管执法" in client.get("/items/", {"year": "all"}).content.decode()
+    # The county's people see their county only.
+    client.post(reverse("logout"))
+    assert (
+        client.post(reverse("login"), {"username": "reviewer", "password": "reviewer-demo-2020"}).status_code
+        == 302
+    )
+    listed = client.get("/items/", {"year": "all"}).content.decode()
+    assert "（示例）规范财政资金监管执法" not in listed
+    assert 'data-testid="government-switch"' not in listed

@@ -385,3 +385,23 @@ def test_a_large_first_level_refreshes_the_planners_statistics_before_the_second
     analyzed = [n for n, sql in enumerate(statements) if sql.startswith("ANALYZE")]
     assert len(analyzed) == 1
     assert "tracker_escalation" in statements[analyzed[0]]
+
+
+@pytest.mark.django_db
+def test_an_areas_followers_hear_only_of_their_own_governments_items(lead_unit, people):
+    from tests.factories import GovernmentFactory
+    from tracker.models import Affiliation
+
+    ours = overdue_by(40, lead_unit)  # while the county is the only government
+    home = lead_unit.government
+    Affiliation.objects.create(user=people["area_leader"], government=home)
+    elsewhere = GovernmentFactory(name="获嘉县")
+    far_leader = LeaderFactory(username="far_leader", government=elsewhere)
+    Area.objects.get(code="2015-functions").followers.add(far_leader)
+    report = AnnualReportFactory(government=elsewhere, year=2020, state="active")
+    theirs = ItemFactory(
+        report=report, lead_unit=UnitFactory(government=elsewhere), due_on=ON - timedelta(days=40)
+    )
+    escalate(on=ON)
+    assert told(ours) == [("area_leader", 2), ("head", 1)]
+    assert told(theirs) == [("far_leader", 2)]

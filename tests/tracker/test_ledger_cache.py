@@ -206,6 +206,11 @@ READS = {
     "file_sha256",
     "task_sheet_parse",
     "task_sheet_target",
+    # Which government an import goes into (issue 19).
+    "import_government",
+    "reports_of",
+    "government_level",
+    "units_government_error",
 }
 # Write services that change no cached figure, and why.
 CHANGE_NO_FIGURE = {
@@ -215,6 +220,10 @@ CHANGE_NO_FIGURE = {
     # No cached figure counts instructions or follows.
     "instruction_add",
     "item_follow",
+    # A government made (or named) for an import holds no item yet; what a person sees of the
+    # tree is in every cached figure's key (permissions.visibility_key).
+    "government_named",
+    "saved_government",
 }
 
 

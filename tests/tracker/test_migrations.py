@@ -170,3 +170,82 @@ def test_unit_ratings_move_to_the_reports_app_with_their_rows_and_permissions():
     assert not ContentType.objects.filter(app_label="tracker", model="unitrating").exists()
     reviewer = Group.objects.get(name=roles.REVIEWER)
     assert reviewer.permissions.filter(content_type__app_label="reports", codename="view_unitrating").exists()
+
+
+def _rows_before_governments():
+    """Migrate to just before governments and write a one-government installation's rows:
+    two reports (the newer one's issuer names the government), a unit, an item."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tracker", "0026_escalations"), ("reports", "0005_unit_ratings_from_tracker")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    AnnualReport = old.get_model("reports", "AnnualReport")
+    older = AnnualReport.objects.create(year=2019, title="2019年报告", issuer="旧名人民政府")
+    newer = AnnualReport.objects.create(
+        year=2020, title="新乡县2020年法治政府建设年度报告", issuer="新乡县人民政府", state="closed"
+    )
+    unit = old.get_model("tracker", "Unit").objects.create(name="县司法局", short_name="司法局")
+    old.get_model("tracker", "Item").objects.create(report=newer, year=2020, title="事项", lead_unit=unit)
+    return older, newer, unit
+
+
+def _migrate_to_the_end():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installation_of_one_government_moves_whole_into_a_government_named_by_its_newest_report():
+    older, newer, unit = _rows_before_governments()
+    _migrate_to_the_end()
+    from reports.models import AnnualReport
+    from tracker.models import Government, Item, Unit
+
+    government = Government.objects.get()
+    assert (government.name, government.parent_id, government.path) == (
+        "新乡县人民政府",
+        None,
+        f"{government.pk:05d}.",
+    )
+    assert list(
+        AnnualReport.objects.order_by("year").values_list("pk", "year", "title", "state", "government")
+    ) == [
+        (older.pk, 2019, "2019年报告", "draft", government.pk),
+        (newer.pk, 2020, "新乡县2020年法治政府建设年度报告", "closed", government.pk),
+    ]
+    assert list(Unit.objects.values_list("pk", "name", "short_name", "government")) == [
+        (unit.pk, "县司法局", "司法局", government.pk)
+    ]
+    assert list(Item.objects.values_list("title", "report_id", "lead_unit_id")) == [
+        ("事项", newer.pk, unit.pk)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrated_government_takes_its_name_from_the_settings_first(settings):
+    settings.LEDGER_GOVERNMENT_NAME = "新乡县"
+    _rows_before_governments()
+    _migrate_to_the_end()
+    from tracker.models import Government
+
+    assert list(Government.objects.values_list("name", flat=True)) == ["新乡县"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_installation_migrates_to_no_government_until_one_is_needed():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("tracker", "0026_escalations"), ("reports", "0005_unit_ratings_from_tracker")])
+    _migrate_to_the_end()
+    from tracker.models import Government
+
+    assert not Government.objects.exists()

@@ -7,8 +7,8 @@ from django.utils import translation
 from reports.exporting.docx import write_report_docx
 from reports.exporting.ledger import write_ledger_xlsx
 from reports.exporting.tasksheet import task_sheet_title, write_task_sheet
-from reports.models import AnnualReport
 from reports.selectors import annual_summary, report_draft
+from reports.services import REFUSED, government_named, import_government, reports_of
 from reports.tasksheet_selectors import task_sheet_rows
 from tracker.models import Item
 from tracker.tables import ItemExport
@@ -24,9 +24,18 @@ class Command(BaseCommand):
         parser.add_argument("year", type=int)
         parser.add_argument("--format", choices=["xlsx", "csv", "docx", "tasks"], default="xlsx")
         parser.add_argument("--output", required=True, help="Path of the file to write.")
+        parser.add_argument(
+            "--government",
+            default="",
+            help="Whose year (name or short name); needed among several governments.",
+        )
 
-    def handle(self, year, format, output, **options):
-        report = AnnualReport.objects.filter(year=year).first()
+    def handle(self, year, format, output, government="", **options):
+        try:
+            into = government_named(government, create=False) if government else import_government()
+        except REFUSED as error:
+            raise CommandError(str(error)) from None
+        report = reports_of(into).filter(year=year).first()
         if report is None:
             raise CommandError(f"there is no record for the year {year}")
         path = Path(output)

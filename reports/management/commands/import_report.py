@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.importing import ReportReadError, read_report_bytes
 from reports.importing.summary import outline_json, parse_counts
-from reports.services import REFUSED, report_import
+from reports.services import REFUSED, government_named, report_import
 
 
 class Command(BaseCommand):
@@ -21,12 +21,24 @@ class Command(BaseCommand):
             action="store_true",
             help="Replace a different report already imported for the year (items with progress stay).",
         )
+        parser.add_argument(
+            "--government",
+            default="",
+            help="The government whose report it is (name or short name); made under --parent when new. "
+            "Needed when the installation keeps several governments' ledgers.",
+        )
+        parser.add_argument("--parent", default="", help="The government above a new --government.")
 
-    def handle(self, path, year=None, dry_run=False, json=False, replace=False, **options):
+    def handle(
+        self, path, year=None, dry_run=False, json=False, replace=False, government="", parent="", **options
+    ):
+        if parent and not government:
+            raise CommandError("--parent goes with --government.")
         try:
             data = Path(path).read_bytes()
             text = read_report_bytes(data, filename=path)
-            result = report_import(text=text, year=year, dry_run=dry_run, replace=replace)
+            into = government_named(government, parent=parent, create=not dry_run) if government else None
+            result = report_import(text=text, year=year, dry_run=dry_run, replace=replace, government=into)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from error
         except (ReportReadError, *REFUSED) as error:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.services import REFUSED
+from reports.services import REFUSED, government_named
 from reports.tasksheet_services import task_sheet_import
 
 
@@ -20,15 +20,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--government",
             default="",
-            help="Reserved for installations serving several governments; ignored for now.",
+            help="The government whose ledger receives the tasks (name or short name); made under "
+            "--parent when new. Needed when the installation keeps several governments' ledgers.",
         )
+        parser.add_argument("--parent", default="", help="The government above a new --government.")
 
-    def handle(self, path, year, dry_run=False, json=False, government="", **options):
+    def handle(self, path, year, dry_run=False, json=False, government="", parent="", **options):
         if not 1990 <= year <= 2100:
             raise CommandError(f"--year {year}: a year between 1990 and 2100")
+        if parent and not government:
+            raise CommandError("--parent goes with --government.")
         try:
             data = Path(path).read_bytes()
-            result = task_sheet_import(data=data, filename=Path(path).name, year=year, dry_run=dry_run)
+            into = government_named(government, parent=parent, create=not dry_run) if government else None
+            result = task_sheet_import(
+                data=data, filename=Path(path).name, year=year, dry_run=dry_run, government=into
+            )
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from error
         except REFUSED as error:

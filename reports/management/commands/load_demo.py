@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo import DEMO_USERS, demo_password, load_demo
+from reports.demo import demo_password, demo_users, load_demo
 from reports.models import AnnualReport
 
 
@@ -19,8 +19,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Load nothing when a report exists already; just print the demo logins.",
         )
+        parser.add_argument(
+            "--city",
+            action="store_true",
+            help="Also the city above the county and a second county, with the city's supervisor (city).",
+        )
 
-    def handle(self, *args, force=False, if_empty=False, **options):
+    def handle(self, *args, force=False, if_empty=False, city=False, **options):
+        users = demo_users(city=city)
         production = settings.PRODUCTION
         if production and not force:
             raise CommandError(
@@ -31,12 +37,12 @@ class Command(BaseCommand):
             if production:
                 self.stdout.write("Data present; nothing loaded.")
                 return
-            passwords = {spec.username: demo_password(spec.username, random=False) for spec in DEMO_USERS}
+            passwords = {spec.username: demo_password(spec.username, random=False) for spec in users}
             self.stdout.write("Data present; nothing loaded. Demo logins:")
         else:
-            passwords = load_demo(random_passwords=production)
+            passwords = load_demo(random_passwords=production, city=city)
             self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in with:"))
-        for spec in DEMO_USERS:
+        for spec in users:
             role = "superuser" if spec.superuser else spec.group
             unit = f", {spec.unit}" if spec.unit else ""
             self.stdout.write(f"  {spec.username:<9} {passwords[spec.username]:<22} ({role}{unit})")

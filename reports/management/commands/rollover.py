@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.services import REFUSED, rollover_plan, year_rollover
+from reports.services import REFUSED, government_named, rollover_plan, year_rollover
 from tracker import roles
 
 
@@ -21,14 +21,26 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Say what would be carried; write nothing."
         )
         parser.add_argument("--user", help="Reviewer recorded as the author (default: the first superuser).")
+        parser.add_argument(
+            "--government",
+            default="",
+            help="Whose year (name or short name); needed among several governments.",
+        )
 
-    def handle(self, from_year, to_year, keep_status=False, dry_run=False, user=None, **options):
+    def handle(
+        self, from_year, to_year, keep_status=False, dry_run=False, user=None, government="", **options
+    ):
         try:
+            into = government_named(government, create=False) if government else None
             if dry_run:
-                plan = rollover_plan(from_year=from_year, to_year=to_year)
+                plan = rollover_plan(from_year=from_year, to_year=to_year, government=into)
             else:
                 plan = year_rollover(
-                    from_year=from_year, to_year=to_year, user=self._user(user), keep_status=keep_status
+                    from_year=from_year,
+                    to_year=to_year,
+                    user=self._user(user),
+                    keep_status=keep_status,
+                    government=into,
                 )
         except REFUSED as error:
             raise CommandError(str(error)) from None
