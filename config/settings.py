@@ -195,6 +195,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     # transaction mode (pgbouncer), with DJANGO_PG_SERVER_SIDE_BINDING=0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
+# A read replica (DATABASE_REPLICA_URL, e.g. a PostgreSQL streaming standby): the dashboard,
+# the scoreboard, the year page and the year's exports read from it (config/routers.py);
+# every write and every other page stays on default. Unset: one database, nothing changes.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+LEDGER_READ_REPLICA = bool(DATABASE_REPLICA_URL)
+if LEDGER_READ_REPLICA:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Tests run against the primary's test database: the replica alias mirrors it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache of the figures counted over many rows (tracker/ledger_cache.py) and of the choice
@@ -213,6 +229,12 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Sessions read from the shared cache, written through to the database (cached_db, not
+    # cache alone): every app server reads a login from Redis without a query, and Redis
+    # restarted, evicting keys or out of reach (errors are ignored above) logs nobody out;
+    # the session is read from the database instead. Without REDIS_URL sessions stay in the
+    # database (Django's default), which every app server shares too.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
 

@@ -16,6 +16,7 @@ from tracker.filters import NONE, TRACKED
 from tracker.lights import yellow_days
 from tracker.models import Unit
 from tracker.services import Conflict
+from utilities.replica import replica_view
 
 from .dashboard import items_url
 from .models import AnnualReport
@@ -43,6 +44,7 @@ def _years():
 
 
 @require_GET
+@replica_view
 def scoreboard(request):
     """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
     ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""

@@ -15,6 +15,7 @@ from tracker.decorators import reviewer_required
 from tracker.filters import TRACKED, ItemFilter
 from tracker.models import Unit
 from tracker.services import Conflict
+from utilities.replica import replica_view
 from utilities.uploads import upload_failed
 
 from . import selectors
@@ -38,6 +39,7 @@ IMPORT_SESSION_KEY = "report_import_draft"
 
 
 @require_GET
+@replica_view
 def home(request):
     """After login: the dashboard for reviewers and leaders, "my items" for unit staff, and
     the years with how many of the user's items stand in each status."""
@@ -97,6 +99,7 @@ def report_list(request):
 
 
 @require_GET
+@replica_view
 def report_detail(request, year: int):
     """The year as the county lives it: its tracked work and how far it got, the record its
     report gives (本年度成效, the outline), what went wrong and is being put right (its own
@@ -438,6 +441,7 @@ EXPORT_FORMATS = ("xlsx", "csv", "docx", "tasks")
 
 
 @require_GET
+@replica_view
 def report_export(request, year: int, fmt: str):
     """The year's annual summary as a file: the XLSX ledger, the CSV of its items, the DOCX
     report draft, or its items as a 任务分解表 (``tasks``). Staff get their own units' rows;
@@ -477,6 +481,7 @@ def report_export(request, year: int, fmt: str):
 
 @require_GET
 @reviewer_required
+@replica_view
 def report_circular(request, year: int):
     """The monthly 通报 of ``year``'s ledger as DOCX (``?month=YYYY-MM``), for reviewers: its
     figures are the dashboard's and the scoreboard's as of the month's last day. A missing or
