@@ -316,6 +316,7 @@ def install_haproxy() -> str:
 
 def app_env(cluster: Cluster, var_dir: Path) -> dict[str, str]:
     """Production settings (config/settings.py) pointing at the cluster's services."""
+    var_dir.mkdir(parents=True, exist_ok=True)
     keep = {
         k: v
         for k, v in os.environ.items()
@@ -346,6 +347,9 @@ def app_env(cluster: Cluster, var_dir: Path) -> dict[str, str]:
         "GUNICORN_WORKERS": "2",
         "GUNICORN_TIMEOUT": "30",
         "PYTHONUNBUFFERED": "1",
+        # gunicorn (25.1+) opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl, else at
+        # ~/.gunicorn/gunicorn.ctl: one path for every gunicorn of the user. Each host its own.
+        "XDG_RUNTIME_DIR": str(var_dir),
     }
 
 
@@ -812,7 +816,11 @@ class Checks:
                 note = f"（集群测试）写入 w{number}-{serial}-{secrets.token_hex(3)}"
                 try:
                     answer = self.add_note(browser, pk, note)
-                except (CheckFailed, OSError, http.client.HTTPException) as error:
+                except CheckFailed:  # the item's page (for its version) did not come
+                    with lock:
+                        refused["page not served"] += 1
+                    continue
+                except (OSError, http.client.HTTPException) as error:
                     with lock:
                         refused[type(error).__name__] += 1
                     continue
