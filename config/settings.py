@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "config.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "tracker",
     "reports",
+    # The RQ queue (`manage.py rqworker default`); used only with REDIS_URL (jobs/runner.py).
+    # Before jobs, whose admin.py takes its queue page out of the admin.
+    "django_rq",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +242,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
 
+# Long work (jobs/runner.py: a large year's export, send_notifications --queue). With
+# REDIS_URL it goes to the RQ queue "default", run by `python manage.py rqworker default` on
+# any host; without it, it runs at once in the process that asked (make run needs nothing).
+LEDGER_JOBS_QUEUED = bool(REDIS_URL)
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+RQ = {"COMMIT_MODE": "auto"}  # jobs/runner.py enqueues after the commit itself
+# A job running longer than this (seconds) is stopped by the worker and fails.
+LEDGER_JOB_TIMEOUT = env_int("LEDGER_JOB_TIMEOUT", 3600, minimum=60)
+# The year page offers its exports as jobs (a progress page, then the file) past this many
+# items; the plain download stays for every year.
+LEDGER_EXPORT_JOB_ROWS = env_int("LEDGER_EXPORT_JOB_ROWS", 5000, minimum=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's, with a message its Chinese catalogue has (config/passwords.py).
@@ -279,7 +295,37 @@ STORAGES = {
         )
     },
 }
-# Evidence files live here and are served only through a view that checks permission.
+# S3-compatible object storage (MinIO, Ceph, a cloud's S3) for the files the app writes:
+# evidence, the task lists waiting to be confirmed, the jobs' results. With S3_BUCKET set every
+# app server reads and writes the same files; without it they live in MEDIA_ROOT. Either way
+# they are served only through the views that check permission (utilities/storage_files.py):
+# streamed through the app, or with S3_PRESIGNED=1 by a redirect to an address S3 signs for
+# S3_PRESIGNED_SECONDS (the browser must then reach S3_ENDPOINT_URL itself).
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "").strip()
+S3_PRESIGNED = env_bool("S3_PRESIGNED")
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 60, minimum=1)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or "us-east-1",
+            "signature_version": "s3v4",
+            # MinIO and most S3-compatible servers of an intranet: bucket in the path.
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            # Never overwrite a file (evidence names are random; a clash gets another name).
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_PRESIGNED_SECONDS,
+        },
+    }
+# Evidence files live here (without S3_BUCKET) and are served only through a view that
+# checks permission.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # No URL pattern serves this path: files go out only through the evidence view. (Django's
 # test live server needs a value here.)
