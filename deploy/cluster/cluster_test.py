@@ -853,6 +853,9 @@ class Checks:
             )
         except RuntimeError:
             raise CheckFailed(f"haproxy still reports A as {haproxy_states(self.cluster).get('A')}") from None
+        expect(
+            haproxy_states(self.cluster).get("B") == "UP", f"haproxy reports B {haproxy_states(self.cluster)}"
+        )
         reads = [
             Browser(self.lb, self.staff.cookies).get(f"/items/{self.items[0]}/").status for _ in range(10)
         ]
@@ -901,7 +904,7 @@ def main() -> int:
             return 1
         try:
             checks = Checks(cluster)
-        except CheckFailed as failure:
+        except (CheckFailed, OSError, http.client.HTTPException) as failure:
             log(f"the demo could not be used through HTTP: {failure}")
             for name in ("host-a", "host-b"):
                 print(cluster.log_tail(name), file=sys.stderr)
