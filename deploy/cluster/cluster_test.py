@@ -595,6 +595,14 @@ def sample_pdf(token: str) -> bytes:
 # --------------------------------------------------------------------------- the checks
 
 
+def add_note(browser: Browser, pk: int, note: str, files=()) -> Response:
+    """A progress note (and files) on an item, as its page's form sends it: the page first,
+    for the version it was opened on."""
+    page = browser.get(f"/items/{pk}/")
+    expect(page.status == 200, f"item {pk} answered {page.status} through {browser.hostport}")
+    return browser.post(f"/items/{pk}/", {"note": note, "status": "", "version": form_version(page)}, files)
+
+
 def workbook_cells(content: bytes) -> dict[str, list[tuple]] | None:
     """Every sheet's rows of values, or None when the bytes are no workbook."""
     import openpyxl
@@ -627,17 +635,10 @@ class Checks:
         expect(len(writable) >= 2, f"staff1 can write on {len(writable)} items of {YEAR}; 2 needed")
         return writable
 
-    def add_note(self, browser: Browser, pk: int, note: str, files=()) -> Response:
-        page = browser.get(f"/items/{pk}/")
-        expect(page.status == 200, f"item {pk} answered {page.status} through {browser.hostport}")
-        return browser.post(
-            f"/items/{pk}/", {"note": note, "status": "", "version": form_version(page)}, files
-        )
-
     # 1
     def progress_seen_across_hosts(self) -> str:
         pk, note = self.items[0], f"（集群测试）经由A主机保存 {secrets.token_hex(6)}"
-        answer = self.add_note(self.staff, pk, note)
+        answer = add_note(self.staff, pk, note)
         expect(
             answer.status == 302 and answer.location == f"/items/{pk}/",
             f"saving through A answered {answer.status}",
@@ -653,7 +654,7 @@ class Checks:
         content, name = sample_pdf(token), f"cluster-{token}.pdf"
         digest = hashlib.sha256(content).hexdigest()
         pk = self.items[0]
-        answer = self.add_note(
+        answer = add_note(
             self.staff, pk, f"（集群测试）证明材料 {token}", [("files", name, content, "application/pdf")]
         )
         expect(answer.status == 302, f"uploading through A answered {answer.status}")
@@ -814,7 +815,7 @@ class Checks:
                 serial += 1
                 note = f"（集群测试）写入 w{number}-{serial}-{secrets.token_hex(3)}"
                 try:
-                    answer = self.add_note(browser, pk, note)
+                    answer = add_note(browser, pk, note)
                 except CheckFailed:  # the item's page (for its version) did not come
                     with lock:
                         refused["page not served"] += 1
