@@ -43,7 +43,9 @@ CSRF tokens, cookies, multipart forms; no Django test client, no SQL but the rep
 
 It prints one summary line (``cluster-test: 5/5 checks passed in 84 s``) and exits non-zero
 when any check failed (its reason printed, with the tail of the logs that matter) or the
-cluster could not be built. Run it through ``make cluster-test``; ``--keep`` leaves the
+cluster could not be built. One run at a time (a lock in the temp folder); a run killed
+before its cleanup (SIGKILL) is cleaned up by the next, which ends the process groups it
+wrote down and removes its folder and network. Run it through ``make cluster-test``; ``--keep`` leaves the
 cluster up until Enter is pressed, to look around (``curl http://127.0.0.1:<port>/``).
 """
 
@@ -52,6 +54,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import fcntl
 import hashlib
 import http.client
 import http.cookies
@@ -82,6 +85,10 @@ APP_PORT = 8000
 BUCKET = "ledger-cluster"
 YEAR = 2021  # the demo's open year: its items take progress
 PASSWORD = "{}-demo-2020"  # reports/demo.py's demo_password(random=False)
+# One run at a time (the bridge and namespaces have fixed names); what a run started is
+# written down, so that the next one ends it if this one was killed before its cleanup.
+LOCK_PATH = Path(tempfile.gettempdir()) / "ledger-cluster-test.lock"
+STATE_PATH = Path(tempfile.gettempdir()) / "ledger-cluster-test.json"
 
 
 def log(message: str) -> None:
@@ -167,7 +174,12 @@ class Cluster:
             )
         service = Service(name, process, log_path)
         self.services[name] = service
+        self.write_state()
         return service
+
+    def write_state(self) -> None:
+        groups = [(s.process.pid, _start_time(s.process.pid)) for s in self.services.values()]
+        STATE_PATH.write_text(json.dumps({"tmp": str(self.tmp), "groups": groups}))
 
     def stop_all(self) -> None:
         for service in reversed(list(self.services.values())):
@@ -192,6 +204,33 @@ def _end_group(process: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _start_time(pid: int) -> str | None:
+    """When the process started (field 22 of /proc/<pid>/stat): a pid reused since is not it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def reap_leftovers() -> None:
+    """End what a run killed before its cleanup (SIGKILL, a session stopped) left running:
+    its process groups (those still the same processes) and its temp dir. The network goes
+    with ``remove_network``."""
+    try:
+        state = json.loads(STATE_PATH.read_text())
+    except (OSError, ValueError):
+        return
+    for pid, started in state.get("groups", []):
+        if started and _start_time(pid) == started:
+            log(f"ending process group {pid} left by an earlier run")
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+    tmp = Path(state.get("tmp", ""))
+    if tmp.name.startswith("ledger-cluster-"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    STATE_PATH.unlink(missing_ok=True)
 
 
 def remove_network() -> None:
@@ -883,6 +922,13 @@ def main() -> int:
             "cluster-test: needs root (network namespaces, a bridge, PostgreSQL as postgres)", file=sys.stderr
         )
         return 2
+    lock = open(LOCK_PATH, "w")  # noqa: SIM115 - held until the process ends
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"cluster-test: another run holds {LOCK_PATH}; wait for it to end", file=sys.stderr)
+        return 2
+    reap_leftovers()
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="ledger-cluster-"))
     tmp.chmod(0o755)
@@ -958,6 +1004,7 @@ def main() -> int:
         for cleanup in reversed(cluster.cleanups):
             cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
+        STATE_PATH.unlink(missing_ok=True)
     results.sort()
     passed = sum(1 for r in results if r[2] == "passed")
     failed = [r for r in results if r[2] == "FAILED"]
