@@ -99,14 +99,13 @@ class CheckFailed(Exception):
     pass
 
 
-def run(cmd, *, check=True, quiet=True, **kwargs):
-    """Run a command to its end; on failure raise with what it printed."""
+def run(cmd, *, check=True, timeout=240, **kwargs):
+    """Run a command to its end (killed after ``timeout`` s); on failure raise with what it
+    printed."""
     cmd = [str(part) for part in cmd]
-    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kwargs)
     if check and result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    if not quiet:
-        print(result.stdout, end="", file=sys.stderr)
     return result
 
 
@@ -122,6 +121,8 @@ def wait_for(what: str, test, timeout: float = 30.0, interval: float = 0.2):
     while time.monotonic() < deadline:
         try:
             value = test()
+        except CheckFailed:
+            raise
         except Exception as error:
             last = error
             value = None
