@@ -210,7 +210,12 @@ if LEDGER_READ_REPLICA:
         conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    same_engine = DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {})) if same_engine else {}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is given up on quickly; its pages then read from
+        # default (utilities/replica.py).
+        DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 3
     # Tests run against the primary's test database: the replica alias mirrors it.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]

@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 QUEUE = "default"
 # How often a running job writes its progress to the database, at most.
 PROGRESS_EVERY_SECONDS = 1.0
+# A running job not heard of this long after its timeout is taken for dead.
+STALE_GRACE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def enqueue(job_id) -> None:
     """Put the job on the RQ queue; a queue out of reach fails the job (logged)."""
     import django_rq
     from redis.exceptions import RedisError
+    from rq import Callback
 
     try:
         django_rq.get_queue(QUEUE, connection=redis_connection()).enqueue(
@@ -80,6 +84,9 @@ def enqueue(job_id) -> None:
             job_timeout=settings.LEDGER_JOB_TIMEOUT,
             result_ttl=0,
             failure_ttl=24 * 60 * 60,
+            # The worker stopped the job (its timeout) or its process died: say so on the row.
+            on_failure=Callback("jobs.runner.failed_in_queue"),
+            on_stopped=Callback("jobs.runner.stopped_in_queue"),
         )
     except RedisError as error:
         logger.error("Job %s could not be queued: %s", job_id, error)
@@ -120,6 +127,34 @@ def run_job(job_id: str) -> None:
             result_name=result.name, result_filename=result.filename, result_content_type=result.content_type
         )
     _finish(job_id, state=JobState.DONE, **fields)
+
+
+def failed_in_queue(rq_job, connection, kind, value, traceback) -> None:
+    """RQ's failure callback: what ``run_job`` could not record itself (the worker's timeout
+    stopped it midway) fails the job's row."""
+    _fail_unfinished(rq_job.args[0], f"{getattr(kind, '__name__', kind)}: {value}")
+
+
+def stopped_in_queue(rq_job, connection) -> None:
+    """RQ's callback for a job stopped by hand (``rq`` commands)."""
+    _fail_unfinished(rq_job.args[0], "stopped in the queue")
+
+
+def _fail_unfinished(job_id, error: str) -> None:
+    Job.objects.filter(pk=job_id, state__in=(JobState.QUEUED, JobState.RUNNING)).update(
+        state=JobState.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+
+
+def expire_if_stale(job: Job) -> Job:
+    """A job still running long after the worker's timeout (its worker was killed, the host
+    lost) is failed, so that its page stops waiting; the job as it now stands."""
+    if job.state == JobState.RUNNING and job.started_at is not None:
+        limit = timezone.now() - timedelta(seconds=settings.LEDGER_JOB_TIMEOUT + STALE_GRACE_SECONDS)
+        if job.started_at < limit:
+            _fail_unfinished(job.pk, "no word from the worker after its timeout")
+            job.refresh_from_db()
+    return job
 
 
 def _finish(job_id, *, state: str, **fields) -> None:

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_GET
 from utilities.storage_files import file_response
 
 from .models import Job, JobState
+from .runner import expire_if_stale
 
 
 def _own_job(request, pk) -> Job:
     job = Job.objects.filter(pk=pk, owner=request.user).first() if request.user.is_authenticated else None
     if job is None:
         raise Http404(_("No such job, or it is not yours."))
-    return job
+    return expire_if_stale(job)
 
 
 def _download_url(job: Job) -> str | None:
@@ -60,9 +61,16 @@ def job_download(request, pk):
     job = _own_job(request, pk)
     if _download_url(job) is None:
         raise Http404(_("This job has no file to download."))
-    return file_response(
-        job.result_name, filename=job.result_filename, content_type=job.result_content_type, inline=False
-    )
+    try:
+        response = file_response(
+            job.result_name, filename=job.result_filename, content_type=job.result_content_type, inline=False
+        )
+    except FileNotFoundError:
+        raise Http404(_("This job has no file to download.")) from None
+    # As the evidence downloads: an attachment that nothing may run.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _percent(job: Job) -> int:

@@ -60,6 +60,9 @@ def test_a_job_writes_the_same_file_as_the_plain_export(reviewer_client, year, f
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert job.result_filename in download["Content-Disposition"]
+    assert (
+        download["X-Content-Type-Options"] == "nosniff" and "sandbox" in download["Content-Security-Policy"]
+    )
     assert readable(fmt, body(download)) == readable(fmt, plain)
     assert default_storage.exists(job.result_name)
 
@@ -265,3 +268,58 @@ def test_send_notifications_queue_without_redis_runs_at_once(staff_client, lead_
     call_command("send_notifications", "--no-mail", "--queue", stdout=out)
     assert ": done" in out.getvalue()
     assert Message.objects.filter(kind="overdue").count() == 1
+
+
+def test_a_result_file_gone_from_storage_is_a_404(reviewer_client, year):
+    job = start(reviewer_client, "csv")
+    default_storage.delete(job.result_name)
+    assert reviewer_client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_purge_jobs_removes_old_jobs_and_their_files(reviewer_client, year):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old, recent = start(reviewer_client, "csv"), start(reviewer_client, "docx")
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    call_command("purge_jobs", stdout=io.StringIO())
+    assert list(Job.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not default_storage.exists(old.result_name) and default_storage.exists(recent.result_name)
+
+
+def sleeping_task(job, progress):
+    import time
+
+    progress.set_total(10)
+    time.sleep(5)
+
+
+def test_a_job_the_worker_stops_at_its_timeout_fails(
+    reviewer_client, settings, fake_queue, django_capture_on_commit_callbacks
+):
+    settings.LEDGER_JOB_TIMEOUT = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(kind="export", task="tests.test_jobs.sleeping_task", owner=reviewer_client.user)
+    work(fake_queue)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "Timeout" in job.error
+    assert "未能准备好" in reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_a_running_job_lost_with_its_worker_is_failed_when_asked_about(reviewer_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = Job.objects.create(
+        kind="export",
+        task="tests.test_jobs.counting_task",
+        owner=reviewer_client.user,
+        state=JobState.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=settings.LEDGER_JOB_TIMEOUT + 60),
+    )
+    assert reviewer_client.get(f"/jobs/{job.pk}/status/").json()["state"] == "running"  # within grace
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(days=1))
+    assert reviewer_client.get(f"/jobs/{job.pk}/status/").json()["state"] == "failed"

@@ -132,3 +132,32 @@ def test_without_a_replica_the_dashboard_reads_default(settings, reviewer_client
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         assert reviewer_client.get("/").status_code == 200
     assert on_replica.captured_queries == []
+
+
+@replica_db
+def test_a_replica_that_does_not_answer_costs_no_page(replica_on, reviewer_client, monkeypatch):
+    from django.db import OperationalError
+
+    from utilities import replica
+
+    replica.replica_back()
+    ItemFactory(report=AnnualReportFactory(year=2021, state="active"), title="主库上的事项")
+    standby = connections["replica"]
+
+    def refused(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    # (An in-memory SQLite connection is never closed, so the failure is its cursor's.)
+    monkeypatch.setattr(standby, "create_cursor", refused)
+    try:
+        with CaptureQueriesContext(connections["default"]) as on_default:
+            response = reviewer_client.get("/")
+        assert response.status_code == 200 and response.context["board"] is not None
+        assert ledger_queries(on_default)  # read again from the primary
+        # Found down: the next pages go straight to the primary, without trying it again.
+        attempts = []
+        monkeypatch.setattr(standby, "create_cursor", lambda *a, **k: attempts.append(1) or refused())
+        assert reviewer_client.get("/units/").status_code == 200
+        assert attempts == []
+    finally:
+        replica.replica_back()

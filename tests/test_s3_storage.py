@@ -213,3 +213,20 @@ def test_the_settings_put_files_in_s3_only_when_a_bucket_is_named(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(base)
+
+
+def test_a_jobs_file_is_presigned_for_its_owner_only(s3, settings, reviewer_client, leader_client):
+    import requests
+
+    settings.S3_PRESIGNED = True
+    ItemFactory(report=AnnualReportFactory(year=2021, state="active"), title="预签名的事项")
+    job = start(reviewer_client, "csv")
+    response = reviewer_client.get(f"/jobs/{job.pk}/download/")
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["X-Amz-Expires"] == ["60"] and query["response-content-disposition"][0].startswith(
+        "attachment"
+    )
+    fetched = requests.get(response["Location"], timeout=5)
+    assert "预签名的事项" in fetched.content.decode("utf-8-sig")
+    assert leader_client.get(f"/jobs/{job.pk}/download/").status_code == 404

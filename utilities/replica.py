@@ -25,10 +25,15 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
+import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import FileResponse
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 
@@ -48,21 +53,72 @@ def replica_reads():
 
 def reading_from_replica() -> bool:
     """Whether a read made now goes to the replica."""
-    return _replica_reads.get() and getattr(settings, "LEDGER_READ_REPLICA", False)
+    return _replica_reads.get() and replica_in_use()
+
+
+# A replica found not answering is left alone for this long (seconds, per process): its pages
+# read from default meanwhile, without waiting for it on every request.
+REPLICA_RETRY_SECONDS = 30
+_replica_down_until = 0.0
+
+
+def replica_in_use() -> bool:
+    """Whether a replica is configured and was not found down in the last seconds."""
+    return getattr(settings, "LEDGER_READ_REPLICA", False) and time.monotonic() >= _replica_down_until
 
 
 def replica_view(view):
-    """A view whose reads go to the replica, including those a streamed body makes later."""
+    """A view whose reads go to the replica, including those a streamed body makes later.
+
+    A replica that does not answer costs no page: the view runs again on default (these views
+    only read), and the replica is left alone for ``REPLICA_RETRY_SECONDS``. A database error
+    while the replica answers is the view's own and is raised as it is."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        with replica_reads():
-            response = view(request, *args, **kwargs)
+        if not replica_in_use():
+            return view(request, *args, **kwargs)
+        try:
+            with replica_reads():
+                response = view(request, *args, **kwargs)
+        except DatabaseError:
+            if replica_answers():
+                raise
+            _mark_replica_down()
+            logger.warning("The read replica does not answer: %s reads from the primary", request.path)
+            return view(request, *args, **kwargs)
         if getattr(response, "streaming", False) and not isinstance(response, FileResponse):
             response.streaming_content = _in_replica_block(response.streaming_content)
         return response
 
     return wrapped
+
+
+def replica_answers() -> bool:
+    """Whether the replica answers ``SELECT 1`` now (a connection that broke is opened again)."""
+    from django.db import connections
+
+    connection = connections[REPLICA]
+    try:
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return False
+    return True
+
+
+def _mark_replica_down() -> None:
+    global _replica_down_until
+    _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+
+
+def replica_back() -> None:
+    """Forget that the replica was found down (tests; its retry time passing does the same)."""
+    global _replica_down_until
+    _replica_down_until = 0.0
 
 
 def _in_replica_block(chunks):
