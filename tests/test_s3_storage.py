@@ -2,6 +2,7 @@
 and job results are objects in the bucket, never files on the app server's disk, and still go
 out only through the views that check permission (streamed, or presigned with S3_PRESIGNED)."""
 
+import io
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -152,8 +153,6 @@ def test_a_jobs_file_is_an_object_in_the_bucket_served_to_its_owner(s3, reviewer
 
 
 def test_sweep_orphans_lists_and_removes_orphan_objects_in_the_bucket(s3, staff_client, item):
-    import io
-
     upload(staff_client, item)
     kept = Evidence.objects.get().file.name
     s3.put_object(Bucket=BUCKET, Key="evidence/2020/01/orphan.pdf", Body=b"%PDF-left behind")
@@ -230,3 +229,17 @@ def test_a_jobs_file_is_presigned_for_its_owner_only(s3, settings, reviewer_clie
     fetched = requests.get(response["Location"], timeout=5)
     assert "预签名的事项" in fetched.content.decode("utf-8-sig")
     assert leader_client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_streams_the_evidence_from_the_bucket(s3, staff_client, item, tmp_path):
+    import json
+    import zipfile
+
+    upload(staff_client, item)
+    name = Evidence.objects.get().file.name
+    call_command("backup", str(tmp_path / "ledger.zip"), stdout=io.StringIO(), stderr=io.StringIO())
+    with zipfile.ZipFile(tmp_path / "ledger.zip") as archive:
+        assert archive.read(f"media/{name}") == PDF
+        manifest = json.loads(archive.read("manifest.json"))
+    assert name in manifest["files"] and manifest["missing"] == []
