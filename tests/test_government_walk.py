@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from reports.export_jobs import start_year_export
 from tests.factories import (
     AnnualReportFactory,
     GovernmentFactory,
@@ -55,7 +56,15 @@ DISTINCT = {
     ),
 }
 # Routes naming one object of a county: another county's people get 404 for it.
-OBJECT_ROUTES = ("tracker:item", "chase_notice", "tracker:evidence", "tracker:evidence_view")
+OBJECT_ROUTES = (
+    "tracker:item",
+    "chase_notice",
+    "tracker:evidence",
+    "tracker:evidence_view",
+    "jobs:detail",
+    "jobs:status",
+    "jobs:download",
+)
 
 
 def _client(user):
@@ -97,7 +106,10 @@ def _county(key, name, city, pdf):
     instruction = instruction_add(item=item, user=leader, text=secrets["instruction"])
     (chase,) = items_chase(items=[item], user=leader, note=secrets["chase"])
     message = Message.objects.filter(recipient=staff, kind=MessageKind.INSTRUCTION).get()
+    # The county reviewer's CSV of the year, written by a job (no queue: at once).
+    job = start_year_export(report=report, user=reviewer, fmt="csv")
     objects = {
+        "job": job.pk,
         "item": item.pk,
         "shortfall": shortfall.pk,
         "measure": measure.pk,
