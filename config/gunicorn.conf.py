@@ -10,6 +10,7 @@ until the timeout killed it.
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # gunicorn's rule of thumb: two per core, plus one.
@@ -28,3 +29,17 @@ max_requests_jitter = 200
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+
+# gunicorn's control socket (25.1+, for ``gunicornc``). Its default is one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl): a second gunicorn of the same
+# user on the same machine unlinks the first one's socket and takes the path, and whichever
+# stops first removes it. So each installation keeps its own, in its DJANGO_VAR_DIR (the
+# settings' default, var/ beside the code); GUNICORN_CONTROL_SOCKET names another path (two
+# instances sharing one DJANGO_VAR_DIR each need one), ``off`` opens none. A path gunicorn cannot
+# bind (too long for a Unix socket: over about 100 characters) costs only a warning in its log.
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control.lower() == "off":
+    control_socket_disable = True
+else:
+    _var_dir = Path(os.environ.get("DJANGO_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    control_socket = _control or str(_var_dir / "gunicorn.ctl")
