@@ -180,6 +180,8 @@ def on_time_count(result: Rollup) -> int:
 
 # Numbering a report puts before a problem: 一是 / （一）/ 1. / 二、
 _NUMBERING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是)\s*")
+# A short note in brackets: 乡(镇), （示例）.
+_BRACKETED = re.compile(r"[（(][^）)]{0,4}[）)]")
 # Words that carry no meaning of their own in a report's problems, longest first.
 _FILLERS = (
     "有待进一步",
@@ -214,9 +216,10 @@ _NOT_WORDS = re.compile(r"[\W_]+")
 
 
 def normalize_shortfall(text: str) -> str:
-    """A shortfall's wording reduced to what tells it apart: no numbering, punctuation or
-    filler words, one word for each set of synonyms."""
+    """A shortfall's wording reduced to what tells it apart: no numbering, short notes in
+    brackets, punctuation or filler words, one word for each set of synonyms."""
     text = _NUMBERING.sub("", text)
+    text = _BRACKETED.sub("", text)
     text = _NOT_WORDS.sub("", text)
     for word, same in _SAME.items():
         text = text.replace(word, same)
