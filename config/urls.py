@@ -33,6 +33,7 @@ urlpatterns = [
     path("governments/export/<str:fmt>/", rollup_views.rollup_export, name="rollup_export"),
     path("chases/<int:pk>/notice/", chase_notices.chase_notice, name="chase_notice"),
     path("reports/", include("reports.urls")),
+    path("jobs/", include("jobs.urls")),
     path("accounts/", include(accounts)),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

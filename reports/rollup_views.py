@@ -27,15 +27,8 @@ from tracker.choices import Grade
 from tracker.decorators import supervisor_required
 from tracker.governments import PARAMETER, government_in_view
 from tracker.models import Government
+from utilities.replica import replica_view
 from utilities.sheets import Percent, csv_response, xlsx_response
-
-try:
-    from utilities.replica import replica_view
-except ImportError:  # before the scale-out branch (the read replica) is merged: no replica
-
-    def replica_view(view):
-        return view
-
 
 from .rollups import (
     LATE,

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -348,3 +348,27 @@ def test_the_exports_hold_the_pages_rows_in_typed_cells(tree):
 def test_an_unknown_export_format_is_404(tree):
     response = _client(tree["city_reviewer"]).get("/governments/export/pdf/", {"year": YEAR})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@pytest.mark.parametrize(
+    "path",
+    ["/governments/", "/governments/shortfalls/", "/governments/export/csv/", "/governments/export/xlsx/"],
+)
+def test_the_rollups_read_the_ledger_from_the_replica(settings, path):
+    from tests.test_replica import ledger_queries
+
+    settings.LEDGER_READ_REPLICA = True
+    city = GovernmentFactory(name="新乡市", level="city")
+    for name in ("新乡县", "获嘉县"):
+        _county(name, city, items=(1, 2), shortfalls=("执法不严",))
+    client = _client(ReviewerFactory(username="city-r", government=city))
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_default,
+    ):
+        response = client.get(path, {"year": YEAR})
+        assert response.status_code == 200
+        _text(response)
+    assert ledger_queries(on_replica), path
+    assert not ledger_queries(on_default), path
