@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n auto
 
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint format migrate demo messages compilemessages ci clean bench-import mutation
+.PHONY: run test lint format migrate demo messages compilemessages ci clean bench-import mutation cluster-test
 
 # A stamp per requirements file: pip runs again only when a requirements file changed.
 $(VENV)/.python-ok:
@@ -72,6 +72,12 @@ messages: $(VENV)/.installed-dev
 
 ci:
 	bash .ci/run
+
+# Two app hosts in network namespaces behind haproxy, PostgreSQL with a streaming replica,
+# Redis, an S3 server and an RQ worker, built, checked through HTTP and removed again
+# (deploy/cluster/cluster_test.py says what it proves). Needs root; about two minutes.
+cluster-test: $(VENV)/.installed-dev
+	$(PY) deploy/cluster/cluster_test.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache mutants

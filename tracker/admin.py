@@ -636,11 +636,11 @@ class GroupAdmin(RulesAdminMixin, DjangoGroupAdmin):
 class PushTargetAdmin(RulesAdminMixin, admin.ModelAdmin):
     """Chat groups' robots told of the ledger's events (tracker.pushes)."""
 
-    list_display = ["name", "kind", "unit", "quiet_from", "quiet_until", "active"]
+    list_display = ["name", "kind", "government", "unit", "quiet_from", "quiet_until", "active"]
     list_filter = ["kind", "active"]
-    search_fields = ["name", "unit__name"]
-    autocomplete_fields = ["unit"]
-    list_select_related = ["unit"]
+    search_fields = ["name", "unit__name", "government__name"]
+    autocomplete_fields = ["government", "unit"]
+    list_select_related = ["government", "unit"]
     # An address typed without its scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

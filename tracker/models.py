@@ -1040,8 +1040,9 @@ class LedgerStamp(models.Model):
 
 class PushTarget(models.Model):
     """A chat group's robot (企业微信 or 钉钉 群机器人) or any address that takes JSON, told of the
-    ledger's events: a unit's own group (``unit``) hears of that unit's items, a target with
-    no unit of every item. Configured in the admin; one more global target may be given by the
+    ledger's events: a unit's own group (``unit``) hears of that unit's items, a government's
+    group (``government``, no unit) of the items of that government and those below it, a
+    target with neither of every item. Configured in the admin; one more global target may be given by the
     environment (tracker.pushes.environment_target)."""
 
     class Kind(models.TextChoices):
@@ -1067,6 +1068,18 @@ class PushTarget(models.Model):
         related_name="push_targets",
         help_text=_(
             "Empty: every item's events. A unit: only the events of items it leads or cooperates on."
+        ),
+    )
+    government = models.ForeignKey(
+        Government,
+        verbose_name=_("government"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="push_targets",
+        help_text=_(
+            "With no unit: the events of this government's items and of the governments below it. "
+            "Empty too: every item's events (an installation of one government)."
         ),
     )
     quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)

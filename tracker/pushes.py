@@ -95,28 +95,44 @@ def enqueue(*, event: str, title: str, text: str, item: Item | None = None) -> l
 
 def enqueue_each(*, event: str, told: list[tuple[str, str, Item | None]]) -> list[Push]:
     """Write the pushes of one kind of event that happened to many items at once (an
-    escalation run), each ``(title, text, item)`` as ``enqueue()`` would, in three queries
-    whatever their number: the items' cooperating units, the targets, the insert."""
+    escalation run), each ``(title, text, item)`` as ``enqueue()`` would, in four queries
+    whatever their number: the items' cooperating units, their governments, the targets,
+    the insert. A target hears of an item when it is one of the item's units' (lead or
+    cooperating), or its government's or one above it (``government``, no unit), or has
+    neither."""
     items = [item for _title, _text, item in told if item is not None]
-    units = _units_of(items)
+    units, paths = _units_of(items), _government_paths_of(items)
     wanted = {unit for item_units in units.values() for unit in item_units}
     targets = list(
-        PushTarget.objects.filter(active=True).filter(Q(unit__isnull=True) | Q(unit_id__in=wanted))
+        PushTarget.objects.filter(active=True)
+        .filter(Q(unit__isnull=True) | Q(unit_id__in=wanted))
+        .select_related("government")
     )
     from_environment = environment_target() is not None
     rows = []
     for title, text, item in told:
-        item_units = units.get(item.pk, set()) if item is not None else set()
         link = f"{settings.LEDGER_BASE_URL}{item.get_absolute_url()}" if item is not None else ""
         fields = {"event": event, "title": title, "text": text, "link": link, "item": item}
         rows += [
             Push(target=target, **fields)
             for target in targets
-            if target.unit_id is None or target.unit_id in item_units
+            if _hears(
+                target, units.get(getattr(item, "pk", None), set()), paths.get(getattr(item, "pk", None), "")
+            )
         ]
         if from_environment:
             rows.append(Push(target=None, **fields))
     return Push.objects.bulk_create(rows, batch_size=1000)
+
+
+def _hears(target: PushTarget, item_units: set[int], item_path: str) -> bool:
+    """Whether ``target`` hears of an item of the units ``item_units`` and the government at
+    ``item_path``."""
+    if target.unit_id is not None:
+        return target.unit_id in item_units
+    if target.government_id is not None:
+        return bool(item_path) and item_path.startswith(target.government.path)
+    return True
 
 
 def _units_of(items: list[Item]) -> dict[int, set[int]]:
@@ -126,6 +142,14 @@ def _units_of(items: list[Item]) -> dict[int, set[int]]:
     for item_id, unit_id in through.values_list("item_id", "unit_id"):
         units[item_id].add(unit_id)
     return units
+
+
+def _government_paths_of(items: list[Item]) -> dict[int, str]:
+    """Each item's government's place in the tree (one query)."""
+    rows = Item.objects.filter(pk__in=[item.pk for item in items]).values_list(
+        "pk", "report__government__path"
+    )
+    return dict(rows)
 
 
 def in_quiet_hours(target: Target, now: datetime) -> datetime | None:

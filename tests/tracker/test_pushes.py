@@ -191,6 +191,28 @@ def test_units_hear_of_their_own_items_only(robot, item, lead_unit, coop_unit):
     assert sorted(push.target.name for push in Push.objects.all()) == ["全县群", "司法局群", "财政局群"]
 
 
+def test_a_governments_group_hears_of_its_own_and_lower_governments_items_only(robot, item):
+    from tests.factories import AnnualReportFactory, GovernmentFactory
+
+    county = item.report.government
+    city = GovernmentFactory(name="新乡市", level="city")
+    county.parent = city
+    county.save()
+    sibling = GovernmentFactory(name="获嘉县", parent=city)
+    theirs = ItemFactory(
+        report=AnnualReportFactory(government=sibling, year=2020), lead_unit=UnitFactory(government=sibling)
+    )
+    PushTarget.objects.create(name="新乡县群", kind="json", url=robot.url, government=county)
+    PushTarget.objects.create(name="获嘉县群", kind="json", url=robot.url, government=sibling)
+    PushTarget.objects.create(name="新乡市群", kind="json", url=robot.url, government=city)
+    push_one(item)
+    push_one(theirs)
+    heard = sorted((push.target.name, push.item_id) for push in Push.objects.all())
+    assert heard == sorted(
+        [("新乡县群", item.pk), ("新乡市群", item.pk), ("获嘉县群", theirs.pk), ("新乡市群", theirs.pk)]
+    )
+
+
 def test_the_environment_gives_one_more_target(robot, item, settings):
     settings.LEDGER_WEBHOOK_URL = robot.url
     settings.LEDGER_WEBHOOK_KIND = "json"
