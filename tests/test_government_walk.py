@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from reports.export_jobs import start_year_export
 from tests.factories import (
     AnnualReportFactory,
     GovernmentFactory,
@@ -97,7 +98,10 @@ def _county(key, name, city, pdf):
     instruction = instruction_add(item=item, user=leader, text=secrets["instruction"])
     (chase,) = items_chase(items=[item], user=leader, note=secrets["chase"])
     message = Message.objects.filter(recipient=staff, kind=MessageKind.INSTRUCTION).get()
+    # The staff's CSV of the year written by a job (the access walk's jobs routes name one).
+    job = start_year_export(report=report, user=staff, fmt="csv")
     objects = {
+        "job": job.pk,
         "item": item.pk,
         "shortfall": shortfall.pk,
         "measure": measure.pk,
