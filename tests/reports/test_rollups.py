@@ -372,3 +372,33 @@ def test_the_rollups_read_the_ledger_from_the_replica(settings, path):
         _text(response)
     assert ledger_queries(on_replica), path
     assert not ledger_queries(on_default), path
+
+
+def test_a_year_or_government_that_does_not_fit_is_ignored_never_trusted(tree):
+    """A year that is no year of the governments below shows the newest; a government that is
+    no number, none, or not his, leaves his own in view."""
+    client = _client(tree["city_reviewer"])
+    for params in (
+        {"year": "abc"},
+        {"year": "1999"},
+        {"government": "x"},
+        {"government": "999999"},
+        {"government": tree["linzhou"].pk},
+    ):
+        response = client.get("/governments/", params)
+        assert response.status_code == 200, params
+        page = response.content.decode()
+        assert f"新乡市 · {YEAR}" in page and "林州市" not in page, params
+
+
+def test_a_supervisor_whose_governments_below_have_no_report_is_told_so():
+    city = GovernmentFactory(name="空市", level="city")
+    GovernmentFactory(name="空县", parent=city)
+    page = _client(ReviewerFactory(username="empty", government=city)).get("/governments/").content.decode()
+    assert "下级政府还没有年度报告" in page
+    assert (
+        _client(ReviewerFactory(username="empty2", government=city))
+        .get("/governments/export/csv/")
+        .status_code
+        == 404
+    )
