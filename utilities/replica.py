@@ -9,8 +9,8 @@ the current context (a contextvar: a thread's or a task's own) and the replica i
 read outside such a block, goes to ``default``. Without a replica nothing changes.
 
 Which pages read from the replica: those that only read and count over many rows, the
-dashboard (the home page), the scoreboard, the year page and the year's exports (the views
-carry ``@replica_view``). A replica lags its primary by a moment, so a person who has just
+dashboard (the home page), the scoreboard, the year page, the year's exports and the
+supervisor's roll-ups (the views carry ``@replica_view``). A replica lags its primary by a moment, so a person who has just
 saved something and opens one of these pages may see the figures of a moment before; the
 item pages, lists and forms, which must show one's own write at once, read from ``default``.
 The ledger's version (tracker/ledger_cache.py) is read on the replica too on those pages, so

@@ -34,6 +34,7 @@ EXAMPLE_PATHS: dict[str, str] = {
     "tracker:item_follow": "/items/1/follow/",
     "tracker:item_chase": "/items/1/chase/",
     "chase_notice": "/chases/1/notice/",
+    "rollup_export": "/governments/export/xlsx/",
     "tracker:extension_decide": "/extensions/1/decide/",
     "reports:rollover": "/reports/2020/rollover/",
     "reports:close": "/reports/2020/close/",
