@@ -77,6 +77,13 @@ class ItemTable(tables.Table):
     )
     export_id = tables.Column(accessor="pk", verbose_name=_("ID"), visible=False)
     year = tables.Column(verbose_name=_("Year"), attrs=NOWRAP)
+    # Only for a supervisor who sees several governments (``governments=True``): which county's
+    # 县司法局 a row is. Everyone else's table has no such column, nor its join.
+    government = tables.Column(
+        accessor="government_name",
+        verbose_name=_("Government"),
+        order_by=("report__government__path", "pk"),
+    )
     area = tables.Column(accessor="area_name", verbose_name=_("Area"))
     kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
     title = tables.Column(verbose_name=_("Title"), attrs={"td": {"class": "item-title"}})
@@ -97,11 +104,16 @@ class ItemTable(tables.Table):
     export_text = tables.Column(accessor="text", verbose_name=_("Source text"), visible=False)
 
     export_title = _("Ledger items")
-    export_widths = (8, 8, 22, 10, 40, 22, 24, 12, 12, 10, 6, 8, 8, 17, 60)
+    # XLSX column widths, by column.
+    WIDTHS = {
+        "export_id": 8, "year": 8, "government": 16, "area": 22, "kind": 10, "title": 40,
+        "lead_unit": 22, "cooperating_units": 24, "assignee": 12, "due_on": 12, "status": 10,
+        "light": 6, "is_overdue": 8, "chases": 8, "updated_at": 17, "export_text": 60,
+    }  # fmt: skip
 
     class Meta:
         sequence = (
-            "select", "export_id", "year", "area", "kind", "title", "lead_unit", "cooperating_units",
+            "select", "export_id", "year", "government", "area", "kind", "title", "lead_unit", "cooperating_units",
             "assignee", "due_on", "status", "light", "is_overdue", "chases", "updated_at", "export_text",
         )  # fmt: skip
         order_by = ("-year",)
@@ -113,19 +125,34 @@ class ItemTable(tables.Table):
         # Each cell, header and body, names its column (column-area): print.css sizes them.
         return {*super().get_column_class_names(classes_set, bound_column), f"column-{bound_column.name}"}
 
-    def __init__(self, data, *args, bulk: bool = False, **kwargs):
+    def __init__(self, data, *args, bulk: bool = False, governments: bool = False, **kwargs):
+        if not governments:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "government")
         super().__init__(data, *args, **kwargs)
         self.bulk = bulk
         if not bulk:
             self.columns.hide("select")
 
+    @property
+    def export_widths(self) -> tuple[int, ...]:
+        """The XLSX widths of the exported columns, in their order."""
+        return tuple(
+            self.WIDTHS[column.name]
+            for column in self.columns.iterall()
+            if not column.column.exclude_from_export
+        )
+
     @staticmethod
-    def rows_of(items, *, with_text: bool = False):
+    def rows_of(items, *, with_text: bool = False, governments: bool = False):
         """``items`` (a queryset of Item) as the table's rows: dicts of ``ROW_FIELDS`` and
-        ``ROW_RELATED``, overdue included, and the source text when ``with_text`` (the files show it, the page not)."""
+        ``ROW_RELATED``, overdue included, the source text when ``with_text`` (the files show
+        it, the page not), and the government's name when ``governments``."""
         fields = (*ROW_FIELDS, "text") if with_text else ROW_FIELDS
+        related = (
+            {**ROW_RELATED, "government_name": F("report__government__name")} if governments else ROW_RELATED
+        )
         overdue = ExpressionWrapper(overdue_q(), output_field=BooleanField())
-        return items.prefetch_related(None).values(*fields, **ROW_RELATED, overdue=overdue)
+        return items.prefetch_related(None).values(*fields, **related, overdue=overdue)
 
     def paginate(self, paginator_class=CountedPaginator, per_page=None, page=1, *args, **kwargs):
         # RequestConfig hands ?per_page over as written: bound it (1 to 200).
@@ -216,6 +243,12 @@ class ItemTable(tables.Table):
 
     def value_year(self, record):
         return record["year"]
+
+    def render_government(self, record):
+        return record["government_name"] or ""
+
+    def value_government(self, record):
+        return record["government_name"] or ""
 
     def render_area(self, record):
         return record["area_name"] or ""

@@ -309,13 +309,17 @@ class ItemListView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         user = self.request.user
-        return {"bulk": permissions.can_assign(user) or permissions.can_chase(user)}
+        return {
+            "bulk": permissions.can_assign(user) or permissions.can_chase(user),
+            "governments": permissions.supervises(user),
+        }
 
     def get_table(self, **kwargs):
         exporting = self.exporting()
         items = self.get_table_data() if exporting else self.page_rows()
-        # The page shows no source text (files do).
-        table = self.get_table_class()(data=ItemTable.rows_of(items, with_text=exporting), **kwargs)
+        # The page shows no source text (files do); a supervisor's rows say their government.
+        rows = ItemTable.rows_of(items, with_text=exporting, governments=kwargs.get("governments", False))
+        table = self.get_table_class()(data=rows, **kwargs)
         paginate = False if exporting else self.get_table_pagination(table)
         return RequestConfig(self.request, paginate=paginate).configure(table)
 

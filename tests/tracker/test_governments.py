@@ -187,3 +187,39 @@ def test_the_admin_refuses_a_government_other_than_the_users_units(client, tree)
 def test_the_governments_admin_lists_the_tree_in_chinese(client, tree):
     page = _admin_client(client).get(reverse("admin:tracker_government_changelist")).content.decode()
     assert "政府" in page and "县（区）" in page and "新乡市" in page and "七里营镇" in page
+
+
+def test_a_supervisors_list_and_files_say_each_rows_government_and_a_countys_do_not(client, tree):
+    import csv
+    import io
+
+    def csv_rows(response):
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    for county in (tree["xinxiang"], tree["huojia"]):
+        report = AnnualReportFactory(government=county, year=2020)
+        ItemFactory(
+            report=report,
+            lead_unit=UnitFactory(government=county, name="县司法局"),
+            title=f"{county.name}的任务",
+        )
+    supervisor = ReviewerFactory(government=tree["city"])
+    county_reviewer = ReviewerFactory(government=tree["huojia"])  # no township below it
+
+    client.force_login(supervisor)
+    page = client.get("/items/?year=2020").content.decode()
+    assert "column-government" in page and "获嘉县" in page
+    rows = csv_rows(client.get("/items/?year=2020&_export=csv"))
+    assert rows[0][2] == "政府"
+    assert sorted((row[2], row[5]) for row in rows[1:]) == [
+        ("新乡县", "新乡县的任务"),
+        ("获嘉县", "获嘉县的任务"),
+    ]
+    book = client.get("/items/?year=2020&_export=xlsx")
+    assert book.status_code == 200
+
+    client.force_login(county_reviewer)
+    page = client.get("/items/?year=2020").content.decode()
+    assert "column-government" not in page and "获嘉县的任务" in page and "新乡县的任务" not in page
+    rows = csv_rows(client.get("/items/?year=2020&_export=csv"))
+    assert "政府" not in rows[0]
