@@ -218,6 +218,8 @@ def test_only_supervisors_see_the_rollups(tree, who):
 def test_the_menu_and_the_dashboard_offer_the_rollup_to_supervisors(tree):
     home = _client(tree["city_reviewer"]).get("/").content.decode()
     assert 'data-testid="rollup-nav"' in home and 'data-testid="rollup-from-home"' in home
+    # The city keeps no report of its own: its empty year table says where the figures are.
+    assert "本级政府在本系统中没有自己的年度报告。" in home and "还没有年度报告" not in home
 
 
 def test_nothing_outside_the_supervisors_subtree_ever_appears(tree):
