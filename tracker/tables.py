@@ -15,7 +15,8 @@ from html import escape
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, F
+from django.db.models import BooleanField, ExpressionWrapper, F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -45,6 +46,10 @@ ROW_RELATED = {
     "assignee_last_name": F("assignee__last_name"),
     "assignee_username": F("assignee__username"),
 }
+# A row's government, by its short name where it has one (新乡县 rather than 新乡县人民政府).
+GOVERNMENT_NAME = Coalesce(
+    NullIf(F("report__government__short_name"), Value("")), F("report__government__name")
+)
 EXPORT_CHUNK = 2000
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
 
@@ -83,6 +88,7 @@ class ItemTable(tables.Table):
         accessor="government_name",
         verbose_name=_("Government"),
         order_by=("report__government__path", "pk"),
+        attrs=NOWRAP,
     )
     area = tables.Column(accessor="area_name", verbose_name=_("Area"))
     kind = tables.Column(verbose_name=_("Kind"), attrs=NOWRAP)
@@ -148,9 +154,7 @@ class ItemTable(tables.Table):
         ``ROW_RELATED``, overdue included, the source text when ``with_text`` (the files show
         it, the page not), and the government's name when ``governments``."""
         fields = (*ROW_FIELDS, "text") if with_text else ROW_FIELDS
-        related = (
-            {**ROW_RELATED, "government_name": F("report__government__name")} if governments else ROW_RELATED
-        )
+        related = {**ROW_RELATED, "government_name": GOVERNMENT_NAME} if governments else ROW_RELATED
         overdue = ExpressionWrapper(overdue_q(), output_field=BooleanField())
         return items.prefetch_related(None).values(*fields, **related, overdue=overdue)
 
