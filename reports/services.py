@@ -208,6 +208,19 @@ def saved_government(government: Government) -> Government:
     return government
 
 
+def _as_committed(government: Government) -> Government:
+    """``government`` as the database holds it after a rolled-back import: the same
+    government, or the new one another import saved meanwhile under the same name and parent
+    (ours was refused), or still unsaved."""
+    if government.pk is not None and Government.objects.filter(pk=government.pk).exists():
+        return government
+    found = Government.objects.filter(name=government.name, parent_id=government.parent_id).first()
+    if found is not None:
+        return found
+    government.pk = None
+    return government
+
+
 def reports_of(government: Government | None):
     """The reports of ``government``; none of a government not saved yet."""
     if government is None or government.pk is None:
@@ -375,7 +388,9 @@ def report_import(
                 report, kept = _write(parsed, text, sha, existing, source_url, choices, user, government)
     except IntegrityError as error:
         # The year's record did not exist to be locked, and another import created it between
-        # our check and our insert (the unique year refused ours).
+        # our check and our insert (the unique year refused ours); on an installation with no
+        # government yet, that import may have saved the government too.
+        government = _as_committed(government)
         existing, duplicate = report_import_target(
             year=parsed.year, sha=sha, replace=True, next_year_work=next_year_work, government=government
         )
