@@ -1,4 +1,5 @@
-"""A long piece of work (a large year's export, the daily notifications) as a row in the
+"""A long piece of work (a large year's export, the daily notifications, a monthly 通报, a
+large import) as a row in the
 database, so that whichever app server a person's next request reaches shows its progress."""
 
 import uuid
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 class JobKind(models.TextChoices):
     EXPORT = "export", _("Export")
     NOTIFICATIONS = "notifications", _("Notifications")
+    CIRCULAR = "circular", _("Monthly circular")
+    IMPORT = "import", _("Import")
 
 
 class JobState(models.TextChoices):

@@ -38,6 +38,8 @@ from .services import (
 )
 
 IMPORT_SESSION_KEY = "report_import_draft"
+# The ids of the 通报 job's month picker, apart from the plain download's on the same page.
+CIRCULAR_JOB_ID = "id_job_%s"
 
 
 def _report_in_view_or_404(request, year: int) -> AnnualReport:
@@ -132,6 +134,8 @@ def report_detail(request, year: int):
             "can_manage": can_manage,
             # The month picker of the 通报.
             "circular_form": CircularForm(year=year) if can_manage else None,
+            # ...and the same month picker again, for the 通报 written by a job (生成通报).
+            "circular_job_form": CircularForm(year=year, auto_id=CIRCULAR_JOB_ID) if can_manage else None,
             "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
             "work": work,
@@ -616,19 +620,46 @@ def report_circular(request, year: int):
     from django.http import FileResponse
 
     from .circulars import month_circular
+    from .export_jobs import circular_file
     from .exporting.circular import write_circular
 
     report = _report_in_view_or_404(request, year)
     form = CircularForm(request.GET, year=year)
     if not form.is_valid():
-        return render(request, "reports/circular_form.html", {"report": report, "form": form}, status=400)
+        return render(
+            request,
+            "reports/circular_form.html",
+            {"report": report, "form": form, "job_form": CircularForm(year=year, auto_id=CIRCULAR_JOB_ID)},
+            status=400,
+        )
     month = form.cleaned_data["month"]
     buffer = io.BytesIO()
     write_circular(month_circular(report=report, month=month), buffer)
     buffer.seek(0)
+    described = circular_file(year, month)
     return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"通报-{year}-{month:02d}.docx",
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        buffer, as_attachment=True, filename=described.filename, content_type=described.content_type
     )
+
+
+@require_POST
+@reviewer_required
+def report_circular_job(request, year: int):
+    """Start writing the monthly 通报 (``month=YYYY-MM``, POST) as a job and send the reviewer
+    to the job's page (303): its progress, then the DOCX, the same the GET gives. A missing or
+    bad month gives the month picker again with the error (400), and starts nothing."""
+    from .export_jobs import start_circular
+
+    report = _report_in_view_or_404(request, year)
+    form = CircularForm(request.POST, year=year, auto_id=CIRCULAR_JOB_ID)
+    if not form.is_valid():
+        return render(
+            request,
+            "reports/circular_form.html",
+            {"report": report, "form": CircularForm(year=year), "job_form": form},
+            status=400,
+        )
+    job = start_circular(report=report, user=request.user, month=form.cleaned_data["month"])
+    response = redirect("jobs:detail", pk=job.pk)
+    response.status_code = 303
+    return response
