@@ -23,6 +23,7 @@ from . import selectors
 from .dashboard import dashboard, items_url, year_work
 from .export_jobs import offers_jobs
 from .forms import CircularForm, ImportDetailsForm, ReportImportForm
+from .import_jobs import import_summary, imports_as_job
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
@@ -223,6 +224,9 @@ def report_import_preview(request):
     if not draft:
         messages.info(request, _("There is no import waiting for confirmation; start a new one."))
         return redirect("reports:import")
+    job = _draft_job(request, draft)
+    if job is not None:
+        return _to_import_job(request, job)
     try:
         preview = _preview(draft, government=_draft_government(request, draft))
     except REFUSED as error:
@@ -230,6 +234,10 @@ def report_import_preview(request):
         request.session.pop(IMPORT_SESSION_KEY, None)
         return redirect("reports:import")
     parsed = preview.parsed
+    if draft.get("items") != len(parsed.items):
+        # How large the import is: the confirm writes more than LEDGER_IMPORT_JOB_ITEMS by a job.
+        draft["items"] = len(parsed.items)
+        request.session[IMPORT_SESSION_KEY] = draft
     details = ImportDetailsForm(initial={"title": parsed.title, "year": parsed.year, "issuer": parsed.issuer})
     return render(
         request,
@@ -417,8 +425,14 @@ def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, st
 @require_POST
 @reviewer_required
 def report_import_confirm(request):
-    """Step 3: write it all in one transaction, with the units chosen on the preview."""
+    """Step 3: write it all in one transaction, with the units chosen on the preview. An
+    import of more than LEDGER_IMPORT_JOB_ITEMS items is written by a job
+    (``reports.import_jobs``): the reviewer is sent to its page (303), which links the year
+    once it is written; confirming it again meanwhile starts nothing."""
     draft = _draft(request)
+    job = _draft_job(request, draft)
+    if job is not None:
+        return _to_import_job(request, job)
     if request.POST.get("token") != draft["token"]:
         messages.error(request, _("This preview is out of date; please check it again before confirming."))
         return redirect("reports:import_preview")
@@ -447,6 +461,10 @@ def report_import_confirm(request):
             % {"value": request.POST.get("due_on", "")[:30]},
         )
         return redirect("reports:import_preview")
+    if imports_as_job(draft.get("items") or 0):
+        return _start_import_job(
+            request, draft, government, lead_units=lead_units, due_on=due_on, links=links
+        )
     try:
         result = report_import(
             text=draft["text"],
@@ -467,33 +485,100 @@ def report_import_confirm(request):
         messages.error(request, str(conflict))
         return redirect("reports:import_preview")
     request.session.pop(IMPORT_SESSION_KEY, None)
-    if result.duplicate:
-        messages.info(request, _("This text was imported before; nothing new was created."))
-    else:
-        kinds = [item.kind for item in result.parsed.items]
-        messages.success(
-            request,
-            _(
-                "Imported %(title)s: %(achievements)s achievements recorded for %(year)s; "
-                "%(shortfalls)s shortfalls and %(measures)s measures are work of %(work_year)s."
-            )
-            % {
-                "title": result.report.title,
-                "achievements": kinds.count("achievement"),
-                "year": result.report.year,
-                "shortfalls": kinds.count("shortfall"),
-                "measures": kinds.count("measure"),
-                "work_year": result.work_year["shortfalls"],
-            },
-        )
-    for item in result.kept_items:
-        messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})
+    for level, text in import_summary(result):
+        getattr(messages, level)(request, text)
     # The year page of the government imported into (put in view when it is not).
     url = reverse("reports:detail", args=[result.report.year])
     in_view = government_in_view(request)
     if in_view is None or in_view.pk != result.report.government_id:
         url += f"?government={result.report.government_id}"
     return redirect(url)
+
+
+def _draft_job(request, draft: dict):
+    """The import job the draft was confirmed into, while it is queued, running or done; a
+    failed one is forgotten (the reviewer may confirm again, it wrote nothing)."""
+    from jobs.models import Job, JobState
+    from jobs.runner import expire_if_stale
+
+    if not draft.get("job"):
+        return None
+    job = Job.objects.filter(pk=draft["job"], owner=request.user).first()
+    if job is not None:
+        job = expire_if_stale(job)
+    if job is None or job.state == JobState.FAILED:
+        draft.pop("job", None)
+        request.session[IMPORT_SESSION_KEY] = draft
+        if job is not None:
+            messages.error(
+                request, job.message or _("The import failed; nothing was imported. Confirm it again.")
+            )
+        return None
+    return job
+
+
+def _to_import_job(request, job):
+    """To the page of the import job already started for this draft (303): the import is
+    written once, whatever the clicks; done, the draft is finished with."""
+    from jobs.models import JobState
+
+    if job.state == JobState.DONE:
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        messages.info(request, _("This report was imported already; its job's page links the year."))
+    else:
+        messages.warning(
+            request,
+            _("This report is being imported already; it is not imported twice. Its progress is shown here."),
+        )
+    return _job_page(job)
+
+
+def _start_import_job(request, draft: dict, government, *, lead_units, due_on, links):
+    """A large import: its job started (unless one of the same text is under way), the draft
+    kept with the job's id until it is done, the reviewer sent to the job's page (303)."""
+    from jobs.models import JobState
+
+    from .import_jobs import running_import, start_report_import
+
+    corrections = Corrections.from_json(draft.get("corrections"))
+    sha = text_sha256(draft["text"], corrections)
+    under_way = running_import(sha)
+    if under_way is not None:
+        if under_way.owner_id != request.user.pk:
+            # Another reviewer's import of this very text is under way: his job, not this one's.
+            messages.warning(
+                request,
+                _("Another reviewer is importing this very text right now; it is not imported twice."),
+            )
+            return redirect("reports:import_preview")
+        draft["job"] = str(under_way.pk)
+        request.session[IMPORT_SESSION_KEY] = draft
+        return _to_import_job(request, under_way)
+    job = start_report_import(
+        user=request.user,
+        text=draft["text"],
+        year=draft["year"],
+        replace=draft["replace"],
+        corrections=draft.get("corrections") or {},
+        lead_units=lead_units,
+        due_on=due_on,
+        links=links,
+        government=government,
+        sha=sha,
+        items=draft.get("items") or 0,
+    )
+    if job.state == JobState.DONE:  # no queue: written already
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    elif job.state != JobState.FAILED:  # failed: the draft stays, to be confirmed again
+        draft["job"] = str(job.pk)
+        request.session[IMPORT_SESSION_KEY] = draft
+    return _job_page(job)
+
+
+def _job_page(job):
+    response = redirect("jobs:detail", pk=job.pk)
+    response.status_code = 303
+    return response
 
 
 def _posted_date(value: str):
