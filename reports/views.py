@@ -250,6 +250,8 @@ def report_import_preview(request):
             "governments": list(tracker_selectors.governments_visible_to(request.user)),
             "details": details,
             "kinds": [(kind.value, kind.label) for kind in selectors.CORRECTABLE_KINDS],
+            # A large import is written by a job on confirm: the page says so beside the button.
+            "as_job": imports_as_job(len(parsed.items)),
         },
     )
 

@@ -94,7 +94,7 @@ def test_a_large_import_is_written_by_a_job_whose_page_links_the_year(reviewer_c
     assert job.params["government"] == report.government_id
     assert report.items.count() == 21 and report.items.filter(lead_unit=justice).exists()
     page = reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "正在导入年度报告" in page
+    assert "后台导入年度报告" in page
     assert "已导入《新乡县2020年度法治政府建设工作报告》：2020年度工作成效 21 项已记录" in page
     year_url = f"/reports/2020/?government={report.government_id}"
     assert f'href="{year_url}"' in page and "打开该年度" in page
