@@ -23,7 +23,7 @@ from . import selectors
 from .dashboard import dashboard, items_url, year_work
 from .export_jobs import offers_jobs
 from .forms import CircularForm, ImportDetailsForm, ReportImportForm
-from .import_jobs import import_summary, imports_as_job
+from .import_jobs import draft_job, import_summary, imports_as_job, job_page, to_import_job
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
@@ -498,41 +498,11 @@ def report_import_confirm(request):
 
 
 def _draft_job(request, draft: dict):
-    """The import job the draft was confirmed into, while it is queued, running or done; a
-    failed one is forgotten (the reviewer may confirm again, it wrote nothing)."""
-    from jobs.models import Job, JobState
-    from jobs.runner import expire_if_stale
-
-    if not draft.get("job"):
-        return None
-    job = Job.objects.filter(pk=draft["job"], owner=request.user).first()
-    if job is not None:
-        job = expire_if_stale(job)
-    if job is None or job.state == JobState.FAILED:
-        draft.pop("job", None)
-        request.session[IMPORT_SESSION_KEY] = draft
-        if job is not None:
-            messages.error(
-                request, job.message or _("The import failed; nothing was imported. Confirm it again.")
-            )
-        return None
-    return job
+    return draft_job(request, draft, session_key=IMPORT_SESSION_KEY)
 
 
 def _to_import_job(request, job):
-    """To the page of the import job already started for this draft (303): the import is
-    written once, whatever the clicks; done, the draft is finished with."""
-    from jobs.models import JobState
-
-    if job.state == JobState.DONE:
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        messages.info(request, _("This report was imported already; its job's page links the year."))
-    else:
-        messages.warning(
-            request,
-            _("This report is being imported already; it is not imported twice. Its progress is shown here."),
-        )
-    return _job_page(job)
+    return to_import_job(request, job, drop_draft=lambda: request.session.pop(IMPORT_SESSION_KEY, None))
 
 
 def _start_import_job(request, draft: dict, government, *, lead_units, due_on, links):
@@ -574,13 +544,7 @@ def _start_import_job(request, draft: dict, government, *, lead_units, due_on, l
     elif job.state != JobState.FAILED:  # failed: the draft stays, to be confirmed again
         draft["job"] = str(job.pk)
         request.session[IMPORT_SESSION_KEY] = draft
-    return _job_page(job)
-
-
-def _job_page(job):
-    response = redirect("jobs:detail", pk=job.pk)
-    response.status_code = 303
-    return response
+    return job_page(job)
 
 
 def _posted_date(value: str):

@@ -160,7 +160,7 @@ def test_a_second_confirm_while_the_job_runs_imports_nothing_twice(reviewer_clie
     second = reviewer_client.post(CONFIRM, post)
     assert job_of(second) == job and Job.objects.count() == 1
     told = reviewer_client.get(second["Location"]).content.decode()
-    assert "这份报告正在导入，不会重复导入" in told
+    assert "正在导入，不会重复导入" in told
     # The preview sends the reviewer to the job as well, while it runs.
     waiting = reviewer_client.get("/reports/import/preview/")
     assert waiting.status_code == 303 and waiting["Location"] == f"/jobs/{job.pk}/"
@@ -172,7 +172,7 @@ def test_a_second_confirm_while_the_job_runs_imports_nothing_twice(reviewer_clie
     # Confirmed once more after it ended: still nothing new.
     third = reviewer_client.post(CONFIRM, post)
     assert job_of(third) == job and Job.objects.count() == 1
-    assert "这份报告已经导入" in reviewer_client.get(third["Location"]).content.decode()
+    assert "已经导入过" in reviewer_client.get(third["Location"]).content.decode()
     assert ledger_rows() == rows
     assert reviewer_client.get("/reports/import/preview/").status_code == 302  # nothing waits
 
@@ -209,3 +209,100 @@ def test_a_small_import_stays_in_the_request(reviewer_client):
     response = reviewer_client.post(CONFIRM, confirm_post(content, token))
     assert response.status_code == 302 and response.url == "/reports/2020/"
     assert not Job.objects.exists()
+
+
+# -- the 任务分解表 import ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sheet_units(settings, tmp_path, lead_unit, coop_unit):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    UnitFactory(name="县公安局", short_name="公安局")
+    UnitFactory(name="县城市管理局", short_name="城管局")
+    AnnualReportFactory(year=2021, state="active")
+
+
+def sheet_preview(client):
+    from tests.reports.test_tasksheet_import import PREVIEW, token_of, upload
+
+    upload(client)
+    content = client.get(PREVIEW).content.decode()
+    return content, token_of(content)
+
+
+def sheet_post(token):
+    # The reviewer's corrections: the second row's deadline, the third row skipped.
+    return {"token": token, "due_1": "2021-10-31", "skip_2": "1"}
+
+
+def task_rows():
+    return sorted(
+        Item.objects.filter(year=2021).values_list(
+            "title", "text", "kind", "status", "lead_unit__name", "due_on", "ongoing", "area__code", "order"
+        )
+    )
+
+
+TASKS_CONFIRM = "/reports/2021/tasks/import/confirm/"
+
+
+def test_a_large_task_list_is_written_by_a_job_as_the_request_writes_it(
+    reviewer_client, sheet_units, settings
+):
+    from tests.reports.test_tasksheet_import import drafts
+
+    with transaction.atomic():
+        content, token = sheet_preview(reviewer_client)
+        assert 'data-testid="import-as-job"' not in content
+        response = reviewer_client.post(TASKS_CONFIRM, sheet_post(token))
+        assert response.status_code == 302 and response.url == "/reports/2021/"
+        in_request = task_rows()
+        transaction.set_rollback(True)
+    assert not Item.objects.exists()
+    settings.LEDGER_IMPORT_JOB_ITEMS = 2  # the sheet has 3 rows
+    content, token = sheet_preview(reviewer_client)
+    assert "后台导入" in content
+    job = job_of(reviewer_client.post(TASKS_CONFIRM, sheet_post(token)))
+    assert job.state == JobState.DONE, job.error
+    assert job.params["source"] == "tasks" and job.params["items"] == 3
+    assert task_rows() == in_request and len(in_request) == 2
+    page = reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "任务分解表.xlsx" in page and "已从《任务分解表.xlsx》向 2021 年台账导入 2 项任务" in page
+    assert 'data-testid="job-result"' in page
+    # The job's copy of the file and the draft are gone.
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists(job.params["file"])
+    assert drafts() == []
+
+
+def test_a_second_confirm_of_a_task_list_while_its_job_runs_imports_nothing_twice(
+    reviewer_client, sheet_units, settings, queued
+):
+    settings.LEDGER_IMPORT_JOB_ITEMS = 2
+    _content, token = sheet_preview(reviewer_client)
+    job = job_of(reviewer_client.post(TASKS_CONFIRM, sheet_post(token)))
+    assert job.state == JobState.QUEUED
+    second = reviewer_client.post(TASKS_CONFIRM, sheet_post(token))
+    assert job_of(second) == job and Job.objects.count() == 1
+    assert "正在导入，不会重复导入" in reviewer_client.get(second["Location"]).content.decode()
+    run_job(str(job.pk))
+    assert Item.objects.filter(year=2021).count() == 2
+    assert job_of(reviewer_client.post(TASKS_CONFIRM, sheet_post(token))) == job
+    assert Item.objects.filter(year=2021).count() == 2 and Job.objects.count() == 1
+
+
+def test_a_failed_task_list_job_writes_nothing(reviewer_client, sheet_units, settings, monkeypatch):
+    from reports import tasksheet_services
+
+    settings.LEDGER_IMPORT_JOB_ITEMS = 2
+
+    def fail(*args, **kwargs):  # the items written, then their history entries fail
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tasksheet_services.ProgressUpdate.objects, "bulk_create", fail)
+    _content, token = sheet_preview(reviewer_client)
+    job = job_of(reviewer_client.post(TASKS_CONFIRM, sheet_post(token)))
+    assert job.state == JobState.FAILED and "disk on fire" in job.error
+    assert not Item.objects.exists()
+    assert "导入失败，未导入任何内容" in reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
