@@ -330,3 +330,29 @@ def test_a_circular_job_holds_its_own_countys_year_only(counties):
         # The sibling county's reviewer cannot have it.
         sibling = _client(counties[other]["people"]["reviewer"])
         assert sibling.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_a_large_import_job_writes_into_the_government_its_preview_showed(counties, settings):
+    """A county's reviewer confirms a large report import: the job carries the government of
+    the preview (his own county, the text's issuer being no government he sees), and writes
+    that county's 2020 record only."""
+    import re
+
+    from jobs.models import Job, JobState
+    from reports.models import Section
+    from tests.samples import XINXIANG
+
+    settings.LEDGER_IMPORT_JOB_ITEMS = 10
+    client = _client(counties["b"]["people"]["reviewer"])
+    client.post("/reports/import/", {"text": XINXIANG})
+    content = client.get("/reports/import/preview/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', content).group(1)
+    response = client.post("/reports/import/confirm/", {"token": token})
+    assert response.status_code == 303
+    job = Job.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert job.state == JobState.DONE, job.error
+    assert job.params["government"] == counties["b"]["government"].pk
+    assert Section.objects.filter(report=counties["b"]["report"]).exists()
+    assert not Section.objects.filter(report=counties["a"]["report"]).exists()
+    # The job's page is the county reviewer's alone.
+    assert _client(counties["a"]["people"]["reviewer"]).get(f"/jobs/{job.pk}/").status_code == 404
