@@ -306,3 +306,25 @@ def test_a_failed_task_list_job_writes_nothing(reviewer_client, sheet_units, set
     assert job.state == JobState.FAILED and "disk on fire" in job.error
     assert not Item.objects.exists()
     assert "导入失败，未导入任何内容" in reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_purge_jobs_removes_the_upload_of_a_task_list_job_that_never_ran(
+    reviewer_client, sheet_units, settings, queued
+):
+    import io
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.LEDGER_IMPORT_JOB_ITEMS = 2
+    _content, token = sheet_preview(reviewer_client)
+    job = job_of(reviewer_client.post(TASKS_CONFIRM, sheet_post(token)))
+    assert default_storage.exists(job.params["file"])
+    # Its queue was out of reach: failed at once, a week and more ago.
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, finished_at=timezone.now() - timedelta(days=8)
+    )
+    call_command("purge_jobs", stdout=io.StringIO())
+    assert not Job.objects.exists() and not default_storage.exists(job.params["file"])
