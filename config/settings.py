@@ -258,6 +258,9 @@ LEDGER_JOB_TIMEOUT = env_int("LEDGER_JOB_TIMEOUT", 3600, minimum=60)
 # The year page offers its exports as jobs (a progress page, then the file) past this many
 # items; the plain download stays for every year.
 LEDGER_EXPORT_JOB_ROWS = env_int("LEDGER_EXPORT_JOB_ROWS", 5000, minimum=0)
+# A report import whose text holds more items than this is written by a job on confirm (a
+# progress page, then a link to the year); smaller ones are written in the request.
+LEDGER_IMPORT_JOB_ITEMS = env_int("LEDGER_IMPORT_JOB_ITEMS", 2000, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

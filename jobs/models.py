@@ -1,4 +1,5 @@
-"""A long piece of work (a large year's export, the daily notifications) as a row in the
+"""A long piece of work (a large year's export, the daily notifications, a monthly 通报, a
+large import) as a row in the
 database, so that whichever app server a person's next request reaches shows its progress."""
 
 import uuid
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 class JobKind(models.TextChoices):
     EXPORT = "export", _("Export")
     NOTIFICATIONS = "notifications", _("Notifications")
+    CIRCULAR = "circular", _("Monthly circular")
+    IMPORT = "import", _("Import")
 
 
 class JobState(models.TextChoices):
@@ -45,6 +48,10 @@ class Job(models.Model):
     result_name = models.CharField(_("result file in storage"), max_length=255, blank=True)
     result_filename = models.CharField(_("result file name"), max_length=255, blank=True)
     result_content_type = models.CharField(_("result content type"), max_length=100, blank=True)
+    # A job whose result is a page rather than a file (an import: the year it wrote), and what
+    # its owner is told of how it ended (an import's summary, or why it was refused).
+    result_url = models.CharField(_("result page"), max_length=300, blank=True)
+    message = models.TextField(_("message to the owner"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -46,11 +46,20 @@ STALE_GRACE_SECONDS = 120
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a task wrote: the name in the default storage, the download's file name and type."""
+    """What a task wrote: the name in the default storage, the download's file name and type;
+    or, for a task whose result is a page (an import), its address (``url``). ``message`` is
+    what the owner is told on the job's page."""
 
-    name: str
-    filename: str
-    content_type: str
+    name: str = ""
+    filename: str = ""
+    content_type: str = ""
+    url: str = ""
+    message: str = ""
+
+
+class JobRefused(Exception):
+    """A task's refusal the owner should read (translated, no traceback): the job fails and its
+    page shows this message (an import refused: the year closed, another text in it...)."""
 
 
 def queued() -> bool:
@@ -117,6 +126,10 @@ def run_job(job_id: str) -> None:
     try:
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
             result = import_string(job.task)(job, progress)
+    except JobRefused as refused:
+        logger.info("Job %s (%s) refused: %s", job_id, job.task, refused)
+        _finish(job_id, state=JobState.FAILED, error=f"refused: {refused}"[:4000], message=str(refused))
+        return
     except Exception as error:
         logger.exception("Job %s (%s) failed", job_id, job.task)
         _finish(job_id, state=JobState.FAILED, error=f"{type(error).__name__}: {error}"[:4000])
@@ -124,7 +137,11 @@ def run_job(job_id: str) -> None:
     fields = {"done": progress.total, "total": progress.total}
     if result is not None:
         fields.update(
-            result_name=result.name, result_filename=result.filename, result_content_type=result.content_type
+            result_name=result.name,
+            result_filename=result.filename,
+            result_content_type=result.content_type,
+            result_url=result.url,
+            message=result.message,
         )
     _finish(job_id, state=JobState.DONE, **fields)
 

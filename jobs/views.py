@@ -41,6 +41,7 @@ def job_detail(request, pk):
             "job": job,
             "percent": _percent(job),
             "download_url": _download_url(job),
+            "result_url": _result_url(job),
             "back_url": _back_url(job),
         },
     )
@@ -48,10 +49,17 @@ def job_detail(request, pk):
 
 @require_GET
 def job_status(request, pk):
-    """``{"state", "done", "total", "download_url"}`` (the URL once the file is ready, else null)."""
+    """``{"state", "done", "total", "download_url", "result_url"}`` (the file's URL once it is
+    ready, the page a job wrote, as an import's year, once it is done; else null)."""
     job = _own_job(request, pk)
     return JsonResponse(
-        {"state": job.state, "done": job.done, "total": job.total, "download_url": _download_url(job)}
+        {
+            "state": job.state,
+            "done": job.done,
+            "total": job.total,
+            "download_url": _download_url(job),
+            "result_url": _result_url(job),
+        }
     )
 
 
@@ -71,6 +79,14 @@ def job_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _result_url(job: Job) -> str | None:
+    """The page a done job wrote (an import: its year), a path of this site only."""
+    url = job.result_url
+    if job.state == JobState.DONE and url.startswith("/") and not url.startswith("//"):
+        return url
+    return None
 
 
 def _percent(job: Job) -> int:

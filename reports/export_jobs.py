@@ -1,4 +1,4 @@
-"""A year's exports as files written once, by the year page (GET, in the request) or by a job
+"""A year's exports (and its monthly 通报) as files written once, by the year page (GET, in the request) or by a job
 (``jobs.runner``: on the RQ queue with ``REDIS_URL``, else at once).
 
 ``write_year_export`` is the one writer both use, so the worker's file holds what the page's
@@ -135,3 +135,48 @@ def run_year_export(job, progress):
 def offers_jobs(item_count: int) -> bool:
     """Whether the year page offers its exports as jobs: more than LEDGER_EXPORT_JOB_ROWS items."""
     return item_count > settings.LEDGER_EXPORT_JOB_ROWS
+
+
+CIRCULAR_TASK = "reports.export_jobs.run_circular"
+
+
+def circular_file(year: int, month: int) -> ExportFile:
+    """The download's name and type of the 通报 of ``month`` of ``year``."""
+    return ExportFile(f"通报-{year}-{month:02d}.docx", DOCX_TYPE)
+
+
+def start_circular(*, report: AnnualReport, user, month: int):
+    """Start the job that writes the 通报 of ``month`` (1..12) of ``report``'s year. The job
+    carries the report itself, not its year: several governments have a report of each year."""
+    from jobs.models import JobKind
+    from jobs.runner import start_job
+
+    return start_job(
+        kind=JobKind.CIRCULAR,
+        task=CIRCULAR_TASK,
+        owner=user,
+        params={"report": report.pk, "year": report.year, "month": month},
+    )
+
+
+def run_circular(job, progress):
+    """The job's task: the same DOCX the page's GET writes (``write_circular`` of
+    ``month_circular``), read from the replica when there is one, into the default storage."""
+    from jobs.runner import store_result, temporary_file
+
+    from .circulars import month_circular
+    from .exporting.circular import write_circular
+
+    month = int(job.params["month"])
+    if not 1 <= month <= 12:
+        raise ValueError(f"no such month: {month}")
+    progress.set_total(1)
+    with temporary_file() as output:
+        with replica_reads():
+            report = AnnualReport.objects.get(pk=job.params["report"])
+            write_circular(month_circular(report=report, month=month), output)
+        progress.advance()
+        described = circular_file(report.year, month)
+        return store_result(
+            job, output, extension="docx", filename=described.filename, content_type=described.content_type
+        )

@@ -33,10 +33,17 @@ from utilities.uploads import upload_failed
 
 from .exporting.tasksheet import task_sheet_title, write_task_sheet
 from .forms import TaskSheetImportForm
+from .import_jobs import draft_job, imports_as_job, job_page, to_import_job
 from .models import AnnualReport
 from .services import REFUSED
 from .tasksheet_selectors import active_units, task_sheet_preview, task_sheet_rows
-from .tasksheet_services import RowChoice, task_sheet_import, task_sheet_parse, task_sheet_target
+from .tasksheet_services import (
+    RowChoice,
+    file_sha256,
+    task_sheet_import,
+    task_sheet_parse,
+    task_sheet_target,
+)
 from .templatetags.tasksheet_tags import UnitOptions
 
 SESSION_KEY = "task_sheet_import_draft"
@@ -189,16 +196,28 @@ def task_sheet_import_preview(request, year: int):
     if data is None:
         messages.info(request, _("There is no task list waiting for confirmation; upload one."))
         return redirect("reports:tasks_import", year=year)
+    job = draft_job(request, draft, session_key=SESSION_KEY)
+    if job is not None:
+        return to_import_job(request, job, drop_draft=lambda: _drop_draft(request))
     try:
         preview = task_sheet_preview(data=data, year=year, government=_government(request))
     except REFUSED as error:
         _drop_draft(request)
         messages.error(request, str(error))
         return redirect("reports:tasks_import", year=year)
+    if draft.get("rows") != len(preview.sheet.rows):
+        # How large the list is: the confirm writes more than LEDGER_IMPORT_JOB_ITEMS by a job.
+        draft["rows"] = len(preview.sheet.rows)
+        request.session[SESSION_KEY] = draft
     return render(
         request,
         "reports/tasks_import_preview.html",
-        {"preview": preview, "draft": draft, "unit_options": UnitOptions(active_units(_government(request)))},
+        {
+            "preview": preview,
+            "draft": draft,
+            "unit_options": UnitOptions(active_units(_government(request))),
+            "as_job": imports_as_job(len(preview.sheet.rows)),
+        },
     )
 
 
@@ -235,11 +254,17 @@ def _choices(post, valid_units: set[int]) -> dict[int, RowChoice]:
 @require_POST
 @reviewer_required
 def task_sheet_import_confirm(request, year: int):
-    """Step 3: write the tasks in one transaction, with the corrections made on the preview."""
+    """Step 3: write the tasks in one transaction, with the corrections made on the preview. A
+    list of more than LEDGER_IMPORT_JOB_ITEMS rows is written by a job
+    (``reports.import_jobs``): the reviewer is sent to its page (303), which links the year
+    once it is written; confirming it again meanwhile starts nothing."""
     _check_year(year)
     draft = _draft_for(request, year)
     if not draft:
         raise Http404(_("There is no task list waiting for confirmation."))
+    job = draft_job(request, draft, session_key=SESSION_KEY)
+    if job is not None:
+        return to_import_job(request, job, drop_draft=lambda: _drop_draft(request))
     if request.POST.get("token") != draft["token"]:
         messages.error(request, _("This preview is out of date; please check it again before confirming."))
         return redirect("reports:tasks_import_preview", year=year)
@@ -249,6 +274,8 @@ def task_sheet_import_confirm(request, year: int):
         messages.error(request, _("The uploaded file is no longer there; please upload it again."))
         return redirect("reports:tasks_import", year=year)
     valid_units = {unit.pk for unit in active_units(_government(request))}
+    if imports_as_job(draft.get("rows") or 0):
+        return _start_import_job(request, draft, data, year=year, choices=_choices(request.POST, valid_units))
     try:
         result = task_sheet_import(
             data=data,
@@ -275,6 +302,53 @@ def task_sheet_import_confirm(request, year: int):
             % {"count": result.created, "filename": draft["filename"], "year": year},
         )
     return redirect(reverse("reports:detail", args=[year]))
+
+
+def _start_import_job(request, draft: dict, data: bytes, *, year: int, choices):
+    """A large task list: its job started (unless one of the same file is under way), the
+    draft kept with the job's id until it is done, the reviewer sent to the job's page (303)."""
+    from jobs.models import JobState
+
+    from .import_jobs import running_import, start_task_sheet_import
+
+    sha = file_sha256(data)
+    under_way = running_import(sha)
+    if under_way is not None:
+        if under_way.owner_id != request.user.pk:
+            messages.warning(
+                request,
+                _("Another reviewer is importing this very file right now; it is not imported twice."),
+            )
+            return redirect("reports:tasks_import_preview", year=year)
+        draft["job"] = str(under_way.pk)
+        request.session[SESSION_KEY] = draft
+        return to_import_job(request, under_way, drop_draft=lambda: _drop_draft(request))
+    try:
+        job = start_task_sheet_import(
+            user=request.user,
+            data=data,
+            filename=draft["filename"],
+            year=year,
+            choices=choices,
+            government=_government(request),
+            sha=sha,
+            rows=draft.get("rows") or 0,
+        )
+    except OSError:
+        messages.error(
+            request,
+            _(
+                "The file could not be kept for the import: the server's storage is full or cannot be "
+                "written to. Nothing was imported. Please try again later or contact the administrator."
+            ),
+        )
+        return redirect("reports:tasks_import_preview", year=year)
+    if job.state == JobState.DONE:  # no queue: written already
+        _drop_draft(request)
+    elif job.state != JobState.FAILED:  # failed: the draft stays, to be confirmed again
+        draft["job"] = str(job.pk)
+        request.session[SESSION_KEY] = draft
+    return job_page(job)
 
 
 @require_POST

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:year>/export/<str:fmt>/", views.report_export, name="export"),
     path("<int:year>/export/<str:fmt>/job/", views.report_export_job, name="export_job"),
     path("<int:year>/circular/", views.report_circular, name="circular"),
+    path("<int:year>/circular/job/", views.report_circular_job, name="circular_job"),
     path("<int:year>/tasks/import/", tasksheet_views.task_sheet_import_start, name="tasks_import"),
     path(
         "<int:year>/tasks/import/preview/",

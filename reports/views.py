@@ -23,6 +23,7 @@ from . import selectors
 from .dashboard import dashboard, items_url, year_work
 from .export_jobs import offers_jobs
 from .forms import CircularForm, ImportDetailsForm, ReportImportForm
+from .import_jobs import draft_job, import_summary, imports_as_job, job_page, to_import_job
 from .importing import Corrections
 from .importing.parse import split_parts
 from .models import AnnualReport
@@ -38,6 +39,8 @@ from .services import (
 )
 
 IMPORT_SESSION_KEY = "report_import_draft"
+# The ids of the 通报 job's month picker, apart from the plain download's on the same page.
+CIRCULAR_JOB_ID = "id_job_%s"
 
 
 def _report_in_view_or_404(request, year: int) -> AnnualReport:
@@ -132,6 +135,8 @@ def report_detail(request, year: int):
             "can_manage": can_manage,
             # The month picker of the 通报.
             "circular_form": CircularForm(year=year) if can_manage else None,
+            # ...and the same month picker again, for the 通报 written by a job (生成通报).
+            "circular_job_form": CircularForm(year=year, auto_id=CIRCULAR_JOB_ID) if can_manage else None,
             "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
             "work": work,
@@ -219,6 +224,9 @@ def report_import_preview(request):
     if not draft:
         messages.info(request, _("There is no import waiting for confirmation; start a new one."))
         return redirect("reports:import")
+    job = _draft_job(request, draft)
+    if job is not None:
+        return _to_import_job(request, job)
     try:
         preview = _preview(draft, government=_draft_government(request, draft))
     except REFUSED as error:
@@ -226,6 +234,10 @@ def report_import_preview(request):
         request.session.pop(IMPORT_SESSION_KEY, None)
         return redirect("reports:import")
     parsed = preview.parsed
+    if draft.get("items") != len(parsed.items):
+        # How large the import is: the confirm writes more than LEDGER_IMPORT_JOB_ITEMS by a job.
+        draft["items"] = len(parsed.items)
+        request.session[IMPORT_SESSION_KEY] = draft
     details = ImportDetailsForm(initial={"title": parsed.title, "year": parsed.year, "issuer": parsed.issuer})
     return render(
         request,
@@ -238,6 +250,8 @@ def report_import_preview(request):
             "governments": list(tracker_selectors.governments_visible_to(request.user)),
             "details": details,
             "kinds": [(kind.value, kind.label) for kind in selectors.CORRECTABLE_KINDS],
+            # A large import is written by a job on confirm: the page says so beside the button.
+            "as_job": imports_as_job(len(parsed.items)),
         },
     )
 
@@ -413,8 +427,14 @@ def _posted_corrections(post, current) -> tuple[Corrections, int | None, str, st
 @require_POST
 @reviewer_required
 def report_import_confirm(request):
-    """Step 3: write it all in one transaction, with the units chosen on the preview."""
+    """Step 3: write it all in one transaction, with the units chosen on the preview. An
+    import of more than LEDGER_IMPORT_JOB_ITEMS items is written by a job
+    (``reports.import_jobs``): the reviewer is sent to its page (303), which links the year
+    once it is written; confirming it again meanwhile starts nothing."""
     draft = _draft(request)
+    job = _draft_job(request, draft)
+    if job is not None:
+        return _to_import_job(request, job)
     if request.POST.get("token") != draft["token"]:
         messages.error(request, _("This preview is out of date; please check it again before confirming."))
         return redirect("reports:import_preview")
@@ -443,6 +463,10 @@ def report_import_confirm(request):
             % {"value": request.POST.get("due_on", "")[:30]},
         )
         return redirect("reports:import_preview")
+    if imports_as_job(draft.get("items") or 0):
+        return _start_import_job(
+            request, draft, government, lead_units=lead_units, due_on=due_on, links=links
+        )
     try:
         result = report_import(
             text=draft["text"],
@@ -463,33 +487,64 @@ def report_import_confirm(request):
         messages.error(request, str(conflict))
         return redirect("reports:import_preview")
     request.session.pop(IMPORT_SESSION_KEY, None)
-    if result.duplicate:
-        messages.info(request, _("This text was imported before; nothing new was created."))
-    else:
-        kinds = [item.kind for item in result.parsed.items]
-        messages.success(
-            request,
-            _(
-                "Imported %(title)s: %(achievements)s achievements recorded for %(year)s; "
-                "%(shortfalls)s shortfalls and %(measures)s measures are work of %(work_year)s."
-            )
-            % {
-                "title": result.report.title,
-                "achievements": kinds.count("achievement"),
-                "year": result.report.year,
-                "shortfalls": kinds.count("shortfall"),
-                "measures": kinds.count("measure"),
-                "work_year": result.work_year["shortfalls"],
-            },
-        )
-    for item in result.kept_items:
-        messages.warning(request, _("Kept because it has progress: %(title)s") % {"title": item.title})
+    for level, text in import_summary(result):
+        getattr(messages, level)(request, text)
     # The year page of the government imported into (put in view when it is not).
     url = reverse("reports:detail", args=[result.report.year])
     in_view = government_in_view(request)
     if in_view is None or in_view.pk != result.report.government_id:
         url += f"?government={result.report.government_id}"
     return redirect(url)
+
+
+def _draft_job(request, draft: dict):
+    return draft_job(request, draft, session_key=IMPORT_SESSION_KEY)
+
+
+def _to_import_job(request, job):
+    return to_import_job(request, job, drop_draft=lambda: request.session.pop(IMPORT_SESSION_KEY, None))
+
+
+def _start_import_job(request, draft: dict, government, *, lead_units, due_on, links):
+    """A large import: its job started (unless one of the same text is under way), the draft
+    kept with the job's id until it is done, the reviewer sent to the job's page (303)."""
+    from jobs.models import JobState
+
+    from .import_jobs import running_import, start_report_import
+
+    corrections = Corrections.from_json(draft.get("corrections"))
+    sha = text_sha256(draft["text"], corrections)
+    under_way = running_import(sha)
+    if under_way is not None:
+        if under_way.owner_id != request.user.pk:
+            # Another reviewer's import of this very text is under way: his job, not this one's.
+            messages.warning(
+                request,
+                _("Another reviewer is importing this very text right now; it is not imported twice."),
+            )
+            return redirect("reports:import_preview")
+        draft["job"] = str(under_way.pk)
+        request.session[IMPORT_SESSION_KEY] = draft
+        return _to_import_job(request, under_way)
+    job = start_report_import(
+        user=request.user,
+        text=draft["text"],
+        year=draft["year"],
+        replace=draft["replace"],
+        corrections=draft.get("corrections") or {},
+        lead_units=lead_units,
+        due_on=due_on,
+        links=links,
+        government=government,
+        sha=sha,
+        items=draft.get("items") or 0,
+    )
+    if job.state == JobState.DONE:  # no queue: written already
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    elif job.state != JobState.FAILED:  # failed: the draft stays, to be confirmed again
+        draft["job"] = str(job.pk)
+        request.session[IMPORT_SESSION_KEY] = draft
+    return job_page(job)
 
 
 def _posted_date(value: str):
@@ -616,19 +671,46 @@ def report_circular(request, year: int):
     from django.http import FileResponse
 
     from .circulars import month_circular
+    from .export_jobs import circular_file
     from .exporting.circular import write_circular
 
     report = _report_in_view_or_404(request, year)
     form = CircularForm(request.GET, year=year)
     if not form.is_valid():
-        return render(request, "reports/circular_form.html", {"report": report, "form": form}, status=400)
+        return render(
+            request,
+            "reports/circular_form.html",
+            {"report": report, "form": form, "job_form": CircularForm(year=year, auto_id=CIRCULAR_JOB_ID)},
+            status=400,
+        )
     month = form.cleaned_data["month"]
     buffer = io.BytesIO()
     write_circular(month_circular(report=report, month=month), buffer)
     buffer.seek(0)
+    described = circular_file(year, month)
     return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"通报-{year}-{month:02d}.docx",
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        buffer, as_attachment=True, filename=described.filename, content_type=described.content_type
     )
+
+
+@require_POST
+@reviewer_required
+def report_circular_job(request, year: int):
+    """Start writing the monthly 通报 (``month=YYYY-MM``, POST) as a job and send the reviewer
+    to the job's page (303): its progress, then the DOCX, the same the GET gives. A missing or
+    bad month gives the month picker again with the error (400), and starts nothing."""
+    from .export_jobs import start_circular
+
+    report = _report_in_view_or_404(request, year)
+    form = CircularForm(request.POST, year=year, auto_id=CIRCULAR_JOB_ID)
+    if not form.is_valid():
+        return render(
+            request,
+            "reports/circular_form.html",
+            {"report": report, "form": CircularForm(year=year), "job_form": form},
+            status=400,
+        )
+    job = start_circular(report=report, user=request.user, month=form.cleaned_data["month"])
+    response = redirect("jobs:detail", pk=job.pk)
+    response.status_code = 303
+    return response

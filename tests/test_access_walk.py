@@ -105,6 +105,8 @@ ACCESS = {
     "jobs:download": ("/jobs/{job}/download/", OWNER_ONLY),
     # The monthly 通报 (DOCX): reviewers only.
     "reports:circular": ("/reports/2020/circular/?month=2020-09", REVIEWERS),
+    # The same 通报 written by a job (POST): reviewers only, then the job's page (owner only).
+    "reports:circular_job": ("/reports/2020/circular/job/", POST_ONLY),
     "reports:tasks_import": ("/reports/2020/tasks/import/", REVIEWERS),
     # No task list waiting: the reviewer is sent back to the upload step.
     "reports:tasks_import_preview": ("/reports/2020/tasks/import/preview/", {**REVIEWERS, "reviewer": 302}),
@@ -319,6 +321,8 @@ POST_ACCESS = {
     "jobs:status": [P, 405, 405, 405, 405, 405],
     "jobs:download": [P, 405, 405, 405, 405, 405],
     "reports:circular": [P, 405, 405, 405, 405, 405],
+    # Reviewers only; an empty month gives the picker again with the error, no job.
+    "reports:circular_job": [P, 403, 403, 403, 403, 400],
     # An empty upload gives the form's errors; nothing waits to be confirmed (404).
     "reports:tasks_import": [P, 403, 403, 403, 403, 200],
     "reports:tasks_import_preview": [P, 405, 405, 405, 405, 405],

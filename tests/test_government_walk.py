@@ -308,3 +308,51 @@ def test_an_export_job_holds_its_own_countys_year_only(counties, fmt):
         text = readable_text(download)  # a file's body is read once
         assert not [secret for secret in DISTINCT[other] if secret in text]
         assert "新乡县依法行政专项任务" in text if key == "a" else "获嘉县依法行政专项任务" in text
+
+
+def test_a_circular_job_holds_its_own_countys_year_only(counties):
+    """Both counties have a 2020 report: the 通报 job started by a county's reviewer carries
+    that county's report (not the year) and its DOCX names that county's units only."""
+    from jobs.models import Job
+
+    for key, other in (("a", "b"), ("b", "a")):
+        client = _client(counties[key]["people"]["reviewer"])
+        response = client.post("/reports/2020/circular/job/", {"month": "2020-12"})
+        assert response.status_code == 303
+        job = Job.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+        assert job.params["report"] == counties[key]["report"].pk
+        download = client.get(f"/jobs/{job.pk}/download/")
+        assert download.status_code == 200
+        text = readable_text(download)
+        assert not [secret for secret in DISTINCT[other] if secret in text]
+        # The county's own unit ranks in it (each county has a unit of its own name).
+        assert DISTINCT[key][1] in text
+        # The sibling county's reviewer cannot have it.
+        sibling = _client(counties[other]["people"]["reviewer"])
+        assert sibling.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_a_large_import_job_writes_into_the_government_its_preview_showed(counties, settings):
+    """A county's reviewer confirms a large report import: the job carries the government of
+    the preview (his own county, the text's issuer being no government he sees), and writes
+    that county's 2020 record only."""
+    import re
+
+    from jobs.models import Job, JobState
+    from reports.models import Section
+    from tests.samples import XINXIANG
+
+    settings.LEDGER_IMPORT_JOB_ITEMS = 10
+    client = _client(counties["b"]["people"]["reviewer"])
+    client.post("/reports/import/", {"text": XINXIANG})
+    content = client.get("/reports/import/preview/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', content).group(1)
+    response = client.post("/reports/import/confirm/", {"token": token})
+    assert response.status_code == 303
+    job = Job.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert job.state == JobState.DONE, job.error
+    assert job.params["government"] == counties["b"]["government"].pk
+    assert Section.objects.filter(report=counties["b"]["report"]).exists()
+    assert not Section.objects.filter(report=counties["a"]["report"]).exists()
+    # The job's page is the county reviewer's alone.
+    assert _client(counties["a"]["people"]["reviewer"]).get(f"/jobs/{job.pk}/").status_code == 404

@@ -81,6 +81,7 @@ def test_the_job_page_shows_the_progress_and_offers_the_file(reviewer_client, ye
         "done": job.total,
         "total": job.total,
         "download_url": f"/jobs/{job.pk}/download/",
+        "result_url": None,
     }
 
 

@@ -344,3 +344,82 @@ def test_the_picker_offers_the_years_months_that_have_begun(reviewer_client, yea
     AnnualReportFactory(year=now.year)
     page = reviewer_client.get(f"/reports/{now.year}/").content.decode()
     assert f'max="{now:%Y-%m}"' in page and f'value="{now:%Y-%m}"' in page
+
+
+# -- the 通报 written by a job (POST /reports/<year>/circular/job/) ------------------------------
+
+
+def start_circular_job(client, month="2021-09"):
+    from jobs.models import Job
+
+    response = client.post("/reports/2021/circular/job/", {"month": month})
+    assert response.status_code == 303
+    match = re.fullmatch(r"/jobs/([0-9a-f-]{36})/", response["Location"])
+    assert match, response["Location"]
+    return Job.objects.get(pk=match[1])
+
+
+def docx_of(response) -> Document:
+    return Document(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_circular_job_writes_the_same_docx_as_the_page(reviewer_client, year):
+    from jobs.models import JobState
+
+    job = start_circular_job(reviewer_client)
+    # No queue (no REDIS_URL): the job ran at once.
+    assert job.state == JobState.DONE and job.error == ""
+    assert job.params["report"] == year["report"].pk and job.params["month"] == 9
+    page = reviewer_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "2021-09" in page and f'href="/jobs/{job.pk}/download/"' in page
+    download = reviewer_client.get(f"/jobs/{job.pk}/download/")
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert "%E9%80%9A%E6%8A%A5-2021-09.docx" in download["Content-Disposition"]  # 通报-2021-09.docx
+    from_job = docx_of(download)
+    from_page = circular(reviewer_client, "2021-09")
+    assert paragraphs(from_job) == paragraphs(from_page)
+    assert [[[cell.text for cell in row.cells] for row in t.rows] for t in from_job.tables] == [
+        [[cell.text for cell in row.cells] for row in t.rows] for t in from_page.tables
+    ]
+    assert len(from_job.tables) >= 2
+
+
+def test_only_the_owner_downloads_the_circular(clients, year):
+    job = start_circular_job(clients["reviewer"])
+    for role in ("other", "lead", "coop", "leader"):
+        for path in (f"/jobs/{job.pk}/", f"/jobs/{job.pk}/download/"):
+            assert clients[role].get(path).status_code == 404, (role, path)
+    assert clients["anonymous"].get(f"/jobs/{job.pk}/download/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("anonymous", 302), ("other", 403), ("lead", 403), ("coop", 403), ("leader", 403), ("reviewer", 303)],
+)
+def test_only_reviewers_start_the_circular_job(clients, year, role, status):
+    from jobs.models import Job
+
+    response = clients[role].post("/reports/2021/circular/job/", {"month": "2021-09"})
+    assert response.status_code == status
+    assert Job.objects.filter(kind="circular").count() == (1 if role == "reviewer" else 0)
+
+
+def test_the_circular_job_is_post_only_and_a_bad_month_starts_nothing(reviewer_client, year):
+    from jobs.models import Job
+
+    assert reviewer_client.get("/reports/2021/circular/job/", {"month": "2021-09"}).status_code == 405
+    response = reviewer_client.post("/reports/2021/circular/job/", {"month": "2021-13"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'data-testid="circular-error"' in text and "“2021-13”不是有效的月份" in text
+    assert reviewer_client.post("/reports/1999/circular/job/", {"month": "1999-09"}).status_code == 404
+    assert not Job.objects.exists()
+
+
+def test_the_year_page_offers_the_circular_job_to_reviewers_only(clients, year):
+    button = 'action="/reports/2021/circular/job/"'
+    page = clients["reviewer"].get("/reports/2021/").content.decode()
+    assert button in page and "生成通报" in page
+    for role in ("leader", "lead", "other"):
+        assert button not in clients[role].get("/reports/2021/").content.decode()

@@ -44,6 +44,7 @@ EXAMPLE_PATHS: dict[str, str] = {
     "jobs:status": "/jobs/00000000-0000-0000-0000-000000000001/status/",
     "jobs:download": "/jobs/00000000-0000-0000-0000-000000000001/download/",
     "reports:circular": "/reports/2020/circular/?month=2020-09",
+    "reports:circular_job": "/reports/2020/circular/job/",
     "reports:tasks_import": "/reports/2020/tasks/import/",
     "reports:tasks_import_preview": "/reports/2020/tasks/import/preview/",
     "reports:tasks_import_confirm": "/reports/2020/tasks/import/confirm/",

@@ -1,4 +1,5 @@
-"""Remove jobs that ended more than --days days ago (7), and the files they wrote."""
+"""Remove jobs that ended more than --days days ago (7), and the files they wrote (or, for
+an import that never ran, the copy of its upload)."""
 
 from datetime import timedelta
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         for job in old.iterator():
             if job.result_name:
                 default_storage.delete(job.result_name)
+            # An import job's copy of its upload (reports.import_jobs), left by a job that never
+            # ran (its queue out of reach); the task removes it itself when it runs.
+            upload = job.params.get("file") if isinstance(job.params, dict) else None
+            if isinstance(upload, str) and upload.startswith("jobs/imports/"):
+                default_storage.delete(upload)
             job.delete()
             removed += 1
         self.stdout.write(f"removed {removed} job(s)")
