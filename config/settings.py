@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "config.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "tracker",
     "reports",
+    # The RQ queue (`manage.py rqworker default`); used only with REDIS_URL (jobs/runner.py).
+    # Before jobs, whose admin.py takes its queue page out of the admin.
+    "django_rq",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +199,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     # transaction mode (pgbouncer), with DJANGO_PG_SERVER_SIDE_BINDING=0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
+# A read replica (DATABASE_REPLICA_URL, e.g. a PostgreSQL streaming standby): the dashboard,
+# the scoreboard, the year page and the year's exports read from it (config/routers.py);
+# every write and every other page stays on default. Unset: one database, nothing changes.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+LEDGER_READ_REPLICA = bool(DATABASE_REPLICA_URL)
+if LEDGER_READ_REPLICA:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+    same_engine = DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {})) if same_engine else {}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is given up on quickly; its pages then read from
+        # default (utilities/replica.py).
+        DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 3
+    # Tests run against the primary's test database: the replica alias mirrors it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache of the figures counted over many rows (tracker/ledger_cache.py) and of the choice
@@ -213,8 +238,26 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Sessions read from the shared cache, written through to the database (cached_db, not
+    # cache alone): every app server reads a login from Redis without a query, and Redis
+    # restarted, evicting keys or out of reach (errors are ignored above) logs nobody out;
+    # the session is read from the database instead. Without REDIS_URL sessions stay in the
+    # database (Django's default), which every app server shares too.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ledger"}}
+
+# Long work (jobs/runner.py: a large year's export, send_notifications --queue). With
+# REDIS_URL it goes to the RQ queue "default", run by `python manage.py rqworker default` on
+# any host; without it, it runs at once in the process that asked (make run needs nothing).
+LEDGER_JOBS_QUEUED = bool(REDIS_URL)
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+RQ = {"COMMIT_MODE": "auto"}  # jobs/runner.py enqueues after the commit itself
+# A job running longer than this (seconds) is stopped by the worker and fails.
+LEDGER_JOB_TIMEOUT = env_int("LEDGER_JOB_TIMEOUT", 3600, minimum=60)
+# The year page offers its exports as jobs (a progress page, then the file) past this many
+# items; the plain download stays for every year.
+LEDGER_EXPORT_JOB_ROWS = env_int("LEDGER_EXPORT_JOB_ROWS", 5000, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,7 +300,37 @@ STORAGES = {
         )
     },
 }
-# Evidence files live here and are served only through a view that checks permission.
+# S3-compatible object storage (MinIO, Ceph, a cloud's S3) for the files the app writes:
+# evidence, the task lists waiting to be confirmed, the jobs' results. With S3_BUCKET set every
+# app server reads and writes the same files; without it they live in MEDIA_ROOT. Either way
+# they are served only through the views that check permission (utilities/storage_files.py):
+# streamed through the app, or with S3_PRESIGNED=1 by a redirect to an address S3 signs for
+# S3_PRESIGNED_SECONDS (the browser must then reach S3_ENDPOINT_URL itself).
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "").strip()
+S3_PRESIGNED = env_bool("S3_PRESIGNED")
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 60, minimum=1)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or "us-east-1",
+            "signature_version": "s3v4",
+            # MinIO and most S3-compatible servers of an intranet: bucket in the path.
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            # Never overwrite a file (evidence names are random; a clash gets another name).
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_PRESIGNED_SECONDS,
+        },
+    }
+# Evidence files live here (without S3_BUCKET) and are served only through a view that
+# checks permission.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # No URL pattern serves this path: files go out only through the evidence view. (Django's
 # test live server needs a value here.)
@@ -280,6 +353,9 @@ LEDGER_LIGHT_YELLOW_DAYS = env_int("DJANGO_LIGHT_YELLOW_DAYS", 7, minimum=0)
 # (never before the first: a second smaller than the first fires with it).
 LEDGER_ESCALATE_HEAD_DAYS = env_int("LEDGER_ESCALATE_HEAD_DAYS", 7, minimum=0)
 LEDGER_ESCALATE_LEADER_DAYS = env_int("LEDGER_ESCALATE_LEADER_DAYS", 30, minimum=0)
+# The message centre's due-soon and overdue messages (tracker/reminders.py): a person hears of
+# an item's deadline once, then again every this many days while it stays due or overdue.
+LEDGER_MESSAGE_REPEAT_DAYS = env_int("LEDGER_MESSAGE_REPEAT_DAYS", 7, minimum=1)
 # The address people open the ledger at, for links in reminder mails.
 LEDGER_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # One more chat group to push the ledger's events to, besides those set in the admin

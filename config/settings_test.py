@@ -7,7 +7,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from config.settings import *  # noqa: F403
-from config.settings import TEMPLATES
+from config.settings import DATABASES, STORAGES, TEMPLATES
 
 
 class InvalidTemplateVariable(str):
@@ -29,3 +29,15 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test empties the cache: never a Redis that REDIS_URL may name (tests/test_settings.py
 # and tests/tracker/test_ledger_cache.py reach Redis on purpose).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+# A read replica that mirrors the test database (config/routers.py): tests that switch
+# LEDGER_READ_REPLICA on see which alias each query ran on; the rest of the suite never reads it.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# The scale-out parts are off for the suite whatever the environment names (a cluster's
+# REDIS_URL, S3_BUCKET, DATABASE_REPLICA_URL): the tests switch each on where they test it.
+REDIS_URL = ""
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+LEDGER_JOBS_QUEUED = False
+LEDGER_READ_REPLICA = False
+S3_BUCKET = ""
+S3_PRESIGNED = False
+STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}

@@ -30,6 +30,7 @@ urlpatterns = [
     path("units/ratings/", scoreboard_views.ratings_save, name="ratings"),
     path("chases/<int:pk>/notice/", chase_notices.chase_notice, name="chase_notice"),
     path("reports/", include("reports.urls")),
+    path("jobs/", include("jobs.urls")),
     path("accounts/", include(accounts)),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

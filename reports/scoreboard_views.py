@@ -18,6 +18,7 @@ from tracker.lights import yellow_days
 from tracker.models import Unit
 from tracker.selectors import reports_visible_to
 from tracker.services import Conflict
+from utilities.replica import replica_view
 
 from .dashboard import items_url
 from .scoreboard import unassigned_figures, unit_scoreboard
@@ -53,6 +54,7 @@ def _years(request):
 
 
 @require_GET
+@replica_view
 def scoreboard(request):
     """Per year, each unit's items led, done, overdue, returned, on-time rate and evidence,
     ranked; reviewers set the year's ratings here. Staff see their own units' rows and rank."""

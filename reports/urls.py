@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:year>/rollover/", views.report_rollover, name="rollover"),
     path("<int:year>/close/", views.report_close, name="close"),
     path("<int:year>/export/<str:fmt>/", views.report_export, name="export"),
+    path("<int:year>/export/<str:fmt>/job/", views.report_export_job, name="export_job"),
     path("<int:year>/circular/", views.report_circular, name="circular"),
     path("<int:year>/tasks/import/", tasksheet_views.task_sheet_import_start, name="tasks_import"),
     path(

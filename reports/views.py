@@ -16,10 +16,12 @@ from tracker.filters import TRACKED, ItemFilter
 from tracker.governments import government_in_view
 from tracker.models import Unit
 from tracker.services import Conflict
+from utilities.replica import replica_view
 from utilities.uploads import upload_failed
 
 from . import selectors
 from .dashboard import dashboard, items_url, year_work
+from .export_jobs import offers_jobs
 from .forms import CircularForm, ImportDetailsForm, ReportImportForm
 from .importing import Corrections
 from .importing.parse import split_parts
@@ -47,6 +49,7 @@ def _report_in_view_or_404(request, year: int) -> AnnualReport:
 
 
 @require_GET
+@replica_view
 def home(request):
     """After login: the dashboard for reviewers and leaders, "my items" for unit staff, and
     the years with how many of the user's items stand in each status."""
@@ -110,6 +113,7 @@ def report_list(request):
 
 
 @require_GET
+@replica_view
 def report_detail(request, year: int):
     """The year as the county lives it: its tracked work and how far it got, the record its
     report gives (本年度成效, the outline), what went wrong and is being put right (its own
@@ -119,6 +123,7 @@ def report_detail(request, year: int):
         raise Http404
     rows = selectors.report_outline_rows(report=report, user=request.user)
     can_manage = permissions.can_manage_years(request.user)
+    work = year_work(report=report, user=request.user)
     return render(
         request,
         "reports/report_detail.html",
@@ -129,7 +134,10 @@ def report_detail(request, year: int):
             "circular_form": CircularForm(year=year) if can_manage else None,
             "year": selectors.year_page(report=report, user=request.user, rows=rows),
             "last_year_shown": selectors.LAST_YEAR_SHOWN,
-            "work": year_work(report=report, user=request.user),
+            "work": work,
+            # A large year (counted by its tracked work, the bulk of every export, as this
+            # person sees it) offers its exports as jobs: a progress page, then the file.
+            "export_jobs": offers_jobs(work["figures"].total),
         },
     )
 
@@ -548,19 +556,19 @@ EXPORT_FORMATS = ("xlsx", "csv", "docx", "tasks")
 
 
 @require_GET
+@replica_view
 def report_export(request, year: int, fmt: str):
     """The year's annual summary as a file: the XLSX ledger, the CSV of its items, the DOCX
     report draft, or its items as a 任务分解表 (``tasks``). Staff get their own units' rows;
-    leaders and reviewers everything."""
+    leaders and reviewers everything. A large year's page offers the same files as jobs
+    (``report_export_job``); this address stays for every year (DESIGN.md's stable URL)."""
     import tempfile
 
     from django.http import FileResponse
 
-    from tracker.selectors import items_for_list
     from tracker.tables import ItemExport
 
-    from .exporting.docx import write_report_docx
-    from .exporting.ledger import write_ledger_xlsx
+    from .export_jobs import export_file, write_year_export, year_items
 
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("No such export format."))
@@ -569,24 +577,36 @@ def report_export(request, year: int, fmt: str):
         from .tasksheet_views import task_sheet_response
 
         return task_sheet_response(request, report)
-    name = f"ledger-{year}"
+    described = export_file(year, fmt)
     if fmt == "csv":
-        items = items_for_list(request.user).filter(report=report).order_by("order", "pk")
-        return ItemExport.of("csv", items).response(f"{name}.csv")
+        return ItemExport.of("csv", year_items(report, request.user)).response(described.filename)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    if fmt == "docx":
-        write_report_docx(selectors.report_draft(report=report, user=request.user), output)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        name = f"report-draft-{year}"
-    else:
-        write_ledger_xlsx(selectors.annual_summary(report=report, user=request.user), output)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    write_year_export(report=report, user=request.user, fmt=fmt, output=output)
     output.seek(0)
-    return FileResponse(output, as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type)
+    return FileResponse(
+        output, as_attachment=True, filename=described.filename, content_type=described.content_type
+    )
+
+
+@require_POST
+def report_export_job(request, year: int, fmt: str):
+    """Start writing the year's export (``xlsx``, ``csv``, ``docx``) as a job, for a year too
+    large to wait for, and send the person to the job's page (303): its progress, then the file.
+    The file holds what the plain export would give this person."""
+    from .export_jobs import JOB_FORMATS, start_year_export
+
+    if fmt not in JOB_FORMATS:
+        raise Http404(_("No such export format."))
+    report = _report_in_view_or_404(request, year)
+    job = start_year_export(report=report, user=request.user, fmt=fmt)
+    response = redirect("jobs:detail", pk=job.pk)
+    response.status_code = 303
+    return response
 
 
 @require_GET
 @reviewer_required
+@replica_view
 def report_circular(request, year: int):
     """The monthly 通报 of ``year``'s ledger as DOCX (``?month=YYYY-MM``), for reviewers: its
     figures are the dashboard's and the scoreboard's as of the month's last day. A missing or

@@ -44,6 +44,9 @@ SEEN_BY_ITS_UNITS = {
     "reviewer": 200,
 }
 
+# A job (a large year's export) is its owner's alone: the lead unit's staff started this one.
+OWNER_ONLY = {**SEEN_BY_ITS_UNITS, "coop": 404, "leader": 404, "reviewer": 404}
+
 # route name → (path with the fixture's objects, expected answer per role)
 ACCESS = {
     "home": ("/", ALL_IN),
@@ -89,6 +92,11 @@ ACCESS = {
     "reports:rollover": ("/reports/2020/rollover/", REVIEWERS),
     "reports:close": ("/reports/2020/close/", POST_ONLY),
     "reports:export": ("/reports/2020/export/xlsx/", ALL_IN),
+    # A large year's export as a job (POST), its page, status and file: the owner's only.
+    "reports:export_job": ("/reports/2020/export/xlsx/job/", POST_ONLY),
+    "jobs:detail": ("/jobs/{job}/", OWNER_ONLY),
+    "jobs:status": ("/jobs/{job}/status/", OWNER_ONLY),
+    "jobs:download": ("/jobs/{job}/download/", OWNER_ONLY),
     # The monthly 通报 (DOCX): reviewers only.
     "reports:circular": ("/reports/2020/circular/?month=2020-09", REVIEWERS),
     "reports:tasks_import": ("/reports/2020/tasks/import/", REVIEWERS),
@@ -197,7 +205,14 @@ def objects(item, staff_client, leader_client, pdf, linked):
     instruction = instruction_add(item=item, user=leader_client.user, text="请尽快落实")
     message = Message.objects.get(recipient=staff_client.user, kind=MessageKind.INSTRUCTION)
     (chase,) = items_chase(items=[item], user=leader_client.user, note="请加快进度")
+    from reports.export_jobs import start_year_export
+    from reports.models import AnnualReport
+
+    # The lead unit's CSV of 2021 (the linked items' next year), written by a job (no queue:
+    # at once); its file must hold nothing of the other units' items either.
+    job = start_year_export(report=AnnualReport.objects.get(year=2021), user=staff_client.user, fmt="csv")
     return {
+        "job": job.pk,
         "chase": chase.pk,
         "message": message.pk,
         "item": item.pk,
@@ -289,6 +304,11 @@ POST_ACCESS = {
     "reports:rollover": [P, 403, 403, 403, 403, 302],
     "reports:close": [P, 403, 403, 403, 403, 302],
     "reports:export": [P, 405, 405, 405, 405, 405],
+    # Anyone may have a year's export written (of what he or she may see): to the job's page.
+    "reports:export_job": [P, 303, 303, 303, 303, 303],
+    "jobs:detail": [P, 405, 405, 405, 405, 405],
+    "jobs:status": [P, 405, 405, 405, 405, 405],
+    "jobs:download": [P, 405, 405, 405, 405, 405],
     "reports:circular": [P, 405, 405, 405, 405, 405],
     # An empty upload gives the form's errors; nothing waits to be confirmed (404).
     "reports:tasks_import": [P, 403, 403, 403, 403, 200],

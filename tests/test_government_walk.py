@@ -254,3 +254,22 @@ def test_a_reviewer_of_no_government_among_several_sees_nothing_of_any(counties)
         assert response.status_code == 200, path
         assert not _leaks(response, "a") and not _leaks(response, "b"), path
     assert client.get("/reports/2020/").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_job_holds_its_own_countys_year_only(counties, fmt):
+    """Both counties have a 2020 report: the job started from a county's year page writes that
+    county's report, as the plain export does."""
+    from jobs.models import Job
+
+    for key, other in (("a", "b"), ("b", "a")):
+        client = _client(counties[key]["people"]["reviewer"])
+        response = client.post(f"/reports/2020/export/{fmt}/job/")
+        assert response.status_code == 303
+        job = Job.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[1])
+        assert job.params["report"] == counties[key]["report"].pk
+        download = client.get(f"/jobs/{job.pk}/download/")
+        assert download.status_code == 200
+        text = readable_text(download)  # a file's body is read once
+        assert not [secret for secret in DISTINCT[other] if secret in text]
+        assert "新乡县依法行政专项任务" in text if key == "a" else "获嘉县依法行政专项任务" in text

@@ -394,15 +394,22 @@ def test_ledger_pages_and_downloads_are_not_stored_but_static_files_are(staff_cl
 
 
 @pytest.mark.parametrize(
-    ("redis_url", "backend"),
+    ("redis_url", "backend", "sessions"),
     [
-        ("", "django.core.cache.backends.locmem.LocMemCache"),
-        ("redis://127.0.0.1:6379/3", "django_redis.cache.RedisCache"),
+        ("", "django.core.cache.backends.locmem.LocMemCache", "django.contrib.sessions.backends.db"),
+        (
+            "redis://127.0.0.1:6379/3",
+            "django_redis.cache.RedisCache",
+            "django.contrib.sessions.backends.cached_db",
+        ),
     ],
 )
-def test_the_cache_is_each_workers_memory_unless_redis_url_names_a_shared_one(tmp_path, redis_url, backend):
+def test_the_cache_is_each_workers_memory_unless_redis_url_names_a_shared_one(
+    tmp_path, redis_url, backend, sessions
+):
     show = (
-        "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+        "from django.conf import settings; c = settings.CACHES['default'];"
+        " print(c['BACKEND'], c['LOCATION'], settings.SESSION_ENGINE)"
     )
     result = run_manage(
         "shell",
@@ -413,5 +420,23 @@ def test_the_cache_is_each_workers_memory_unless_redis_url_names_a_shared_one(tm
     assert result.returncode == 0, result.stderr
     shown = result.stdout.strip().splitlines()[-1].split()
     assert shown[0] == backend
+    assert shown[2] == sessions  # sessions in the shared cache, written through to the database
     if redis_url:
         assert shown[1] == redis_url
+
+
+def test_sessions_in_an_unreachable_redis_fall_back_to_the_database(settings, staff_client):
+    """With REDIS_URL sessions are cached_db: Redis out of reach (its errors ignored, as the
+    settings say) costs a database read, never a login."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    staff_client.force_login(staff_client.user)  # a session written by the cached_db engine
+    response = staff_client.get("/")
+    assert response.status_code == 200
+    assert response.context["user"] == staff_client.user

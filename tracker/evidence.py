@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilities import archives
+from utilities.storage_files import on_s3
 
 # Extension → the content families it may hold (first bytes of the file).
 PDF, OLE, ZIP, JPEG, PNG = "pdf", "ole", "zip", "jpeg", "png"
@@ -166,7 +168,8 @@ def storage_name(checked: CheckedFile) -> str:
 
 @dataclass(frozen=True)
 class StrayFile:
-    """A file on disk that nothing refers to: ``name`` relative to ``root``."""
+    """A file that nothing refers to: ``name`` relative to ``root`` (a folder, or
+    ``s3://bucket`` for an object of the S3 storage)."""
 
     root: str
     name: str
@@ -204,6 +207,8 @@ def orphan_evidence_files(*, older_than: float, now: float | None = None) -> lis
     from .models import Evidence
 
     now = time.time() if now is None else now
+    if on_s3():
+        return _orphans_in_bucket(older_than=older_than, now=now)
     media = str(settings.MEDIA_ROOT)
     evidence = os.path.join(media, "evidence")
     candidates = [
@@ -222,6 +227,28 @@ def orphan_evidence_files(*, older_than: float, now: float | None = None) -> lis
     return orphans
 
 
+def _orphans_in_bucket(*, older_than: float, now: float) -> list[StrayFile]:
+    """``orphan_evidence_files`` on S3 (``S3_BUCKET``): the objects under ``evidence/`` that no
+    Evidence row names, read from the bucket's listing (names, sizes, times: no file opened)."""
+    from .models import Evidence
+
+    storage = default_storage
+    client = storage.connection.meta.client
+    prefix = storage._normalize_name("evidence/")
+    root = f"s3://{storage.bucket_name}"
+    candidates = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
+        for entry in page.get("Contents", ()):
+            modified = entry["LastModified"].timestamp()
+            if now - modified > older_than:
+                name = entry["Key"][len(storage._normalize_name("")) :].lstrip("/")
+                candidates.append(StrayFile(root, name, entry["Size"], modified))
+    if not candidates:
+        return []
+    known = set(Evidence.objects.values_list("file", flat=True).iterator())
+    return sorted((stray for stray in candidates if stray.name not in known), key=lambda stray: stray.name)
+
+
 def stale_upload_files(*, older_than: float, now: float | None = None) -> list[StrayFile]:
     """Files left in FILE_UPLOAD_TEMP_DIR (when it is set) by uploads whose worker was killed,
     older than ``older_than`` seconds: an upload in progress is never that old."""
@@ -235,9 +262,17 @@ def remove_stray(stray: StrayFile) -> bool:
     """Remove ``stray`` unless an Evidence row names it by now; whether it was removed."""
     from .models import Evidence
 
-    is_evidence = stray.root == str(settings.MEDIA_ROOT) and stray.name.startswith("evidence/")
-    if is_evidence and Evidence.objects.filter(file=stray.name).exists():
+    in_bucket = stray.root.startswith("s3://")
+    is_evidence = stray.root == str(settings.MEDIA_ROOT) or in_bucket
+    if (
+        is_evidence
+        and stray.name.startswith("evidence/")
+        and Evidence.objects.filter(file=stray.name).exists()
+    ):
         return False
+    if in_bucket:
+        default_storage.delete(stray.name)
+        return True
     try:
         os.remove(stray.path)
     except FileNotFoundError:

@@ -2,7 +2,6 @@
 opened, or all at once. The messages are written by the services (tracker/notices.py)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
@@ -10,7 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import notices
 from .filters import MessageFilter
-from .paging import bounded_per_page
+from .paging import ShallowPaginator, bounded_per_page
+from .selectors import items_visible_to
 
 INBOX_PAGE_SIZE = 25
 
@@ -22,12 +22,25 @@ def inbox(request):
     filterset = MessageFilter(request.GET or None, queryset=mine)
     rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else mine.none()
     per_page = bounded_per_page(request.GET.get("per_page"), default=INBOX_PAGE_SIZE)
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    page = ShallowPaginator(rows, per_page, number=number).get_page(number)
+    page.object_list = list(page.object_list)
+    _mark_items_out_of_reach(request.user, page.object_list)
     return render(
         request,
         "tracker/inbox.html",
         {"filter": filterset, "page": page},
     )
+
+
+def _mark_items_out_of_reach(user, page_messages) -> None:
+    """Set ``item_visible`` on each message: False when its item has since moved out of what
+    ``user`` may see (another unit leads it now), so that the page names it no more than the
+    item's own page would (one query for the page)."""
+    wanted = {message.item_id for message in page_messages}
+    visible = set(items_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    for message in page_messages:
+        message.item_visible = message.item_id in visible
 
 
 def _back(request):

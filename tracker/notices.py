@@ -1,6 +1,8 @@
 """The message centre (/inbox/): what concerns each person, one message per person and event.
 
-Writing. ``notify()`` is the one way a message is written. The services call it inside the
+Writing. ``notify()`` is the one way a message is written (``notify_each()`` for an event of
+many items; the escalation run on PostgreSQL writes the same rows in one statement, and a
+test compares them). The services call it inside the
 transaction of the event it tells of (tracker/services.py: a submission, a review, an
 instruction, its reply and its handling, an extension's decision), so a message exists if and
 only if its event was committed; the daily run (tracker/reminders.py) writes the due-soon and
@@ -81,12 +83,23 @@ def notify(
     the messages and their event are committed, or rolled back, together. The actor is never
     told; returns the messages written (none when nobody else is concerned).
     """
+    recipients = _recipient_ids(to, item)
+    recipients.discard(getattr(actor, "pk", None))
+    return notify_each(kind=kind, told=[(item, recipients, data or {})], actor=actor, text=text)
+
+
+def notify_each(
+    *, kind: str, told: list[tuple[Item, Iterable[int], dict]], actor=None, text: str = ""
+) -> list[Message]:
+    """``notify()`` for an event that happened to many items at once (an escalation run): each
+    ``(item, recipient ids, data)`` of ``told`` is written as ``notify()`` writes one (same
+    rules, same transaction), the messages in one insert and the chat groups' pushes in three
+    queries whatever the number of items. The recipients are taken as given (active users,
+    the actor left out: the caller's query)."""
     if not connection.in_atomic_block:
         raise RuntimeError("notify() runs inside the transaction of the event it tells of.")
     if kind not in MessageKind.values:
         raise ValueError(f"unknown message kind {kind!r}")
-    recipients = _recipient_ids(to, item)
-    recipients.discard(getattr(actor, "pk", None))
     now = timezone.now()
     written = Message.objects.bulk_create(
         [
@@ -96,15 +109,24 @@ def notify(
                 item=item,
                 actor=actor,
                 text=text or "",
-                data=data or {},
+                data=data,
                 created_at=now,
             )
+            for item, recipients, data in told
             for pk in sorted(recipients)
-        ]
+        ],
+        batch_size=1000,
     )
-    if kind in PUSHED:
-        _push(Message(kind=kind, item=item, actor=actor, text=text or "", data=data or {}))
+    push_each(kind=kind, told=[(item, data) for item, _to, data in told], actor=actor, text=text)
     return written
+
+
+def push_each(*, kind: str, told: list[tuple[Item, dict]], actor=None, text: str = "") -> None:
+    """The chat groups' pushes of an event of ``kind`` that happened to each ``(item, data)``
+    of ``told``, if the chat groups hear of that kind and any is to be told. ``notify()``
+    calls it; so does the escalation run's PostgreSQL path, which writes its messages itself."""
+    if kind in PUSHED and told and pushes.any_target():
+        _push([Message(kind=kind, item=item, actor=actor, text=text or "", data=data) for item, data in told])
 
 
 # The events the chat groups hear of (tracker/pushes.py), once per event: not the daily
@@ -121,20 +143,20 @@ PUSHED = {
 }
 
 
-def _push(message: Message) -> None:
-    """The chat groups' push of ``message``'s event, in the site's language (a group has no
-    reader's language to follow)."""
+def _push(messages: list[Message]) -> None:
+    """The chat groups' pushes of the events ``messages`` tell of, in the site's language (a
+    group has no reader's language to follow)."""
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("%(kind)s: %(title)s") % {
-            "kind": MessageKind(message.kind).label,
-            "title": message.item.title,
-        }
-        pushes.enqueue(
-            event=message.kind,
-            title=title,
-            text=" ".join(part for part in (describe(message), message.text) if part),
-            item=message.item,
-        )
+        told = [
+            (
+                _("%(kind)s: %(title)s")
+                % {"kind": MessageKind(message.kind).label, "title": message.item.title},
+                " ".join(part for part in (describe(message), message.text) if part),
+                message.item,
+            )
+            for message in messages
+        ]
+    pushes.enqueue_each(event=messages[0].kind, told=told)
 
 
 # --- reading ---------------------------------------------------------------------------

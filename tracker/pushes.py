@@ -4,7 +4,7 @@ JSON, told of the ledger's events.
 How it flows:
 
 - ``enqueue()`` is called by a service inside the transaction of the event (a return, an
-  instruction, a 催办): it writes one ``Push`` row per target that should hear of it (every
+  instruction, a 催办; ``enqueue_each()`` for an event of many items at once): it writes one ``Push`` row per target that should hear of it (every
   active global target, the targets of the item's lead and cooperating units, and the target
   the environment gives), so a rolled-back event pushes nothing.
 - ``send_due()`` (``manage.py send_notifications``, run every few minutes by cron or the
@@ -80,26 +80,52 @@ def environment_target() -> Target | None:
     return Target(settings.LEDGER_WEBHOOK_KIND, url, settings.LEDGER_WEBHOOK_SECRET)
 
 
+def any_target() -> bool:
+    """Whether any chat group is to be told of anything (one query, none when the environment
+    gives a target): callers skip wording pushes nobody would get."""
+    return environment_target() is not None or PushTarget.objects.filter(active=True).exists()
+
+
 def enqueue(*, event: str, title: str, text: str, item: Item | None = None) -> list[Push]:
     """Write the pushes of one event (call inside the event's transaction). ``title`` and
     ``text`` are already in the site's language; ``item`` picks the units' own targets and
     gives the link."""
-    targets = PushTarget.objects.filter(active=True).filter(Q(unit__isnull=True) | _units_q(item))
-    link = f"{settings.LEDGER_BASE_URL}{item.get_absolute_url()}" if item is not None else ""
-    rows = [
-        Push(target=target, event=event, title=title, text=text, link=link, item=item) for target in targets
-    ]
-    if environment_target() is not None:
-        rows.append(Push(target=None, event=event, title=title, text=text, link=link, item=item))
-    return Push.objects.bulk_create(rows)
+    return enqueue_each(event=event, told=[(title, text, item)])
 
 
-def _units_q(item: Item | None) -> Q:
-    if item is None:
-        return Q(pk__in=[])
-    units = [item.lead_unit_id] if item.lead_unit_id else []
-    units += list(item.cooperating_units.values_list("pk", flat=True))
-    return Q(unit_id__in=units)
+def enqueue_each(*, event: str, told: list[tuple[str, str, Item | None]]) -> list[Push]:
+    """Write the pushes of one kind of event that happened to many items at once (an
+    escalation run), each ``(title, text, item)`` as ``enqueue()`` would, in three queries
+    whatever their number: the items' cooperating units, the targets, the insert."""
+    items = [item for _title, _text, item in told if item is not None]
+    units = _units_of(items)
+    wanted = {unit for item_units in units.values() for unit in item_units}
+    targets = list(
+        PushTarget.objects.filter(active=True).filter(Q(unit__isnull=True) | Q(unit_id__in=wanted))
+    )
+    from_environment = environment_target() is not None
+    rows = []
+    for title, text, item in told:
+        item_units = units.get(item.pk, set()) if item is not None else set()
+        link = f"{settings.LEDGER_BASE_URL}{item.get_absolute_url()}" if item is not None else ""
+        fields = {"event": event, "title": title, "text": text, "link": link, "item": item}
+        rows += [
+            Push(target=target, **fields)
+            for target in targets
+            if target.unit_id is None or target.unit_id in item_units
+        ]
+        if from_environment:
+            rows.append(Push(target=None, **fields))
+    return Push.objects.bulk_create(rows, batch_size=1000)
+
+
+def _units_of(items: list[Item]) -> dict[int, set[int]]:
+    """Each item's lead and cooperating units (one query)."""
+    units = {item.pk: {item.lead_unit_id} - {None} for item in items}
+    through = Item.cooperating_units.through.objects.filter(item_id__in=units)
+    for item_id, unit_id in through.values_list("item_id", "unit_id"):
+        units[item_id].add(unit_id)
+    return units
 
 
 def in_quiet_hours(target: Target, now: datetime) -> datetime | None:

@@ -4,9 +4,13 @@ One mail per person per day at most: a ReminderLog row (unique per user and day)
 with each mail, so running the command twice on the same day sends nothing new.
 
 The same daily run writes the message centre's due-soon and overdue messages
-(``write_daily_messages``): one per item, person and day (the ``message_once_a_day``
-constraint), for every staff member of the item's lead unit, with an e-mail address or not.
-Returned items need no daily message: their return wrote one when it happened.
+(``write_daily_messages``) for every staff member of the item's lead unit, with an e-mail
+address or not: a person hears of an item's deadline the first day it is due soon, the first
+day it is overdue, and again every ``LEDGER_MESSAGE_REPEAT_DAYS`` (7) days while it stays so;
+a changed deadline is told at once. (Told every day, a unit with forty overdue items would get
+forty messages a day, and stop reading them.) At most one per item, person and day (the
+``message_once_a_day`` constraint). Returned items need no daily message: their return wrote
+one when it happened.
 """
 
 from __future__ import annotations
@@ -56,9 +60,11 @@ def _open_items(on: date, horizon: date):
 @transaction.atomic
 def write_daily_messages(*, on: date, days: int = 7) -> int:
     """Write today's due-soon (due within ``days``) and overdue messages to the staff of each
-    item's lead unit; returns how many today's are (whether written now or by an earlier
-    run). Run again the same day, it writes nothing new: the database refuses a second
-    message of an item to a person on a day. Two queries and the inserts."""
+    item's lead unit, leaving out those told of the same item, kind and deadline within the
+    last ``LEDGER_MESSAGE_REPEAT_DAYS`` days before today; returns how many today's are
+    (whether written now or by an earlier run today). Run again the same day, it writes
+    nothing new: the database refuses a second message of an item to a person on a day.
+    Three queries and the inserts."""
     horizon = on + timedelta(days=days)
     due = _open_items(on, horizon).values_list("pk", "lead_unit_id", "due_on")
     by_unit = defaultdict(list)
@@ -71,17 +77,22 @@ def write_daily_messages(*, on: date, days: int = 7) -> int:
         .values_list("unit_id", "user_id")
         .order_by("unit_id", "user_id")
     )
-    rows = [
-        Message(
-            recipient_id=user_id,
-            item_id=pk,
-            kind=MessageKind.OVERDUE if due_on < on else MessageKind.DUE_SOON,
-            data={"date": due_on.strftime("%Y-%m-%d")},
-            on=on,
-        )
-        for unit_id, user_id in members
-        for pk, due_on in by_unit[unit_id]
-    ]
+    recently_told = set(
+        Message.objects.filter(
+            kind__in=[MessageKind.DUE_SOON, MessageKind.OVERDUE],
+            on__lt=on,
+            on__gt=on - timedelta(days=settings.LEDGER_MESSAGE_REPEAT_DAYS),
+        ).values_list("recipient_id", "item_id", "kind", "data__date")
+    )
+    rows = []
+    for unit_id, user_id in members:
+        for pk, due_on in by_unit[unit_id]:
+            kind = MessageKind.OVERDUE if due_on < on else MessageKind.DUE_SOON
+            deadline = due_on.strftime("%Y-%m-%d")
+            if (user_id, pk, kind, deadline) not in recently_told:
+                rows.append(
+                    Message(recipient_id=user_id, item_id=pk, kind=kind, data={"date": deadline}, on=on)
+                )
     Message.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utilities.people import official_label, user_label
+from utilities.storage_files import STORAGE_ERRORS
 
 from . import history, permissions, workflow, years
 from .choices import ExtensionDecision, ItemKind, ItemStatus, MessageKind, ReviewDecision, UpdateKind
@@ -229,11 +230,11 @@ def item_add_progress(
 def _files_kept_if_committed(item: Item):
     """Around the transaction that stores evidence files: yields the list of the names saved,
     which are removed again if the transaction does not commit; a storage that refuses a
-    file (OSError: full, read-only) becomes EvidenceNotStored."""
+    file (a full or read-only disk, S3 out of reach: STORAGE_ERRORS) becomes EvidenceNotStored."""
     saved: list[str] = []
     try:
         yield saved
-    except OSError as error:
+    except STORAGE_ERRORS as error:
         _discard_files(saved)
         logger.error("Evidence could not be stored for item %s: %s", item.pk, error)
         raise EvidenceNotStored from error
@@ -309,7 +310,7 @@ def _discard_files(names: Iterable[str]) -> None:
         try:
             if default_storage.exists(name):
                 default_storage.delete(name)
-        except OSError as error:  # a read-only disk: manage.py sweep_orphans removes it later
+        except STORAGE_ERRORS as error:  # a read-only disk: manage.py sweep_orphans removes it later
             logger.error("Could not remove %s after a failed save: %s", name, error)
 
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.db import DatabaseError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from utilities.people import user_label
+from utilities.storage_files import open_stored, presigned, presigned_url, streamed_response
 from utilities.uploads import upload_failed
 
 from . import permissions, selectors, years
@@ -65,30 +66,113 @@ from .widgets import is_id
 @never_cache
 @login_not_required
 def healthz(request):
-    """200 when the database answers and the media folder takes a file, 503 otherwise, saying
-    which failed (for load balancers and monitoring): ``{"status": "ok"|"error", "database":
-    "ok"|"unavailable", "media": "ok"|"not writable"}``. Cheap: one SELECT, one tiny file."""
+    """For load balancers and monitoring: 200 while this app server can serve, 503 when it
+    cannot, with each part's state in the body (JSON):
+
+    - ``database``: ``ok`` | ``unavailable`` (``SELECT 1``);
+    - ``media``: ``ok`` | ``not writable``: this host's own folders, where uploads are spooled
+      (FILE_UPLOAD_TEMP_DIR) and, without S3, evidence lives (MEDIA_ROOT): a small file is
+      written and removed;
+    - ``replica``, ``cache``, ``queue``, ``storage``: ``off`` when not configured (no
+      DATABASE_REPLICA_URL, REDIS_URL, S3_BUCKET), else ``ok`` or what is wrong
+      (``unavailable``; the queue ``no worker`` when nothing would run its jobs; the local
+      storage ``not writable``).
+
+    Decided here: only the database and this host's own folders make the answer 503. The
+    shared parts fail for every app server at once, so taking each out of the load balancer
+    would turn a degraded service (figures counted afresh without Redis, jobs waiting for
+    their queue) into none; they are reported for monitoring to alert on."""
+    database = "ok" if _database_answers("default") else "unavailable"
+    media = "ok" if _media_writable() else "not writable"
+    body = {
+        "database": database,
+        "media": media,
+        "replica": _replica_state(),
+        "cache": _cache_state(),
+        "queue": _queue_state(),
+        "storage": _storage_state(media),
+    }
+    healthy = database == "ok" and media == "ok"
+    return JsonResponse({"status": "ok" if healthy else "error", **body}, status=200 if healthy else 503)
+
+
+def _database_answers(alias: str) -> bool:
+    from django.db import connections
+
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        database = "unavailable"
-    else:
-        database = "ok"
-    media = "ok" if _media_writable() else "not writable"
-    healthy = database == "ok" and media == "ok"
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "database": database, "media": media},
-        status=200 if healthy else 503,
-    )
+        return False
+    return True
+
+
+def _replica_state() -> str:
+    if not getattr(settings, "LEDGER_READ_REPLICA", False):
+        return "off"
+    return "ok" if _database_answers("replica") else "unavailable"
+
+
+def _cache_state() -> str:
+    """The shared cache (REDIS_URL): a value written and read back (the cache ignores Redis's
+    errors, so a value that does not come back is the sign)."""
+    if not getattr(settings, "REDIS_URL", ""):
+        return "off"
+    import secrets
+
+    from django.core.cache import cache
+
+    probe = secrets.token_hex(8)
+    try:
+        cache.set("healthz", probe, timeout=10)
+        answered = cache.get("healthz") == probe
+    except Exception:
+        answered = False
+    return "ok" if answered else "unavailable"
+
+
+def _queue_state() -> str:
+    """The job queue (REDIS_URL): Redis answers, and some worker listens on the queue."""
+    from jobs.runner import QUEUE, queued, redis_connection
+
+    if not queued():
+        return "off"
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    try:
+        connection = redis_connection(timeout=2)
+        connection.ping()
+        workers = Worker.count(connection=connection, queue=Queue(QUEUE, connection=connection))
+    except RedisError:
+        return "unavailable"
+    return "ok" if workers else "no worker"
+
+
+def _storage_state(media: str) -> str:
+    """Where evidence and job results go: S3 (S3_BUCKET) answers for the bucket, else the
+    media folder (probed with ``media``)."""
+    from utilities.storage_files import STORAGE_ERRORS, on_s3
+
+    if not on_s3():
+        return "ok" if media == "ok" else "not writable"
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+    except STORAGE_ERRORS:
+        return "unavailable"
+    return "ok"
 
 
 def _media_writable() -> bool:
     """Whether a small file can be written to, and removed from, MEDIA_ROOT (where evidence
-    goes) and FILE_UPLOAD_TEMP_DIR (where uploads over 2.5 MB are spooled first): false on a
-    read-only or full disk, or a folder that cannot be created."""
-    folders = [settings.MEDIA_ROOT, getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)]
+    goes, unless it goes to S3) and FILE_UPLOAD_TEMP_DIR (where uploads over 2.5 MB are
+    spooled first): false on a read-only or full disk, or a folder that cannot be created."""
+    from utilities.storage_files import on_s3
+
+    folders = [None if on_s3() else settings.MEDIA_ROOT, getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)]
     for folder in filter(None, folders):
         root = Path(folder)
         try:
@@ -887,23 +971,31 @@ def evidence_view(request, pk: int):
 def _evidence_response(request, pk: int, *, inline: bool):
     """The file of evidence ``pk``, if ``request.user`` may see its item (404 otherwise). Its
     type is the one stored when the upload was checked, never the name's; ``inline`` shows it
-    in the browser only when that type is previewable and the stored bytes still say so."""
+    in the browser only when that type is previewable and the stored bytes still say so.
+
+    Read through the default storage (the media folder or S3): streamed, or with
+    ``S3_PRESIGNED`` a redirect to a short-lived signed S3 address with the same type and
+    disposition (utilities/storage_files.py)."""
     try:
         evidence = selectors.evidence_visible_to(request.user, pk)
     except Evidence.DoesNotExist:
         raise Http404(_("No such file, or it is not one of yours.")) from None
+    content_type = evidence.content_type or "application/octet-stream"
     try:
-        handle = evidence.file.open("rb")
+        handle = open_stored(evidence.file.name)
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage; ask the administrator.")) from None
     if inline:
-        inline = looks_like(evidence.content_type, handle.read(16))
-        handle.seek(0)
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
+        inline = looks_like(evidence.content_type, handle.head(16))
+    if presigned():
+        handle.close()
+        return HttpResponseRedirect(
+            presigned_url(
+                evidence.file.name, filename=evidence.original_name, content_type=content_type, inline=inline
+            )
+        )
+    response = streamed_response(
+        handle, filename=evidence.original_name, content_type=content_type, inline=inline
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = PREVIEW_POLICY if inline else "default-src 'none'; sandbox"

@@ -210,3 +210,33 @@ document.addEventListener("click", function (event) {
   event.preventDefault();
   window.history.back();
 });
+
+// A job's page (/jobs/<id>/): ask its status every two seconds, move the bar, and load the
+// page again when its state changes (started; ended: it then offers the file, or says it failed).
+(function () {
+  var card = document.querySelector("[data-job-status]");
+  if (!card) return;
+  var state = card.getAttribute("data-job-state");
+  if (state === "done" || state === "failed") return;
+  var url = card.getAttribute("data-job-status");
+  var progress = card.querySelector("[data-job-progress]");
+  var bar = progress && progress.querySelector(".progress-bar");
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (status) {
+        if (!status) return window.setTimeout(poll, 5000);
+        // Ended, or started: the page says so in words (and offers the file once done).
+        if (status.state !== state) return window.location.reload();
+        var percent = status.total ? Math.min(100, Math.floor((status.done * 100) / status.total)) : 0;
+        if (bar) {
+          bar.style.width = percent + "%";
+          bar.textContent = percent + "%";
+          progress.setAttribute("aria-valuenow", String(percent));
+        }
+        window.setTimeout(poll, 2000);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -241,11 +241,11 @@ def test_a_level_another_run_fired_meanwhile_is_not_written_twice(lead_unit, peo
     item = overdue_by(10, lead_unit)
     # Another run fires it between this run's listing and its write.
     Escalation.objects.create(item=item, level=1, days=10)
-    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    assert escalation._fire([item.pk], Escalation.Level.HEAD, ON) == (0, 0)
     # Even when the check under the row lock does not see it yet (another snapshot), the
     # database refuses the second record, and nothing else is written.
     monkeypatch.setattr(escalation, "_due", lambda level, on: Item.objects.all())
-    assert escalation._fire(item.pk, Escalation.Level.HEAD, ON) is None
+    assert escalation._fire([item.pk], Escalation.Level.HEAD, ON) == (0, 0)
     assert Escalation.objects.filter(item=item).count() == 1
     assert told(item) == []
     assert not ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).exists()
@@ -279,3 +279,129 @@ def test_two_runs_at_once_escalate_each_item_once_per_level(lead_unit, people):
         assert sorted(Escalation.objects.filter(item=item).values_list("level", flat=True)) == [1, 2]
         assert told(item) == [("area_leader", 2), ("head", 1)]
         assert ProgressUpdate.objects.filter(item=item, kind=UpdateKind.ESCALATED).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_record_undoes_only_its_own_item_of_the_batch(lead_unit, people, monkeypatch):
+    from tracker import escalation
+    from tracker.models import Item
+
+    first, second = overdue_by(10, lead_unit), overdue_by(11, lead_unit)
+    # A writer that took no lock recorded the first meanwhile, unseen by this run's check.
+    Escalation.objects.create(item=first, level=1, days=10)
+    monkeypatch.setattr(escalation, "_due", lambda level, on: Item.objects.all())
+    assert escalation._fire([first.pk, second.pk], Escalation.Level.HEAD, ON) == (1, 1)
+    assert told(first) == []
+    assert told(second) == [("head", 1)]
+    assert list(ProgressUpdate.objects.filter(kind=UpdateKind.ESCALATED).values_list("item", flat=True)) == [
+        second.pk
+    ]
+
+
+@pytest.mark.django_db
+def test_a_run_costs_the_same_queries_for_3_items_as_for_30(lead_unit, people):
+    from django.test.utils import CaptureQueriesContext
+
+    PushTarget.objects.create(name="县法治办群", kind="wecom", url="http://127.0.0.1:9/hook")
+    PushTarget.objects.create(name="单位群", kind="json", url="http://127.0.0.1:9/unit", unit=lead_unit)
+
+    def queries(count, start):
+        for n in range(count):
+            overdue_by(40 + start + n, lead_unit)
+        with CaptureQueriesContext(connection) as context:
+            outcome = escalate(on=ON)
+        assert (outcome.heads, outcome.leaders) == (count, count)
+        return len(context)
+
+    assert queries(3, 0) == queries(30, 100)
+    # Each level of each item: the head or the leader told, both groups pushed.
+    assert Message.objects.filter(kind=MessageKind.ESCALATED).count() == 66
+    assert Push.objects.count() == 33 * 2 * 2
+
+
+@pytest.mark.django_db
+def test_a_units_own_group_hears_only_of_its_units_items(lead_unit, people):
+    other = UnitFactory()
+    PushTarget.objects.create(name="单位群", kind="json", url="http://127.0.0.1:9/unit", unit=lead_unit)
+    mine = overdue_by(10, lead_unit)
+    cooperating = overdue_by(10, other)
+    cooperating.cooperating_units.add(lead_unit)
+    elsewhere = overdue_by(10, other)
+    escalate(on=ON)
+    assert set(Push.objects.values_list("item", flat=True)) == {mine.pk, cooperating.pk}
+    assert not Push.objects.filter(item=elsewhere).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's")
+@pytest.mark.django_db
+def test_the_one_statement_path_writes_the_rows_the_orm_writes(lead_unit, people, monkeypatch):
+    from tracker import escalation
+
+    Membership.objects.create(
+        user=StaffFactory(username="gone", is_active=False), unit=lead_unit, is_head=True
+    )
+    for days in (10, 40, 41):
+        overdue_by(days, lead_unit)
+    overdue_by(40, lead_unit, area=None)
+    overdue_by(40, UnitFactory())  # a unit without a head
+
+    def rows(model):
+        fields = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if field.attname not in ("id", "created_at")
+        ]
+        return sorted(model.objects.values_list(*fields), key=repr)
+
+    def written(in_one_statement):
+        monkeypatch.setattr(escalation, "_in_one_statement", lambda: in_one_statement)
+        outcome = escalate(on=ON)
+        snapshot = (outcome, rows(Escalation), rows(ProgressUpdate), rows(Message))
+        for model in (Escalation, ProgressUpdate, Message):
+            model.objects.all().delete()
+        return snapshot
+
+    through_the_orm = written(False)
+    assert (through_the_orm[0].messages, len(through_the_orm[2])) == (7, 9)
+    assert written(True) == through_the_orm
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_large_first_level_refreshes_the_planners_statistics_before_the_second(
+    lead_unit, people, monkeypatch
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker import escalation
+
+    monkeypatch.setattr(escalation, "BATCH", 2)
+    for days in (40, 41, 42):
+        overdue_by(days, lead_unit)
+    with CaptureQueriesContext(connection) as context:
+        outcome = escalate(on=ON)
+    assert (outcome.heads, outcome.leaders) == (3, 3)
+    statements = [query["sql"] for query in context.captured_queries]
+    analyzed = [n for n, sql in enumerate(statements) if sql.startswith("ANALYZE")]
+    assert len(analyzed) == 1
+    assert "tracker_escalation" in statements[analyzed[0]]
+
+
+@pytest.mark.django_db
+def test_an_areas_followers_hear_only_of_their_own_governments_items(lead_unit, people):
+    from tests.factories import GovernmentFactory
+    from tracker.models import Affiliation
+
+    ours = overdue_by(40, lead_unit)  # while the county is the only government
+    home = lead_unit.government
+    Affiliation.objects.create(user=people["area_leader"], government=home)
+    elsewhere = GovernmentFactory(name="获嘉县")
+    far_leader = LeaderFactory(username="far_leader", government=elsewhere)
+    Area.objects.get(code="2015-functions").followers.add(far_leader)
+    report = AnnualReportFactory(government=elsewhere, year=2020, state="active")
+    theirs = ItemFactory(
+        report=report, lead_unit=UnitFactory(government=elsewhere), due_on=ON - timedelta(days=40)
+    )
+    escalate(on=ON)
+    assert told(ours) == [("area_leader", 2), ("head", 1)]
+    assert told(theirs) == [("far_leader", 2)]

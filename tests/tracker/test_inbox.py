@@ -165,3 +165,47 @@ def test_a_colleagues_copy_of_the_same_message_is_his_own(staff_client, reviewer
     )
     assert message_ids(staff_client.get("/inbox/")) == [mine.pk]
     assert staff_client.post(f"/inbox/{his.pk}/read/").status_code == 404
+
+
+def test_an_item_moved_to_another_unit_is_no_longer_named_in_the_inbox(staff_client, returned, item):
+    from tests.factories import UnitFactory
+
+    item.lead_unit = UnitFactory(name="县水利局")
+    item.save()
+    content = staff_client.get("/inbox/").content.decode()
+    assert item.title not in content
+    assert "您已无权查看的事项（已改由其他单位牵头）" in content
+    assert f'href="/items/{item.pk}/"' not in content
+    # The message itself stays, and opening it answers as the item's page does.
+    assert "请补充会议纪要" in content
+    assert staff_client.post(f"/inbox/{returned.pk}/read/").status_code == 302
+    assert staff_client.get(f"/items/{item.pk}/").status_code == 404
+
+
+def test_a_long_inbox_is_counted_only_as_deep_as_the_page_asked(staff_client, lead_unit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = ItemFactory(report=AnnualReportFactory(year=2020), lead_unit=lead_unit)
+    Message.objects.bulk_create(
+        Message(recipient=staff_client.user, item=item, kind=MessageKind.RETURNED) for _ in range(60)
+    )
+
+    def page(query):
+        with CaptureQueriesContext(connection) as context:
+            content = staff_client.get(f"/inbox/?per_page=5{query}").content.decode()
+        counts = [
+            q["sql"] for q in context.captured_queries if "COUNT(*)" in q["sql"] and "read_at" not in q["sql"]
+        ]
+        return content, counts
+
+    content, counts = page("")
+    assert "第1页<" in content and "共12页" not in content
+    assert "较早的消息" in content  # a next page is offered
+    assert len(counts) == 1 and "LIMIT 51" in counts[0]  # ten pages and one row, not 60
+    content, _counts = page("&page=12")
+    assert "第12页，共12页" in content
+    assert "较早的消息" not in content
+    Message.objects.filter(pk__in=Message.objects.values("pk")[:20]).delete()  # 40 left: 8 pages
+    content, _counts = page("")
+    assert "第1页，共8页" in content

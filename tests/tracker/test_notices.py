@@ -251,8 +251,35 @@ def test_the_daily_run_tells_the_lead_units_staff_of_due_and_overdue_items_once_
 
     call_command("send_reminders", "--no-mail", verbosity=0)  # again the same day: nothing new
     assert Message.objects.count() == 4
-    write_daily_messages(on=today + timedelta(days=1), days=7)  # the next day: told again
-    assert Message.objects.count() == 8
+
+
+def test_the_daily_run_tells_a_deadline_again_only_each_week_or_when_it_changes(cast, settings):
+    settings.LEDGER_MESSAGE_REPEAT_DAYS = 7
+    people, _item = cast
+    today = timezone.localdate()
+    unit = people["lead1"].memberships.get().unit
+    report = AnnualReportFactory(year=2021, state="active")
+    late = ItemFactory(report=report, lead_unit=unit, due_on=today - timedelta(days=2))
+    moved = ItemFactory(report=report, lead_unit=unit, due_on=today - timedelta(days=2))
+
+    def told(day):
+        write_daily_messages(on=today + timedelta(days=day), days=7)
+        return sorted(
+            (message.item_id, message.data["date"])
+            for message in Message.objects.filter(recipient=people["lead1"], on=today + timedelta(days=day))
+        )
+
+    both = sorted([(late.pk, str(late.due_on)), (moved.pk, str(moved.due_on))])
+    assert told(0) == both
+    for day in range(1, 7):
+        assert told(day) == [], f"told again on day {day}"
+    assert told(7) == both  # a week on, still overdue: told again
+    moved.due_on = today + timedelta(days=9)  # given a new deadline: due soon, told at once
+    moved.save()
+    assert told(8) == [(moved.pk, str(moved.due_on))]
+    assert Message.objects.get(item=moved, on=today + timedelta(days=8), recipient=people["lead1"]).kind == (
+        MessageKind.DUE_SOON
+    )
 
 
 def test_send_reminders_without_mail_writes_the_messages_and_sends_nothing(cast, mailoutbox):

@@ -38,6 +38,10 @@ EXAMPLE_PATHS: dict[str, str] = {
     "reports:rollover": "/reports/2020/rollover/",
     "reports:close": "/reports/2020/close/",
     "reports:export": "/reports/2020/export/xlsx/",
+    "reports:export_job": "/reports/2020/export/xlsx/job/",
+    "jobs:detail": "/jobs/00000000-0000-0000-0000-000000000001/",
+    "jobs:status": "/jobs/00000000-0000-0000-0000-000000000001/status/",
+    "jobs:download": "/jobs/00000000-0000-0000-0000-000000000001/download/",
     "reports:circular": "/reports/2020/circular/?month=2020-09",
     "reports:tasks_import": "/reports/2020/tasks/import/",
     "reports:tasks_import_preview": "/reports/2020/tasks/import/preview/",
@@ -46,10 +50,15 @@ EXAMPLE_PATHS: dict[str, str] = {
 }
 
 
+# The parts a single-server install has not configured (no replica, Redis or S3):
+# tests/test_healthz.py covers them switched on.
+SHARED_OFF = {"replica": "off", "cache": "off", "queue": "off"}
+
+
 def test_healthz_answers_200_when_the_database_answers_and_media_takes_a_file(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "media": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "media": "ok", **SHARED_OFF, "storage": "ok"}
     assert not list(Path(settings.MEDIA_ROOT).glob(".healthz-*"))  # the probe file is gone
 
 
@@ -57,7 +66,13 @@ def test_healthz_answers_503_when_the_database_does_not(client):
     with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unavailable", "media": "ok"}
+    assert response.json() == {
+        "status": "error",
+        "database": "unavailable",
+        "media": "ok",
+        **SHARED_OFF,
+        "storage": "ok",
+    }
 
 
 def test_healthz_answers_503_when_the_media_folder_cannot_be_written(client, settings, tmp_path):
@@ -67,7 +82,13 @@ def test_healthz_answers_503_when_the_media_folder_cannot_be_written(client, set
     settings.MEDIA_ROOT = str(blocker / "media")
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "media": "not writable",
+        **SHARED_OFF,
+        "storage": "not writable",
+    }
 
 
 def test_healthz_answers_503_when_the_upload_folder_cannot_be_written(client, settings, tmp_path):
@@ -78,7 +99,13 @@ def test_healthz_answers_503_when_the_upload_folder_cannot_be_written(client, se
     settings.FILE_UPLOAD_TEMP_DIR = str(blocker / "uploads")
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "media": "not writable",
+        **SHARED_OFF,
+        "storage": "not writable",
+    }
 
 
 class FullDisk:
@@ -98,7 +125,13 @@ def test_healthz_answers_503_when_the_media_disk_is_full(client):
     with mock.patch("tracker.views.tempfile.NamedTemporaryFile", return_value=FullDisk()):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "media": "not writable"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "media": "not writable",
+        **SHARED_OFF,
+        "storage": "not writable",
+    }
 
 
 def test_every_non_public_url_redirects_an_anonymous_user_to_login(client):

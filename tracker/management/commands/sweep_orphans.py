@@ -25,6 +25,12 @@ def size(count: int) -> str:
     return ""
 
 
+def evidence_place() -> str:
+    """Where evidence is kept: the S3 bucket (S3_BUCKET), else MEDIA_ROOT."""
+    bucket = getattr(settings, "S3_BUCKET", "")
+    return f"s3://{bucket}" if bucket else str(settings.MEDIA_ROOT)
+
+
 class Command(BaseCommand):
     help = (
         "List evidence files that no Evidence row names (left by a worker killed mid-save) and "
@@ -49,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError("--older-than takes a duration such as 30m, 1h or 2d") from None
         groups = [
             (
-                f"Evidence files with no Evidence row, in {settings.MEDIA_ROOT}",
+                f"Evidence files with no Evidence row, in {evidence_place()}",
                 orphan_evidence_files(older_than=grace),
             ),
         ]
