@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from reports import chase_notices, scoreboard_views
+from reports import chase_notices, rollup_views, scoreboard_views
 from reports.views import home
 
 from .forms import PasswordChangeForm
@@ -28,6 +28,9 @@ urlpatterns = [
     path("", include("tracker.urls")),
     path("units/", scoreboard_views.scoreboard, name="scoreboard"),
     path("units/ratings/", scoreboard_views.ratings_save, name="ratings"),
+    path("governments/", rollup_views.rollup_page, name="rollup"),
+    path("governments/shortfalls/", rollup_views.rollup_shortfalls, name="rollup_shortfalls"),
+    path("governments/export/<str:fmt>/", rollup_views.rollup_export, name="rollup_export"),
     path("chases/<int:pk>/notice/", chase_notices.chase_notice, name="chase_notice"),
     path("reports/", include("reports.urls")),
     path("jobs/", include("jobs.urls")),

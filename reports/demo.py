@@ -9,8 +9,9 @@
 Governments (issue 19): the county is 新乡县人民政府, a tree of one, as a county's own
 installation is. ``load_demo(city=True)`` (``manage.py load_demo --city``) puts 新乡市人民政府
 above it and a second, smaller county beside it, 获嘉县人民政府, with two units and a 2021 ledger
-of three invented tasks, so that the city's supervisor (``city``, a reviewer of 新乡市) has two
-counties to look at and switch between. Every other account belongs to 新乡县.
+of three invented tasks and two invented problems (worded like 新乡县's), so that the city's
+supervisor (``city``, a reviewer of 新乡市) has two counties to look at, switch between and
+compare (the roll-up, ``/governments/``, and its recurring shortfalls). Every other account belongs to 新乡县.
 
 What the demo invents (units' progress notes, review comments, evidence files, the second
 county's tasks) is marked （示例） in its text, and the evidence file says 示例材料: nothing
@@ -96,6 +97,12 @@ SECOND_COUNTY_TASKS = [
     ("（示例）完善行政规范性文件合法性审核机制", "县司法局"),
     ("（示例）推进法治政府建设示范创建", "县司法局"),
     ("（示例）规范财政资金监管执法", "县财政局"),
+]
+# Its 2021 problems, worded apart from but like 新乡县's (from its 2020 report): the city's page
+# of recurring shortfalls groups them with those.
+SECOND_COUNTY_SHORTFALLS = [
+    ("（示例）部分执法单位和乡镇政府法制机构不健全", "县司法局"),
+    ("（示例）执法队伍建设有待进一步加强", "县司法局"),
 ]
 
 
@@ -234,13 +241,16 @@ def _second_county() -> None:
             "state": "active",
         },
     )
-    for order, (title, unit) in enumerate(SECOND_COUNTY_TASKS, start=1):
+    work = [(title, unit, ItemKind.TASK) for title, unit in SECOND_COUNTY_TASKS] + [
+        (title, unit, ItemKind.SHORTFALL) for title, unit in SECOND_COUNTY_SHORTFALLS
+    ]
+    for order, (title, unit, kind) in enumerate(work, start=1):
         Item.objects.get_or_create(
             report=report,
             title=title,
             defaults={
                 "year": report.year,
-                "kind": ItemKind.TASK,
+                "kind": kind,
                 "text": f"{title}。",
                 "lead_unit": units[unit],
                 "order": order,

@@ -34,6 +34,9 @@ ROLES = ["anonymous", "other", "lead", "coop", "leader", "reviewer"]
 ALL_IN = {"anonymous": "login", "other": 200, "lead": 200, "coop": 200, "leader": 200, "reviewer": 200}
 POST_ONLY = {"anonymous": "login", "other": 405, "lead": 405, "coop": 405, "leader": 405, "reviewer": 405}
 REVIEWERS = {"anonymous": "login", "other": 403, "lead": 403, "coop": 403, "leader": 403, "reviewer": 200}
+# The roll-ups of the governments below: supervisors only, and nobody here supervises (a tree
+# of one); tests/test_government_walk.py walks them as a city's reviewer.
+SUPERVISORS = {"anonymous": "login", **dict.fromkeys(ROLES[1:], 403)}
 # An object of another unit is 404, not 403: its existence does not leak.
 SEEN_BY_ITS_UNITS = {
     "anonymous": "login",
@@ -65,6 +68,9 @@ ACCESS = {
     "tracker:bulk_chase": ("/items/chase/", POST_ONLY),
     # The 督办通知单 (DOCX) of a chase: whoever sees its item.
     "chase_notice": ("/chases/{chase}/notice/", SEEN_BY_ITS_UNITS),
+    "rollup": ("/governments/?year=2020", SUPERVISORS),
+    "rollup_shortfalls": ("/governments/shortfalls/?year=2020", SUPERVISORS),
+    "rollup_export": ("/governments/export/xlsx/?year=2020", SUPERVISORS),
     "tracker:extension_decide": ("/extensions/{extension}/decide/", POST_ONLY),
     "tracker:instruction_reply": ("/instructions/{instruction}/reply/", POST_ONLY),
     "tracker:instruction_handle": ("/instructions/{instruction}/handle/", POST_ONLY),
@@ -277,6 +283,9 @@ POST_ACCESS = {
     "tracker:item_chase": [P, 404, 403, 403, 400, 400],
     "tracker:bulk_chase": [P, 403, 403, 403, 302, 302],
     "chase_notice": [P, 405, 405, 405, 405, 405],
+    "rollup": [P, 405, 405, 405, 405, 405],
+    "rollup_shortfalls": [P, 405, 405, 405, 405, 405],
+    "rollup_export": [P, 405, 405, 405, 405, 405],
     "tracker:extension_decide": [P, 404, 403, 403, 403, 400],
     # An empty reply is refused (400) for the lead unit's staff. The leader who gave the
     # instruction marks it handled; the reviewer after him is told it is handled already (409).

@@ -273,3 +273,26 @@ def test_an_export_job_holds_its_own_countys_year_only(counties, fmt):
         text = readable_text(download)  # a file's body is read once
         assert not [secret for secret in DISTINCT[other] if secret in text]
         assert "新乡县依法行政专项任务" in text if key == "a" else "获嘉县依法行政专项任务" in text
+
+
+ROLLUP_ROUTES = ("rollup", "rollup_shortfalls", "rollup_export")
+
+
+def test_the_rollups_compare_both_counties_for_the_citys_reviewer_only(counties):
+    """The roll-up routes of the access walk: the city's reviewer gets both counties' rows
+    and shortfalls (pages and export); each county's people, who supervise nobody, 403."""
+    client = _client(counties["city_reviewer"])
+    for name in ROLLUP_ROUTES:
+        path = ACCESS[name][0]
+        response = client.get(path)
+        assert response.status_code == 200, (name, response.status_code)
+        text = readable_text(response)
+        assert "新乡县" in text and "获嘉县" in text, name
+    shortfalls = client.get(ACCESS["rollup_shortfalls"][0]).content.decode()
+    assert DISTINCT["a"][6] in shortfalls and DISTINCT["b"][6] in shortfalls
+    for key in ("a", "b"):
+        for role, user in counties[key]["people"].items():
+            for name in ROLLUP_ROUTES:
+                response = _client(user).get(ACCESS[name][0])
+                assert response.status_code == 403, (key, role, name, response.status_code)
+                assert not _leaks(response, "a") and not _leaks(response, "b")

@@ -23,12 +23,15 @@ def navigation(request):
             "inbox_unread_cap": notices.UNREAD_CAP,
             "government_in_view": None,
             "government_choices": (),
+            "user_supervises": False,
         }
     return {
         "user_role": permissions.role_of(user),
         # Callables too: the government switch (a supervisor's) is read only where drawn.
         "government_in_view": partial(governments.government_in_view, request),
         "government_choices": partial(governments.government_choices, request),
+        # Whether the menu offers the roll-up of the governments below (read where drawn).
+        "user_supervises": partial(permissions.supervises, user),
         # A callable: templates call it when they draw it.
         "inbox_unread": partial(_unread, request, user),
         "inbox_unread_cap": notices.UNREAD_CAP,

@@ -17,3 +17,16 @@ def reviewer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def supervisor_required(view):
+    """403 for logged-in users who supervise no government below their own (the roll-ups:
+    ``permissions.supervises``): a county's reviewer, any unit staff."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.supervises(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -195,7 +195,7 @@ def test_the_demo_with_the_city_gives_its_supervisor_two_counties(client, capsys
         ("新乡市人民政府", None),
         ("获嘉县人民政府", "新乡市人民政府"),
     ]
-    assert Item.objects.filter(report__government__name="获嘉县人民政府").count() == 3
+    assert Item.objects.filter(report__government__name="获嘉县人民政府", kind="task").count() == 3
     assert (
         client.post(reverse("login"), {"username": "city", "password": "city-demo-2020"}).status_code == 302
     )
@@ -212,3 +212,18 @@ def test_the_demo_with_the_city_gives_its_supervisor_two_counties(client, capsys
     listed = client.get("/items/", {"year": "all"}).content.decode()
     assert "（示例）规范财政资金监管执法" not in listed
     assert 'data-testid="government-switch"' not in listed
+
+
+def test_the_citys_supervisor_compares_the_two_demo_counties(client):
+    call_command("load_demo", "--city")
+    client.post(reverse("login"), {"username": "city", "password": "city-demo-2020"})
+    page = client.get("/governments/", {"year": 2021}).content.decode()
+    assert "新乡县人民政府" in page and "获嘉县人民政府" in page
+    recurring = client.get("/governments/shortfalls/", {"year": 2021}).content.decode()
+    # Each county's problem of the same kind, worded apart, in one group of two governments.
+    assert recurring.count('data-governments="2"') == 2
+    for title in (
+        "部分行政执法单位和乡(镇)政府法制机构不健全",
+        "（示例）部分执法单位和乡镇政府法制机构不健全",
+    ):
+        assert title in recurring
