@@ -22,8 +22,10 @@ builds (or reuses: ``seed_scale`` adds only what is missing) and prints:
   (the database bench/run's exports use) and ``ledger_bench_export_50000``. Redis is started
   on a free port for it and stopped after. Skipped when the project has no jobs app yet.
 
-Two kinds of cold: "fresh gunicorn", the first request a newly started server answers (the
-worker's first page: templates, URL resolver and the figures all counted); "after a change",
+Three kinds of cold: "cold new", the first request a newly started server (2 workers) answers
+(the worker's first page: URLconf and views imported, templates compiled, the figures
+counted); "cold hz", the same with one worker whose first request was /healthz (the URLconf
+and views loaded: the page's own cold cost); "cold chg", "after a change",
 the first request after the ledger's version rose (one committed write anywhere), in a warm
 server, which is what a supervisor meets during the day. The median of five of each is
 printed (max in the JSON).
@@ -99,6 +101,7 @@ def phase_prepare(args) -> dict:
         out["year"] = report.year
         out["county_items"] = Item.objects.filter(report__government__name="合成县001人民政府").count()
         out["rollup_path"] = _rollup_path(args.rollup_path, report.year)
+        out["shortfalls_path"] = _named_path("rollup_shortfalls", report.year) if out["rollup_path"] else ""
         # Every page measured answers 200 to its person, in process, before it is timed.
         client = Client()
         checks = {"county dashboard": (COUNTY, "/")}
@@ -145,6 +148,15 @@ def _rollup_path(wanted: str, year: int) -> str:
     if not path:
         return ""
     return f"{path}{'&' if '?' in path else '?'}year={year}" if "year=" not in path else path
+
+
+def _named_path(name: str, year: int) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return f"{reverse(name)}?year={year}"
+    except NoReverseMatch:
+        return ""
 
 
 def _rss(pid="self") -> tuple[float, float]:
@@ -207,6 +219,7 @@ def phase_job_result(args) -> dict:
     """How the job ended: state, its own time (started → finished), the file's size."""
     setup_django(args.database_url)
     from django.core.files.storage import default_storage
+
     from jobs.models import Job
 
     job = Job.objects.get(pk=args.job)
@@ -274,10 +287,15 @@ def one_request(port: int, cookie: str, path: str) -> float:
 
 def page_figures(database_url: str, cookie: str, path: str, args) -> dict:
     """Cold (fresh gunicorn; after a change) and warm p50/p95 at 1 and ``--clients`` clients."""
-    fresh = []
+    fresh, started = [], []
     for _ in range(COLD_REPEATS):
         with gunicorn(args.port, database_url):
             fresh.append(one_request(args.port, cookie, path))
+        # One worker, whose first request (/healthz) loaded the URLconf and the views: what
+        # is left is the page's own cold cost (templates compiled, figures counted).
+        with gunicorn(args.port, database_url, workers=1):
+            measure(args.port, "", ["/healthz"], 1, 1)
+            started.append(one_request(args.port, cookie, path))
     changed = []
     with gunicorn(args.port, database_url):
         measure(args.port, cookie, [path], 2, 10)  # both workers warm
@@ -293,6 +311,8 @@ def page_figures(database_url: str, cookie: str, path: str, args) -> dict:
     return {
         "cold_fresh_ms": round(statistics.median(fresh), 1),
         "cold_fresh_max_ms": round(max(fresh), 1),
+        "cold_started_ms": round(statistics.median(started), 1),
+        "cold_started_max_ms": round(max(started), 1),
         "cold_changed_ms": round(statistics.median(changed), 1),
         "cold_changed_max_ms": round(max(changed), 1),
         "p50_1": round(statistics.median(one), 1),
@@ -303,9 +323,37 @@ def page_figures(database_url: str, cookie: str, path: str, args) -> dict:
     }
 
 
+def shortfalls_figures(database_url: str, cookie: str, path: str, args) -> dict:
+    """The recurring shortfalls of the province's year (every county's shortfalls grouped):
+    one request after a change, then one warm; a bonus beside the roll-up, no target."""
+    import http.client
+
+    def timed() -> tuple[float, int]:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=600)
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return round((time.perf_counter() - started) * 1000, 1), response.status
+
+    with gunicorn(args.port, database_url, extra_env={"GUNICORN_CMD_ARGS": "--timeout 600"}):
+        measure(args.port, cookie, ["/"], 2, 4)
+        bump_version(database_url)
+        cold, cold_status = timed()
+        warm, warm_status = timed()
+    print(
+        f"recurring shortfalls (supervisor): after a change {cold} ms ({cold_status}), warm {warm} ms "
+        f"({warm_status}; the other worker may count again)",
+        flush=True,
+    )
+    return {"path": path, "cold_changed_ms": cold, "status": cold_status, "warm_ms": warm}
+
+
 def print_row(label: str, row: dict) -> None:
     print(
-        f"{label:<34} {row['cold_fresh_ms']:>9} {row['cold_changed_ms']:>9} {row['p50_1']:>7} {row['p95_1']:>7} "
+        f"{label:<34} {row['cold_fresh_ms']:>9} {row['cold_started_ms']:>9} {row['cold_changed_ms']:>9} "
+        f"{row['p50_1']:>7} {row['p95_1']:>7} "
         f"{row['p50_n']:>7} {row['p95_n']:>7} {row['rps_n']:>6}",
         flush=True,
     )
@@ -328,7 +376,7 @@ def pages(args, result: dict) -> None:
     )
     n = args.clients
     print(
-        f"{'page':<34} {'cold new':>9} {'cold chg':>9} {'p50 1c':>7} {'p95 1c':>7} {f'p50 {n}c':>7} "
+        f"{'page':<34} {'cold new':>9} {'cold hz':>9} {'cold chg':>9} {'p50 1c':>7} {'p95 1c':>7} {f'p50 {n}c':>7} "
         f"{f'p95 {n}c':>7} {'req/s':>6}"
     )
     if "rollup" in args.only:
@@ -342,6 +390,10 @@ def pages(args, result: dict) -> None:
             row = page_figures(province_url, province["cookies"][SUPERVISOR], province["rollup_path"], args)
             print_row("province roll-up (supervisor)", row)
             result["rollup"] = {"path": province["rollup_path"], **row}
+            if province["shortfalls_path"]:
+                result["shortfalls"] = shortfalls_figures(
+                    province_url, province["cookies"][SUPERVISOR], province["shortfalls_path"], args
+                )
     if "county" in args.only:
         within = page_figures(province_url, province["cookies"][COUNTY], "/", args)
         print_row("county dashboard, in province", within)
@@ -349,7 +401,15 @@ def pages(args, result: dict) -> None:
         print_row("county dashboard, county alone", by_itself)
         ratios = {
             key: round(within[key] / by_itself[key], 2) if by_itself[key] else None
-            for key in ("cold_fresh_ms", "cold_changed_ms", "p50_1", "p95_1", "p50_n", "p95_n")
+            for key in (
+                "cold_fresh_ms",
+                "cold_started_ms",
+                "cold_changed_ms",
+                "p50_1",
+                "p95_1",
+                "p50_n",
+                "p95_n",
+            )
         }
         result["county"] = {"within": within, "alone": by_itself, "ratios": ratios}
         print(
