@@ -22,8 +22,8 @@ builds (or reuses: ``seed_scale`` adds only what is missing) and prints:
   (the database bench/run's exports use) and ``ledger_bench_export_50000``. Redis is started
   on a free port for it and stopped after. Skipped when the project has no jobs app yet.
 
-Three kinds of cold: "cold new", the first request a newly started server (2 workers) answers
-(the worker's first page: URLconf and views imported, templates compiled, the figures
+Three kinds of cold: "cold new", the first request a newly started server (2 workers, both
+booted: idle for half a second) answers (the worker's first page: URLconf and views imported, templates compiled, the figures
 counted); "cold hz", the same with one worker whose first request was /healthz (the URLconf
 and views loaded: the page's own cold cost); "cold chg", "after a change",
 the first request after the ledger's version rose (one committed write anywhere), in a warm
@@ -278,6 +278,28 @@ def bump_version(database_url: str) -> None:
             conn.execute("INSERT INTO tracker_ledgerstamp (version) VALUES (1)")
 
 
+def wait_booted(master: int, workers: int, timeout: float = 60) -> None:
+    """Until gunicorn's ``workers`` have booted (each idle for half a second): the socket
+    accepts before they have, and a first request would otherwise time their boot too."""
+    deadline = time.monotonic() + timeout
+    last, quiet_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        pids = sorted(children(master))
+        cpu = []
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu.append(int(fields[11]) + int(fields[12]))
+            except OSError:
+                cpu.append(-1)
+        now = (pids, cpu)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif len(pids) == workers and time.monotonic() - quiet_since >= 0.5:
+            return
+        time.sleep(0.1)
+
+
 def one_request(port: int, cookie: str, path: str) -> float:
     latencies, errors, _ = measure(port, cookie, [path], 1, 1)
     if errors:
@@ -289,7 +311,8 @@ def page_figures(database_url: str, cookie: str, path: str, args) -> dict:
     """Cold (fresh gunicorn; after a change) and warm p50/p95 at 1 and ``--clients`` clients."""
     fresh, started = [], []
     for _ in range(COLD_REPEATS):
-        with gunicorn(args.port, database_url):
+        with gunicorn(args.port, database_url, probe=False) as server:
+            wait_booted(server.pid, 2)
             fresh.append(one_request(args.port, cookie, path))
         # One worker, whose first request (/healthz) loaded the URLconf and the views: what
         # is left is the page's own cold cost (templates compiled, figures counted).
