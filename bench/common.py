@@ -102,10 +102,17 @@ def pct(values, q):
 
 @contextlib.contextmanager
 def gunicorn(
-    port: int, database_url: str, extra_env: dict | None = None, workers: int = 2, handle_sigterm: bool = True
+    port: int,
+    database_url: str,
+    extra_env: dict | None = None,
+    workers: int = 2,
+    handle_sigterm: bool = True,
+    probe: bool = True,
 ):
     """gunicorn serving the project on 127.0.0.1:``port`` until the block ends (or SIGTERM,
-    when ``handle_sigterm``: a benchmark stopped from outside still stops its server)."""
+    when ``handle_sigterm``: a benchmark stopped from outside still stops its server). It is
+    taken for up once a /healthz request could be sent; with ``probe=False`` once the port
+    accepts a connection, no request sent (a first request to time is then the first)."""
     # A server left over from an earlier run would answer in place of this one.
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -132,7 +139,10 @@ def gunicorn(
     try:
         for _ in range(100):
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                if probe:
+                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                else:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)

@@ -38,3 +38,58 @@ def test_a_figure_cached_before_seed_scale_shows_what_it_seeded():
     call_command("seed_scale", items=12, years=2, units=3, verbosity=0)
     assert probe() != before
     assert probe() == ledger_now()
+
+
+def test_governments_seeds_a_province_above_counties_each_with_its_people_and_share():
+    from django.contrib.auth import get_user_model
+
+    from reports.models import AnnualReport
+    from tracker import permissions
+    from tracker.models import Government, Unit
+
+    call_command("seed_scale", items=60, years=2, units=3, governments=3, verbosity=0)
+    province = Government.objects.get(parent=None)
+    counties = list(Government.objects.filter(parent=province).order_by("name"))
+    assert province.level == "province" and [c.level for c in counties] == ["county"] * 3
+    assert [c.name for c in counties] == ["合成县001人民政府", "合成县002人民政府", "合成县003人民政府"]
+    for county in counties:
+        assert Item.objects.filter(report__government=county).count() == 20
+        assert AnnualReport.objects.filter(government=county).count() == 2
+        assert Unit.objects.filter(government=county).count() == 3
+    User = get_user_model()
+    reviewer = User.objects.get(username="bench-g002-reviewer")
+    assert permissions.own_government(reviewer) == counties[1]
+    assert not permissions.supervises(reviewer)
+    staff = User.objects.get(username="bench-g003-staff-000")
+    assert staff.units.get().government == counties[2]
+    supervisor = User.objects.get(username="bench-province-reviewer")
+    assert permissions.own_government(supervisor) == province
+    assert permissions.supervises(supervisor)
+    assert User.objects.filter(username="bench-province-leader").exists()
+    # Re-running with the same arguments adds nothing.
+    call_command("seed_scale", items=60, years=2, units=3, governments=3, verbosity=0)
+    assert Item.objects.count() == 60 and Government.objects.count() == 4
+
+
+def test_a_county_seeded_alone_is_the_same_ledger_as_within_the_province():
+    def county_one():
+        return list(
+            Item.objects.filter(report__government__name="合成县001人民政府")
+            .order_by("year", "order")
+            .values_list("title", "status", "due_on", "lead_unit__name")
+        )
+
+    call_command("seed_scale", items=30, years=2, units=3, governments=3, verbosity=0)
+    within = county_one()
+    Item.objects.all().delete()
+    from reports.models import AnnualReport
+    from tracker.models import Affiliation, Government, Membership, Unit
+
+    AnnualReport.objects.update(previous=None)
+    AnnualReport.objects.all().delete()
+    Membership.objects.all().delete()
+    Affiliation.objects.all().delete()
+    Unit.objects.all().delete()
+    Government.objects.filter(parent__isnull=False).delete()
+    call_command("seed_scale", items=10, years=2, units=3, governments=1, verbosity=0)
+    assert county_one() == within and len(within) == 10

@@ -2,6 +2,17 @@
 
 Deterministic for a given --seed. Bulk inserts in batches, so that hundreds of thousands of
 items load in minutes. Evidence rows carry metadata only (no files on disk).
+
+``--governments N`` seeds a province instead of one government: 合成省人民政府 directly above N
+counties (合成县001人民政府 ...; no city level between them, so the province's supervisors see
+one row per county in a roll-up), each county with its own ``--units`` units and staff
+(``bench-g001-staff-000`` ...), its reviewer and leader (``bench-g001-reviewer``,
+``bench-g001-leader``), a report per year (published by 1 April of the next year, some late,
+some not yet) and an equal share of ``--items``; the province's supervisors are
+``bench-province-reviewer`` and ``bench-province-leader``. Each county draws from its own
+random stream (the seed and its number), so county 001 of a province is the same ledger as
+county 001 seeded alone with ``--governments 1`` and the same per-county size: the basis of
+the "county within the province vs the county alone" comparison in ``bench/province_bench.py``.
 """
 
 import random
@@ -11,14 +22,26 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from reports.models import AnnualReport, Section, framework_for_year
 from tracker import roles
+from tracker.choices import GovernmentLevel
 from tracker.ledger_cache import ledger_changed
-from tracker.models import Area, Evidence, Item, Membership, Metric, ProgressUpdate, Review, Unit
+from tracker.models import (
+    Affiliation,
+    Area,
+    Evidence,
+    Government,
+    Item,
+    Membership,
+    Metric,
+    ProgressUpdate,
+    Review,
+    Unit,
+)
 from tracker.search import bigram_index_set_aside
 
 ACTIONS = ["全面推进", "深入开展", "持续深化", "切实加强", "扎实推进", "不断完善", "积极推动", "严格落实"]
@@ -42,6 +65,7 @@ NOTES = [
     "组织自查,整改发现的问题。",
     "按要求上传佐证材料。",
 ]
+PROVINCE = "合成省人民政府"
 STATUSES = ["not_started", "in_progress", "in_progress", "submitted", "returned", "done", "done", "done"]
 
 
@@ -54,6 +78,17 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=40)
         parser.add_argument("--seed", type=int, default=2020)
         parser.add_argument("--batch", type=int, default=2000)
+        parser.add_argument(
+            "--governments",
+            type=int,
+            default=None,
+            help=(
+                "Seed a province directly above this many counties (no city level), each with "
+                "--units units of its own, its staff, reviewer and leader (bench-g001-reviewer ...), "
+                "a report per year and an equal share of --items; the province's supervisors are "
+                "bench-province-reviewer and bench-province-leader. Unset: one government, as before."
+            ),
+        )
 
     @staticmethod
     def _schedule(rng, start_of_year):
@@ -66,7 +101,11 @@ class Command(BaseCommand):
             done_at = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 10))
         return {"due_on": due_on, "status": status, "done_at": done_at}
 
-    def handle(self, *args, items, years, units, seed, batch, **options):
+    def handle(self, *args, items, years, units, seed, batch, governments=None, **options):
+        if governments is not None:
+            if governments < 1 or items < governments:
+                raise CommandError("--governments must be at least 1 and at most --items.")
+            return self._province(items, years, units, seed, batch, governments)
         rng = random.Random(seed)
         started = time.monotonic()
         unit_list, staff = self._units_and_staff(units)
@@ -89,7 +128,56 @@ class Command(BaseCommand):
             f"{Item.objects.count()} items in all"
         )
 
-    def _load(self, rng, items, reports, sections, unit_list, staff, reviewer, batch) -> int:
+    def _province(self, items, years, units, seed, batch, count):
+        """The province and its ``count`` counties (see the module's docstring)."""
+        started = time.monotonic()
+        report_years = list(range(timezone.localdate().year - years, timezone.localdate().year))
+        province = Government.objects.filter(name=PROVINCE, parent=None).first()
+        if province is None:
+            province = Government.objects.create(
+                name=PROVINCE, short_name="合成省", level=GovernmentLevel.PROVINCE
+            )
+        for role, group in (("reviewer", roles.REVIEWER), ("leader", roles.LEADER)):
+            self._user(f"bench-province-{role}", group, None, government=province)
+        per_county = items // count
+        field = ProgressUpdate._meta.get_field("created_at")
+        field.auto_now_add = False
+        done = 0
+        try:
+            with bigram_index_set_aside():
+                for number in range(1, count + 1):
+                    # Its own stream: county 001 is the same whether seeded alone or among 100.
+                    rng = random.Random(f"{seed}-county-{number:03d}")
+                    county, _ = Government.objects.get_or_create(
+                        parent=province,
+                        name=f"合成县{number:03d}人民政府",
+                        defaults={"short_name": f"合成县{number:03d}", "level": GovernmentLevel.COUNTY},
+                    )
+                    prefix = f"bench-g{number:03d}"
+                    unit_list, staff = self._units_and_staff(
+                        units, government=county, prefix=f"{prefix}-staff-"
+                    )
+                    reviewer = self._user(f"{prefix}-reviewer", roles.REVIEWER, None, government=county)
+                    self._user(f"{prefix}-leader", roles.LEADER, None, government=county)
+                    reports = self._reports(report_years, government=county, rng=rng)
+                    sections = {r.pk: list(r.sections.filter(level=1)) for r in reports}
+                    done += self._load(
+                        rng, per_county, reports, sections, unit_list, staff, reviewer, batch, quiet=True
+                    )
+                    self.stdout.write(
+                        f"\r{number}/{count} governments, {done} items new ({time.monotonic() - started:.0f} s)",
+                        ending="",
+                    )
+                    self.stdout.flush()
+        finally:
+            field.auto_now_add = True
+            ledger_changed()
+        self.stdout.write(
+            f"\nseeded {done} items in {count} governments in {time.monotonic() - started:.0f} s (search index "
+            f"included): {Item.objects.count()} items in all"
+        )
+
+    def _load(self, rng, items, reports, sections, unit_list, staff, reviewer, batch, quiet=False) -> int:
         per_year = items // len(reports)
         done = 0
         for index, report in enumerate(reports):
@@ -100,40 +188,42 @@ class Command(BaseCommand):
                 self._batch(rng, report, sections[report.pk], unit_list, staff, reviewer, offset, size)
                 offset += size
                 done += size
-                self.stdout.write(f"\r{done}/{items} items", ending="")
-                self.stdout.flush()
+                if not quiet:
+                    self.stdout.write(f"\r{done}/{items} items", ending="")
+                    self.stdout.flush()
         return done
 
-    def _user(self, username, group, unit):
+    def _user(self, username, group, unit, government=None):
         User = get_user_model()
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": username})
         if created:
             user.set_password(f"{username}-pass-2020")
             user.save()
             user.groups.add(Group.objects.get(name=group))
+            if government is not None:
+                Affiliation.objects.create(user=user, government=government)
             if unit:
                 Membership.objects.create(user=user, unit=unit)
         return user
 
-    def _units_and_staff(self, count):
+    def _units_and_staff(self, count, government=None, prefix="bench-staff-"):
         units = []
         for n in range(count):
             unit, _ = Unit.objects.get_or_create(
                 name=f"合成单位{n:03d}",
+                **({"government": government} if government is not None else {}),
                 defaults={"short_name": f"单位{n:03d}", "kind": "township" if n % 4 == 0 else "department"},
             )
             units.append(unit)
         User = get_user_model()
         password = make_password("bench-staff-2020")
-        existing = set(
-            User.objects.filter(username__startswith="bench-staff-").values_list("username", flat=True)
-        )
+        existing = set(User.objects.filter(username__startswith=prefix).values_list("username", flat=True))
         new = [
-            User(username=f"bench-staff-{n:03d}", first_name=f"经办{n:03d}", password=password)
+            User(username=f"{prefix}{n:03d}", first_name=f"经办{n:03d}", password=password)
             for n in range(count)
         ]
         User.objects.bulk_create([u for u in new if u.username not in existing])
-        staff = list(User.objects.filter(username__startswith="bench-staff-").order_by("username"))
+        staff = list(User.objects.filter(username__startswith=prefix).order_by("username"))
         group = Group.objects.get(name=roles.STAFF)
         group.user_set.add(*staff)
         Membership.objects.bulk_create(
@@ -142,17 +232,30 @@ class Command(BaseCommand):
         )
         return units, staff
 
-    def _reports(self, years):
+    def _reports(self, years, government=None, rng=None):
+        """A report per year; for a county of a province (``government``) each published by
+        1 April of the next year, about one in six late and, the last year, one in five not yet."""
         reports, previous = [], None
         for year in years:
-            report, _created = AnnualReport.objects.get_or_create(
-                year=year,
-                defaults={
-                    "title": f"合成县{year}年度法治政府建设工作报告",
-                    "issuer": "合成县人民政府",
-                    "state": "active",
-                },
-            )
+            defaults = {
+                "title": f"合成县{year}年度法治政府建设工作报告",
+                "issuer": "合成县人民政府",
+                "state": "active",
+            }
+            lookup = {"year": year}
+            if government is not None:
+                lookup["government"] = government
+                defaults["title"] = f"{government.short_name}{year}年度法治政府建设工作报告"
+                defaults["issuer"] = government.name
+                draw = rng.random()
+                if year == years[-1] and draw < 0.2:
+                    published = None
+                elif draw < 0.37:
+                    published = date(year + 1, 4, 1) + timedelta(days=rng.randint(1, 60))
+                else:
+                    published = date(year + 1, 1, 15) + timedelta(days=rng.randint(0, 76))
+                defaults["published_on"] = published
+            report, _created = AnnualReport.objects.get_or_create(**lookup, defaults=defaults)
             if report.previous_id is None and previous is not None:
                 report.previous = previous
                 report.save(update_fields=["previous"])
