@@ -44,6 +44,18 @@ class ImportResult:
     unit_names: dict[object, str] = field(default_factory=dict)
     government: Government | None = None  # the government imported into
 
+    @classmethod
+    def already_there(cls, parsed, report, unit_names, government) -> ImportResult:
+        """The answer to an import of a text imported before (into ``report``): nothing written."""
+        return cls(
+            parsed=parsed,
+            report=report,
+            created=False,
+            duplicate=True,
+            unit_names=unit_names,
+            government=government,
+        )
+
     @property
     def work_year(self) -> dict[str, int | None]:
         """The year each kind of item lands in: achievements in the report's year, its
@@ -354,14 +366,7 @@ def report_import(
         year=parsed.year, sha=sha, replace=replace, next_year_work=next_year_work, government=government
     )
     if duplicate:
-        return ImportResult(
-            parsed=parsed,
-            report=existing,
-            created=False,
-            duplicate=True,
-            unit_names=names,
-            government=government,
-        )
+        return ImportResult.already_there(parsed, existing, names, government)
     if dry_run:
         return ImportResult(
             parsed=parsed, report=existing, created=False, unit_names=names, government=government
@@ -403,14 +408,7 @@ def report_import(
                 % {"year": parsed.year}
             ) from error
     if duplicate:
-        return ImportResult(
-            parsed=parsed,
-            report=existing,
-            created=False,
-            duplicate=True,
-            unit_names=names,
-            government=government,
-        )
+        return ImportResult.already_there(parsed, existing, names, government)
     return ImportResult(
         parsed=parsed, report=report, created=True, kept_items=kept, unit_names=names, government=government
     )
